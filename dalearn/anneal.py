@@ -1,0 +1,283 @@
+"""Precision annealing: R_f = R_f0 α^β over β, many starting paths, warm starts.
+
+At β = 0 the model barely counts and the minimum puts the observed components on the data;
+each later β starts from the previous minimum.  Starting paths are independent, so they can
+run through any ``concurrent.futures.Executor`` (a process pool here; a Dask cluster's
+``client.get_executor()`` to spread many starts over many machines).
+"""
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import as_completed
+from dataclasses import dataclass, field, fields
+
+import numpy as np
+
+from . import _runtime
+from .optimize import METHODS, STATUS, minimize_action
+from .problem import Problem, check_positive
+
+__all__ = ["AnnealResult", "anneal", "rf_schedule"]
+
+
+def rf_schedule(Rf0, alpha: float, betas) -> np.ndarray:
+    """``R_f0 α^β`` for each β; shape ``(n_beta,)`` or ``(n_beta, D)`` for a vector R_f0."""
+    Rf0 = np.asarray(Rf0, dtype=float)
+    scale = float(alpha) ** np.asarray(betas, dtype=float)
+    return scale[:, None] * Rf0[None, :] if Rf0.ndim else scale * Rf0
+
+
+@dataclass(frozen=True)
+class AnnealResult:
+    """Results of precision annealing.
+
+    Shapes: ``n_beta`` values of β, ``n_init`` starts, ``D`` components, ``M`` model points,
+    ``P`` parameters (all of the model's; fixed ones repeat their value).
+
+    betas (n_beta,), Rf (n_beta, D), Rm (D,) [0 for unobserved components],
+    action / meas_term / model_term / nit / status (n_beta, n_init),
+    params (n_beta, n_init, P), paths (n_init, D, M) at the last β,
+    init_paths (n_init, D, M), init_params (n_init, P),
+    all_paths (n_beta, n_init, D, M) or None, t (M,) model times.
+    ``status`` codes: see ``dalearn.optimize.STATUS`` (0 = converged).
+    """
+    betas: np.ndarray
+    Rf: np.ndarray
+    Rm: np.ndarray
+    action: np.ndarray
+    meas_term: np.ndarray
+    model_term: np.ndarray
+    params: np.ndarray
+    status: np.ndarray
+    nit: np.ndarray
+    paths: np.ndarray
+    init_paths: np.ndarray
+    init_params: np.ndarray
+    t: np.ndarray
+    param_names: tuple = ()
+    estimate: tuple = ()
+    wall_s: float = float("nan")
+    settings: dict = field(default_factory=dict)
+    all_paths: np.ndarray | None = None
+
+    # ---------------------------------------------------------------- summaries
+    @property
+    def n_beta(self) -> int:
+        return len(self.betas)
+
+    @property
+    def n_init(self) -> int:
+        return self.action.shape[1]
+
+    @property
+    def converged(self) -> np.ndarray:
+        """Bool (n_beta, n_init): the optimiser reported convergence."""
+        return self.status == 0
+
+    @property
+    def final_action(self) -> np.ndarray:
+        """Action at the last β per start, (n_init,)."""
+        return self.action[-1]
+
+    @property
+    def best(self) -> int:
+        """Index of the start with the lowest final action (non-finite ones never win)."""
+        a = np.where(np.isfinite(self.final_action), self.final_action, np.inf)
+        return int(np.argmin(a))
+
+    @property
+    def log_ratio(self) -> np.ndarray:
+        """log10(R_f / R_m) per β, with means over components (observed ones for R_m)."""
+        Rm = self.Rm[self.Rm > 0].mean()
+        return np.log10(self.Rf.mean(axis=1) / Rm)
+
+    def levels(self, rtol: float = 1e-3, beta_index: int = -1) -> np.ndarray:
+        """Distinct action levels at one β (starts within ``rtol`` are one level), sorted."""
+        a = np.sort(self.action[beta_index][np.isfinite(self.action[beta_index])])
+        if a.size == 0:
+            return a
+        out = [a[0]]
+        for v in a[1:]:
+            if v - out[-1] > rtol * abs(out[-1]):
+                out.append(v)
+        return np.array(out)
+
+    def fraction_at_lowest(self, rtol: float = 1e-3, beta_index: int = -1) -> float:
+        """Fraction of starts whose action at ``beta_index`` is within ``rtol`` of the lowest."""
+        a = self.action[beta_index]
+        low = np.nanmin(a)
+        return float(np.mean(np.isfinite(a) & (a - low <= rtol * abs(low))))
+
+    def path(self, beta_index: int = -1, start: int | None = None) -> np.ndarray:
+        """Path (D, M) of ``start`` (default: best) at ``beta_index`` (all β need
+        ``keep_all=True``)."""
+        start = self.best if start is None else start
+        if beta_index in (-1, self.n_beta - 1):
+            return self.paths[start]
+        if self.all_paths is None:
+            raise ValueError("paths at every β were not kept: anneal(..., keep_all=True)")
+        return self.all_paths[beta_index, start]
+
+    def param_estimates(self, start: int | None = None) -> dict:
+        """Final estimates of the estimated parameters, {name: value}."""
+        start = self.best if start is None else start
+        return {n: float(self.params[-1, start, self.param_names.index(n)])
+                for n in self.estimate}
+
+    # ---------------------------------------------------------------- save/load
+    def save(self, path) -> None:
+        """Write to ``.npz`` (plain arrays and JSON text; no pickle)."""
+        arrays = {f.name: getattr(self, f.name) for f in fields(self)
+                  if isinstance(getattr(self, f.name), np.ndarray)}
+        meta = {"param_names": list(self.param_names), "estimate": list(self.estimate),
+                "wall_s": self.wall_s, "settings": self.settings}
+        np.savez_compressed(path, _meta=np.array(json.dumps(meta)), **arrays)
+
+    @classmethod
+    def load(cls, path) -> "AnnealResult":
+        """Read a file written by :meth:`save`."""
+        with np.load(path, allow_pickle=False) as f:
+            data = {k: f[k] for k in f.files}
+        meta = json.loads(str(data.pop("_meta")))
+        return cls(param_names=tuple(meta["param_names"]), estimate=tuple(meta["estimate"]),
+                   wall_s=meta["wall_s"], settings=meta["settings"],
+                   all_paths=data.pop("all_paths", None), **data)
+
+
+def _anneal_start(problem: Problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
+                  maxiter, ftol: float, keep_all: bool, progress=None) -> dict:
+    """Anneal one start through every R_f (warm starts); a worker for any executor."""
+    _runtime.tune_malloc()
+    n_beta = len(Rf_table)
+    out = {k: np.full(n_beta, np.nan) for k in ("action", "meas", "model")}
+    out["status"] = np.zeros(n_beta, dtype=int)
+    out["nit"] = np.zeros(n_beta, dtype=int)
+    out["params"] = np.empty((n_beta, problem.model.P))
+    out["paths"] = np.empty((n_beta if keep_all else 1, problem.D, problem.M))
+    z = np.array(z0, dtype=float)
+    with _runtime.single_blas_thread():
+        for i, Rf in enumerate(Rf_table):
+            res = minimize_action(problem, z, Rf, method=method, maxiter=maxiter, ftol=ftol)
+            if np.all(np.isfinite(res.z)) and np.isfinite(res.total):
+                z = res.z            # warm start; a failed β does not poison the next
+            out["action"][i], out["meas"][i], out["model"][i] = res.total, res.meas, res.model
+            out["status"][i], out["nit"][i] = res.status, res.nit
+            Xt, p = problem.unpack(res.z)
+            out["params"][i] = p
+            if keep_all:
+                out["paths"][i] = Xt.T
+            elif i == n_beta - 1:
+                out["paths"][0] = Xt.T
+            if progress is not None:
+                progress()
+    return out
+
+
+def _check_betas(betas) -> np.ndarray:
+    if isinstance(betas, (int, np.integer)) and not isinstance(betas, bool):
+        if betas < 1:
+            raise ValueError(f"betas as a count must be >= 1, got {betas}")
+        return np.arange(int(betas), dtype=float)
+    b = np.asarray(betas, dtype=float)
+    if b.ndim != 1 or b.size == 0 or not np.all(np.isfinite(b)):
+        raise ValueError(f"betas must be a count or a non-empty 1-D sequence of finite numbers, "
+                         f"got {betas!r}")
+    return b
+
+
+def anneal(problem: Problem, betas=21, Rf0=0.01, alpha: float = 2.0, n_init: int = 10,
+           seed=0, init_range=(-10.0, 10.0), param_range: dict | None = None,
+           method: str = "lm", executor=None, progress=None, keep_all: bool = False,
+           maxiter: int | None = None, ftol: float = 1e-8) -> AnnealResult:
+    """Precision annealing of ``problem``.
+
+    Parameters
+    ----------
+    betas : a count (β = 0..betas-1) or the β values, (n_beta,).
+    Rf0, alpha : R_f = Rf0 α^β; Rf0 a positive scalar or (D,), alpha > 1.
+    n_init : number of starting paths; ``seed`` (int or Generator) draws them:
+        observed components from the data, the rest uniform in ``init_range``.
+    param_range : {name: (low, high)} uniform starting range per estimated parameter
+        (default: start each from ``problem.params``).
+    method : 'lm' (Levenberg-Marquardt, banded; default) or 'lbfgsb'.
+    executor : any ``concurrent.futures.Executor`` (default: run serially here).
+    progress : callable ``progress(done, total)`` counting (start, β) solves.
+    keep_all : keep the path of every (β, start) (memory n_beta n_init D M floats).
+    """
+    if not isinstance(problem, Problem):
+        raise TypeError(f"problem must be a dalearn Problem, got {type(problem).__name__}")
+    betas = _check_betas(betas)
+    Rf0 = check_positive("Rf0", Rf0, allow_array=True)
+    if np.ndim(Rf0) == 1 and np.size(Rf0) != problem.D:
+        raise ValueError(f"Rf0 as an array must have D={problem.D} entries, got {np.size(Rf0)}")
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) \
+            or not np.isfinite(alpha) or alpha <= 1:
+        raise ValueError(f"alpha must be a finite number > 1, got {alpha!r}")
+    if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
+        raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}")
+    lo, hi = (float(v) for v in init_range)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
+        raise ValueError(f"init_range must be (low, high) with low < high, got {init_range!r}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise TypeError("executor must be a concurrent.futures.Executor (with .submit)")
+    if progress is not None and not callable(progress):
+        raise TypeError("progress must be callable as progress(done, total)")
+    param_range = dict(param_range or {})
+    for name, rng_ in param_range.items():
+        if name not in problem.estimate:
+            raise ValueError(f"param_range names {name!r}, which is not estimated "
+                             f"(estimate={problem.estimate})")
+        if len(rng_) != 2 or not float(rng_[0]) < float(rng_[1]):
+            raise ValueError(f"param_range[{name!r}] must be (low, high) with low < high")
+
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    X0 = problem.initial_paths(n_init, rng, lo, hi)
+    P0 = np.tile(problem.params, (n_init, 1))
+    for name, (a, b) in param_range.items():
+        P0[:, problem.model.param_names.index(name)] = rng.uniform(a, b, n_init)
+    z0s = [problem.pack(X0[i], P0[i]) for i in range(n_init)]
+    Rf_table = rf_schedule(Rf0, alpha, betas)
+    n_beta = len(betas)
+    total = n_beta * n_init
+
+    t_start = time.perf_counter()
+    outs: list = [None] * n_init
+    if executor is None:
+        done = [0]
+
+        def tick():
+            done[0] += 1
+            progress(done[0], total)
+
+        for i, z0 in enumerate(z0s):
+            outs[i] = _anneal_start(problem, z0, Rf_table, method, maxiter, ftol, keep_all,
+                                    tick if progress else None)
+    else:
+        futs = {executor.submit(_anneal_start, problem, z0, Rf_table, method, maxiter, ftol,
+                                keep_all): i for i, z0 in enumerate(z0s)}
+        done = 0
+        for fut in as_completed(futs):
+            outs[futs[fut]] = fut.result()
+            done += n_beta
+            if progress:
+                progress(done, total)
+    wall = time.perf_counter() - t_start
+
+    stack = lambda key: np.stack([o[key] for o in outs], axis=1)  # noqa: E731
+    paths = np.stack([o["paths"] for o in outs], axis=1)          # (nb|1, n_init, D, M)
+    settings = {"problem": problem.describe(), "Rf0": np.asarray(Rf0).tolist(),
+                "alpha": float(alpha), "n_init": int(n_init), "method": method,
+                "init_range": [lo, hi], "seed": seed if isinstance(seed, int) else None,
+                "param_range": {k: [float(v[0]), float(v[1])] for k, v in param_range.items()}}
+    return AnnealResult(
+        betas=betas, Rf=np.broadcast_to(np.asarray(Rf_table).reshape(n_beta, -1),
+                                        (n_beta, problem.D)).copy(),
+        Rm=problem.Rm.copy(), action=stack("action"), meas_term=stack("meas"),
+        model_term=stack("model"), params=np.stack([o["params"] for o in outs], axis=1),
+        status=stack("status"), nit=stack("nit"), paths=paths[-1].copy(),
+        init_paths=X0, init_params=P0, t=problem.t, param_names=problem.model.param_names,
+        estimate=problem.estimate, wall_s=wall, settings=settings,
+        all_paths=paths if keep_all else None)

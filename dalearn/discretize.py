@@ -1,0 +1,170 @@
+"""One-step rules that turn a model into a residual r(n) = x(n+1) - f(x(n), p).
+
+A rule sees a path in time-major layout ``X`` of shape ``(M, D)`` (M model points) and returns
+``r`` of shape ``(M-1, D)``.  With ``blocks=True`` it also returns the exact Jacobian blocks
+
+- ``A`` = ∂r(n)/∂x(n)     shape ``(M-1, D, D)``
+- ``B`` = ∂r(n)/∂x(n+1)   shape ``(M-1, D, D)``
+- ``C`` = ∂r(n)/∂p        shape ``(M-1, D, P)``
+
+which is all the action needs for its gradient and for Gauss-Newton.  Rules:
+
+- ``euler``            x1 - x0 - h F(x0)                                  (order 1)
+- ``trapezoid``        x1 - x0 - h/2 [F(x0) + F(x1)]                      (order 2)
+- ``hermite-simpson``  x1 - x0 - h/6 [F(x0) + 4 F(xm) + F(x1)],
+                       xm = (x0 + x1)/2 + h/8 [F(x0) - F(x1)]             (order 4)
+- ``rk4``              x1 - RK4 step of x0 (explicit forward map)          (order 4)
+
+:func:`integrate` runs the model forward with RK4 (twin data, prediction).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["RULES", "Residual", "residual", "check_rule", "integrate", "rk4_step"]
+
+RULES = ("euler", "trapezoid", "hermite-simpson", "rk4")
+
+
+def check_rule(rule: str) -> str:
+    """Return the canonical rule name or raise ValueError naming the allowed ones."""
+    if not isinstance(rule, str):
+        raise TypeError(f"rule must be a string, one of {RULES}, got {rule!r}")
+    r = rule.lower().replace("_", "-")
+    r = {"hs": "hermite-simpson", "simpson": "hermite-simpson", "trap": "trapezoid"}.get(r, r)
+    if r not in RULES:
+        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    return r
+
+
+@dataclass(frozen=True)
+class Residual:
+    """Model residual of a path; ``A, B, C`` are None unless blocks were requested."""
+    r: np.ndarray
+    A: np.ndarray | None = None
+    B: np.ndarray | None = None
+    C: np.ndarray | None = None
+
+
+def residual(model, rule: str, X: np.ndarray, p: np.ndarray, h: float,
+             blocks: bool = False) -> Residual:
+    """Residual of path ``X`` (M, D) under ``rule`` with step ``h``; see module doc."""
+    return _RULE_FUNCS[rule](model, X, np.asarray(p, dtype=float), float(h), blocks)
+
+
+def _eye(D):
+    return np.eye(D)[None]
+
+
+def _euler(model, X, p, h, blocks):
+    x0, x1 = X[:-1], X[1:]
+    r = x1 - x0 - h * model.rhs(x0, p)
+    if not blocks:
+        return Residual(r)
+    D = X.shape[1]
+    A = -_eye(D) - h * model.jac(x0, p)
+    B = np.broadcast_to(_eye(D), A.shape)
+    C = -h * model.jac_p(x0, p)
+    return Residual(r, A, B, C)
+
+
+def _trapezoid(model, X, p, h, blocks):
+    F = model.rhs(X, p)
+    r = X[1:] - X[:-1] - 0.5 * h * (F[:-1] + F[1:])
+    if not blocks:
+        return Residual(r)
+    D = X.shape[1]
+    J = model.jac(X, p)
+    Jp = model.jac_p(X, p)
+    A = -_eye(D) - 0.5 * h * J[:-1]
+    B = _eye(D) - 0.5 * h * J[1:]
+    C = -0.5 * h * (Jp[:-1] + Jp[1:])
+    return Residual(r, A, B, C)
+
+
+def _hermite_simpson(model, X, p, h, blocks):
+    F = model.rhs(X, p)
+    x0, x1, F0, F1 = X[:-1], X[1:], F[:-1], F[1:]
+    xm = 0.5 * (x0 + x1) + 0.125 * h * (F0 - F1)
+    Fm = model.rhs(xm, p)
+    r = x1 - x0 - h / 6.0 * (F0 + 4.0 * Fm + F1)
+    if not blocks:
+        return Residual(r)
+    D = X.shape[1]
+    I = _eye(D)
+    J = model.jac(X, p)
+    Jp = model.jac_p(X, p)
+    J0, J1, Jm = J[:-1], J[1:], model.jac(xm, p)
+    dxm0 = 0.5 * I + 0.125 * h * J0
+    dxm1 = 0.5 * I - 0.125 * h * J1
+    A = -I - h / 6.0 * (J0 + 4.0 * Jm @ dxm0)
+    B = I - h / 6.0 * (4.0 * Jm @ dxm1 + J1)
+    dxmp = 0.125 * h * (Jp[:-1] - Jp[1:])
+    C = -h / 6.0 * (Jp[:-1] + 4.0 * (model.jac_p(xm, p) + Jm @ dxmp) + Jp[1:])
+    return Residual(r, A, B, C)
+
+
+def _rk4_stages(model, x0, p, h):
+    k1 = model.rhs(x0, p)
+    s2 = x0 + 0.5 * h * k1
+    k2 = model.rhs(s2, p)
+    s3 = x0 + 0.5 * h * k2
+    k3 = model.rhs(s3, p)
+    s4 = x0 + h * k3
+    k4 = model.rhs(s4, p)
+    return (k1, k2, k3, k4), (x0, s2, s3, s4)
+
+
+def rk4_step(model, x, p, h):
+    """One classical RK4 step of ``x`` (..., D)."""
+    (k1, k2, k3, k4), _ = _rk4_stages(model, x, p, h)
+    return x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+
+def _rk4(model, X, p, h, blocks):
+    x0, x1 = X[:-1], X[1:]
+    (k1, k2, k3, k4), (s1, s2, s3, s4) = _rk4_stages(model, x0, p, h)
+    r = x1 - x0 - h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+    if not blocks:
+        return Residual(r)
+    D = X.shape[1]
+    I = _eye(D)
+    J1, J2, J3, J4 = (model.jac(s, p) for s in (s1, s2, s3, s4))
+    P1, P2, P3, P4 = (model.jac_p(s, p) for s in (s1, s2, s3, s4))
+    dk1 = J1
+    dk2 = J2 @ (I + 0.5 * h * dk1)
+    dk3 = J3 @ (I + 0.5 * h * dk2)
+    dk4 = J4 @ (I + h * dk3)
+    dp1 = P1
+    dp2 = P2 + 0.5 * h * J2 @ dp1
+    dp3 = P3 + 0.5 * h * J3 @ dp2
+    dp4 = P4 + h * J4 @ dp3
+    A = -I - h / 6.0 * (dk1 + 2 * dk2 + 2 * dk3 + dk4)
+    B = np.broadcast_to(I, A.shape)
+    C = -h / 6.0 * (dp1 + 2 * dp2 + 2 * dp3 + dp4)
+    return Residual(r, A, B, C)
+
+
+_RULE_FUNCS = {"euler": _euler, "trapezoid": _trapezoid,
+               "hermite-simpson": _hermite_simpson, "rk4": _rk4}
+
+
+def integrate(model, x0, p, dt: float, n_steps: int, substeps: int = 1) -> np.ndarray:
+    """Integrate with RK4 from ``x0`` (D,) for ``n_steps`` steps of ``dt``.
+
+    Each step is split into ``substeps`` RK4 sub-steps.  Returns ``(n_steps + 1, D)``
+    (time-major), the first row being ``x0``.  Non-finite states are kept (NaN/inf
+    propagate), so a blow-up is visible to the caller.
+    """
+    x = np.asarray(x0, dtype=float).copy()
+    p = np.asarray(p, dtype=float)
+    out = np.empty((n_steps + 1,) + x.shape)
+    out[0] = x
+    h = dt / substeps
+    for n in range(n_steps):
+        for _ in range(substeps):
+            x = rk4_step(model, x, p, h)
+        out[n + 1] = x
+    return out

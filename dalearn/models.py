@@ -1,0 +1,238 @@
+"""Vector fields F(x, p) of the dynamics, with exact Jacobians.
+
+A model acts on the last axis: ``x`` has shape ``(..., D)`` and ``rhs`` returns the same
+shape, so one call evaluates a whole path.  Every model provides
+
+- ``rhs(x, p)``   -> ``(..., D)``       the vector field dx/dt
+- ``jac(x, p)``   -> ``(..., D, D)``    ∂F_a/∂x_b (row a, column b)
+- ``jac_p(x, p)`` -> ``(..., D, P)``    ∂F_a/∂p_j
+- ``jvp(x, p, v)`` and ``vjp(x, p, w)`` -> ``(..., D)``  J v and Jᵀ w
+
+``p`` is a 1-D array of the model's parameters in the order of ``param_names``.
+
+Your own model: subclass :class:`Model` and write ``rhs`` and ``jac`` (and ``jac_p`` if it
+has parameters), or wrap plain functions with :class:`CustomModel`; with only ``rhs`` given,
+CustomModel falls back to a central finite-difference Jacobian, which is slow (D extra
+evaluations of F per call) and meant for small D only.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+__all__ = ["Model", "Lorenz96", "Lorenz63", "CustomModel", "get_model", "MODELS"]
+
+
+class Model:
+    """Base class: a D-dimensional vector field with parameters ``param_names``."""
+
+    name = "model"
+    D: int
+    param_names: tuple[str, ...] = ()
+    default_params: np.ndarray = np.zeros(0)
+
+    def rhs(self, x, p):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def jac(self, x, p):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def jac_p(self, x, p):
+        """∂F/∂p, shape ``(..., D, P)``; zero columns for a model without parameters."""
+        x = np.asarray(x, dtype=float)
+        return np.zeros(x.shape + (len(self.param_names),))
+
+    def jvp(self, x, p, v):
+        """J(x) v, shape ``(..., D)``."""
+        return np.einsum("...ab,...b->...a", self.jac(x, p), v)
+
+    def vjp(self, x, p, w):
+        """J(x)ᵀ w, shape ``(..., D)``."""
+        return np.einsum("...ab,...a->...b", self.jac(x, p), w)
+
+    @property
+    def P(self) -> int:
+        return len(self.param_names)
+
+    def describe(self) -> dict:
+        """Plain-data description (used when saving results)."""
+        return {"name": self.name, "D": int(self.D),
+                "param_names": list(self.param_names),
+                "default_params": [float(v) for v in self.default_params]}
+
+
+class Lorenz96(Model):
+    """Lorenz (1996): dx_a/dt = (x_{a+1} - x_{a-2}) x_{a-1} - x_a + ν, cyclic in a.
+
+    Parameter ``nu`` (forcing), default 8.17 (chaotic).  Any D >= 4.
+    """
+
+    name = "lorenz96"
+    param_names = ("nu",)
+
+    def __init__(self, D: int = 20, nu: float = 8.17):
+        if isinstance(D, bool) or not isinstance(D, (int, np.integer)):
+            raise TypeError(f"D must be an integer >= 4, got {D!r}")
+        if D < 4:
+            raise ValueError(f"D must be >= 4 for Lorenz96, got {D}")
+        self.D = int(D)
+        self.default_params = np.array([float(nu)])
+        a = np.arange(self.D)
+        self._ip1, self._im1, self._im2 = (a + 1) % D, (a - 1) % D, (a - 2) % D
+
+    def rhs(self, x, p):
+        x = np.asarray(x, dtype=float)
+        return ((x[..., self._ip1] - x[..., self._im2]) * x[..., self._im1]
+                - x + p[0])
+
+    def jac(self, x, p):
+        x = np.asarray(x, dtype=float)
+        D = self.D
+        J = np.zeros(x.shape + (D,))
+        a = np.arange(D)
+        J[..., a, self._ip1] = x[..., self._im1]
+        J[..., a, self._im2] = -x[..., self._im1]
+        J[..., a, self._im1] = x[..., self._ip1] - x[..., self._im2]
+        J[..., a, a] = -1.0
+        return J
+
+    def jac_p(self, x, p):
+        x = np.asarray(x, dtype=float)
+        return np.ones(x.shape + (1,))
+
+    def jvp(self, x, p, v):
+        x = np.asarray(x, dtype=float)
+        return ((v[..., self._ip1] - v[..., self._im2]) * x[..., self._im1]
+                + (x[..., self._ip1] - x[..., self._im2]) * v[..., self._im1] - v)
+
+    def vjp(self, x, p, w):
+        # (Jᵀw)_b = Σ_a w_a ∂F_a/∂x_b; each of the three couplings shifts w around the ring.
+        x = np.asarray(x, dtype=float)
+        out = -np.asarray(w, dtype=float).copy()
+        c_ip1 = w * x[..., self._im1]                          # ∂F_a/∂x_{a+1}
+        c_im2 = -w * x[..., self._im1]                         # ∂F_a/∂x_{a-2}
+        c_im1 = w * (x[..., self._ip1] - x[..., self._im2])   # ∂F_a/∂x_{a-1}
+        out += np.roll(c_ip1, 1, axis=-1) + np.roll(c_im2, -2, axis=-1) \
+            + np.roll(c_im1, -1, axis=-1)
+        return out
+
+    def describe(self):
+        return {**super().describe(), "D": self.D}
+
+
+class Lorenz63(Model):
+    """Lorenz (1963): ẋ = σ(y - x), ẏ = x(ρ - z) - y, ż = x y - β z.
+
+    Parameters ``sigma, rho, beta``, defaults 10, 28, 8/3.
+    """
+
+    name = "lorenz63"
+    param_names = ("sigma", "rho", "beta")
+
+    def __init__(self, sigma: float = 10.0, rho: float = 28.0, beta: float = 8.0 / 3.0):
+        self.D = 3
+        self.default_params = np.array([sigma, rho, beta], dtype=float)
+
+    def rhs(self, x, p):
+        x = np.asarray(x, dtype=float)
+        X, Y, Z = x[..., 0], x[..., 1], x[..., 2]
+        s, r, b = p
+        return np.stack([s * (Y - X), X * (r - Z) - Y, X * Y - b * Z], axis=-1)
+
+    def jac(self, x, p):
+        x = np.asarray(x, dtype=float)
+        X, Y, Z = x[..., 0], x[..., 1], x[..., 2]
+        s, r, b = p
+        J = np.zeros(x.shape + (3,))
+        J[..., 0, 0], J[..., 0, 1] = -s, s
+        J[..., 1, 0], J[..., 1, 1], J[..., 1, 2] = r - Z, -1.0, -X
+        J[..., 2, 0], J[..., 2, 1], J[..., 2, 2] = Y, X, -b
+        return J
+
+    def jac_p(self, x, p):
+        x = np.asarray(x, dtype=float)
+        X, Y, Z = x[..., 0], x[..., 1], x[..., 2]
+        Jp = np.zeros(x.shape + (3,))
+        Jp[..., 0, 0] = Y - X
+        Jp[..., 1, 1] = X
+        Jp[..., 2, 2] = -Z
+        return Jp
+
+
+class CustomModel(Model):
+    """A model from plain functions.
+
+    Parameters
+    ----------
+    rhs : callable ``rhs(x, p) -> (..., D)``, vectorised over leading axes of ``x``.
+    D : state dimension.
+    params : dict name -> default value (may be empty).
+    jac, jac_p : optional callables with the shapes of :class:`Model`.  Without ``jac``
+        the Jacobians are central finite differences: **slow, for small D only** (a
+        ``UserWarning`` says so once, at construction).
+    name : a label for results and plots.
+
+    Note: a process-pool executor pickles the model, so pass module-level functions (not
+    lambdas) if you anneal with one.
+    """
+
+    def __init__(self, rhs, D: int, params: dict | None = None, jac=None, jac_p=None,
+                 name: str = "custom"):
+        if not callable(rhs):
+            raise TypeError("rhs must be callable as rhs(x, p)")
+        if isinstance(D, bool) or not isinstance(D, (int, np.integer)) or D < 1:
+            raise ValueError(f"D must be a positive integer, got {D!r}")
+        for nm, f in (("jac", jac), ("jac_p", jac_p)):
+            if f is not None and not callable(f):
+                raise TypeError(f"{nm} must be callable or None")
+        params = dict(params or {})
+        self.D = int(D)
+        self.name = str(name)
+        self.param_names = tuple(params)
+        self.default_params = np.array([float(v) for v in params.values()])
+        self._rhs, self._jac, self._jac_p = rhs, jac, jac_p
+        self.finite_difference = jac is None or (jac_p is None and self.P > 0)
+        if self.finite_difference:
+            warnings.warn(f"CustomModel {name!r}: no exact Jacobian given; using central "
+                          "finite differences (slow, small D only).", UserWarning,
+                          stacklevel=2)
+
+    def rhs(self, x, p):
+        return np.asarray(self._rhs(np.asarray(x, dtype=float), np.asarray(p, dtype=float)),
+                          dtype=float)
+
+    def jac(self, x, p):
+        if self._jac is not None:
+            return np.asarray(self._jac(np.asarray(x, dtype=float), p), dtype=float)
+        x = np.asarray(x, dtype=float)
+        cols = []
+        for b in range(self.D):
+            e = np.zeros(self.D)
+            e[b] = h = 1e-6 * max(1.0, float(np.max(np.abs(x), initial=0.0)))
+            cols.append((self.rhs(x + e, p) - self.rhs(x - e, p)) / (2 * h))
+        return np.stack(cols, axis=-1)
+
+    def jac_p(self, x, p):
+        x = np.asarray(x, dtype=float)
+        if self.P == 0:
+            return np.zeros(x.shape + (0,))
+        if self._jac_p is not None:
+            return np.asarray(self._jac_p(x, p), dtype=float)
+        p = np.asarray(p, dtype=float)
+        cols = []
+        for j in range(self.P):
+            e = np.zeros(self.P)
+            e[j] = h = 1e-6 * max(1.0, abs(p[j]))
+            cols.append((self.rhs(x, p + e) - self.rhs(x, p - e)) / (2 * h))
+        return np.stack(cols, axis=-1)
+
+
+MODELS = {"lorenz96": Lorenz96, "lorenz63": Lorenz63}
+
+
+def get_model(name: str, **kwargs) -> Model:
+    """Build a named model: ``get_model('lorenz96', D=20)``."""
+    if not isinstance(name, str) or name.lower() not in MODELS:
+        raise ValueError(f"model must be one of {sorted(MODELS)}, got {name!r}")
+    return MODELS[name.lower()](**kwargs)

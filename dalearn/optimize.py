@@ -1,0 +1,203 @@
+"""Minimise the action at one R_f from a starting vector: two exact methods.
+
+- ``lm``: Levenberg-Marquardt on the Gauss-Newton normal matrix, which is block-tridiagonal
+  in time (blocks D x D) with a border for the estimated parameters.  Each step is one banded
+  Cholesky (LAPACK ``pbtrf``, bandwidth 2D - 1) plus a Schur complement for the border, so a
+  step costs O(M D^3) and a minimum takes a handful of steps.
+- ``lbfgsb``: scipy's L-BFGS-B with the exact gradient (many cheap steps; allows bounds).
+
+Both return an :class:`OptResult`; a non-finite action or a failed solve is reported in
+``status``/``message``, never hidden.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg.lapack import dpbtrf, dpbtrs
+from scipy.optimize import minimize
+
+from .action import ActionEvaluator
+
+__all__ = ["OptResult", "minimize_action", "METHODS", "STATUS"]
+
+METHODS = ("lm", "lbfgsb")
+#: status codes shared by OptResult and AnnealResult
+STATUS = {0: "converged", 1: "iteration limit reached", -1: "non-finite action",
+          -2: "linear solve failed"}
+
+
+@dataclass(frozen=True)
+class OptResult:
+    """Outcome of one minimisation: the packed vector ``z``, the action and its terms,
+    ``status`` (see ``STATUS``), a human-readable ``message``, iterations and evaluations."""
+    z: np.ndarray
+    total: float
+    meas: float
+    model: float
+    status: int
+    message: str
+    nit: int
+    nfev: int
+
+    @property
+    def success(self) -> bool:
+        return self.status == 0
+
+
+class _BandedSolver:
+    """Solve (H + λ S) δ = -g for the bordered block-tridiagonal H of :class:`GaussNewton`."""
+
+    def __init__(self, M: int, D: int):
+        self.M, self.D = M, D
+        self.kd = kd = 2 * D - 1
+        n = M * D
+        # positions in LAPACK upper band storage ab[kd + i - j, j] of each block entry
+        a, b = np.meshgrid(np.arange(D), np.arange(D), indexing="ij")
+        up = b >= a
+        nn = np.arange(M)[:, None]
+        i_d = nn * D + a[up][None, :]
+        j_d = nn * D + b[up][None, :]
+        self.src_d = (nn * D * D + (a[up] * D + b[up])[None, :]).ravel()
+        self.pos_d = ((kd + i_d - j_d) * n + j_d).ravel()
+        nn = np.arange(M - 1)[:, None]
+        i_o = nn * D + a.ravel()[None, :]
+        j_o = (nn + 1) * D + b.ravel()[None, :]
+        self.src_o = (nn * D * D + np.arange(D * D)[None, :]).ravel()
+        self.pos_o = ((kd + i_o - j_o) * n + j_o).ravel()
+        self.ab = np.zeros((kd + 1, n))
+
+    def prepare(self, gn):
+        """Store the Gauss-Newton pieces; return the diagonal used for damping."""
+        self.gn = gn
+        ab = self.ab
+        ab.fill(0.0)
+        flat = ab.reshape(-1)
+        flat[self.pos_d] = gn.Hd.reshape(-1)[self.src_d]
+        flat[self.pos_o] = gn.Ho.reshape(-1)[self.src_o]
+        self.base_diag = ab[self.kd].copy()
+        diag = np.concatenate([self.base_diag, np.diag(gn.Hpp)])
+        scale = np.maximum(diag, 1e-12 * max(diag.max(), 1e-300))
+        self.scale = scale
+        return scale
+
+    def solve(self, lam: float):
+        """Return δ, or None when the factorisation fails."""
+        gn, n = self.gn, self.M * self.D
+        ab = self.ab
+        ab[self.kd] = self.base_diag + lam * self.scale[:n]
+        c, info = dpbtrf(ab, lower=0, overwrite_ab=0)
+        if info != 0:
+            return None
+        gx, gp = gn.g[:n], gn.g[n:]
+        Pe = gp.size
+        if Pe == 0:
+            dx, info = dpbtrs(c, -gx, lower=0)
+            return dx if info == 0 else None
+        Hxp = gn.Hxp.reshape(n, Pe)
+        rhs = np.column_stack([-gx, Hxp])
+        sol, info = dpbtrs(c, rhs, lower=0)
+        if info != 0:
+            return None
+        u, V = sol[:, 0], sol[:, 1:]                   # H⁻¹(-gx), H⁻¹ Hxp
+        S = gn.Hpp + np.diag(lam * self.scale[n:]) - Hxp.T @ V
+        try:
+            dp = cho_solve(cho_factor(S), -gp - Hxp.T @ u)
+        except np.linalg.LinAlgError:
+            return None
+        return np.concatenate([u - V @ dp, dp])
+
+
+def _lm(ev: ActionEvaluator, z0, maxiter: int, ftol: float, xtol: float) -> OptResult:
+    pb = ev.pb
+    solver = _BandedSolver(pb.M, pb.D)
+    z = np.array(z0, dtype=float)
+    gn = ev.gauss_newton(z)
+    nfev = 1
+    if not np.isfinite(gn.total) or not np.all(np.isfinite(gn.g)):
+        return OptResult(z, gn.total, gn.meas, gn.model, -1,
+                         "non-finite action at the starting point", 0, nfev)
+    scale = solver.prepare(gn)
+    lam, nu = 1e-3, 2.0
+    status, nit = 1, 0
+    for nit in range(1, maxiter + 1):
+        dz = solver.solve(lam)
+        if dz is None:
+            lam *= 10.0
+            if lam > 1e16:
+                status = -2
+                break
+            continue
+        trial = ev.terms(z + dz)
+        nfev += 1
+        g_dot = float(gn.g @ dz)
+        pred = -0.5 * g_dot + 0.5 * lam * float(np.sum(scale * dz * dz))
+        actual = gn.total - trial.total
+        rho = actual / pred if pred > 0 else -1.0
+        small_step = np.linalg.norm(dz) <= xtol * (np.linalg.norm(z) + xtol)
+        if np.isfinite(trial.total) and rho > 1e-4:
+            z = z + dz
+            old = gn.total
+            gn = ev.gauss_newton(z)
+            nfev += 1
+            scale = solver.prepare(gn)
+            lam *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+            nu = 2.0
+            if (abs(old - gn.total) <= ftol * max(gn.total, 1e-300) and pred <= ftol * old) \
+                    or small_step:
+                status = 0
+                break
+        else:
+            if small_step and np.isfinite(trial.total) and pred <= ftol * gn.total:
+                status = 0
+                break
+            lam *= nu
+            nu *= 2.0
+            if lam > 1e16:
+                status = 0 if pred <= ftol * gn.total else -2
+                break
+    msg = STATUS[status]
+    if status == -2:
+        msg = "linear solve failed (damping grew without bound)"
+    return OptResult(z, gn.total, gn.meas, gn.model, status, msg, nit, nfev)
+
+
+def _lbfgsb(ev: ActionEvaluator, z0, maxiter: int, ftol: float, bounds=None) -> OptResult:
+    nfev = [0]
+
+    def fg(z):
+        nfev[0] += 1
+        f, g = ev.value_grad(z)
+        if not np.isfinite(f):
+            return np.inf, np.zeros_like(z)
+        return f, g
+
+    f0 = ev.value(z0)
+    if not np.isfinite(f0):
+        t = ev.terms(z0)
+        return OptResult(np.array(z0, float), t.total, t.meas, t.model, -1,
+                         "non-finite action at the starting point", 0, 1)
+    res = minimize(fg, z0, jac=True, method="L-BFGS-B", bounds=bounds,
+                   options={"maxiter": maxiter, "maxfun": 4 * maxiter, "ftol": ftol,
+                            "gtol": 1e-10, "maxcor": 10})
+    t = ev.terms(res.x)
+    if not np.isfinite(t.total):
+        status, msg = -1, "non-finite action"
+    elif res.status == 1:
+        status, msg = 1, f"{STATUS[1]} ({res.message})"
+    else:
+        # 0: converged; 2 (ABNORMAL line search) at a stationary point is also a minimum
+        status, msg = 0, str(res.message)
+    return OptResult(res.x, t.total, t.meas, t.model, status, msg, int(res.nit), nfev[0])
+
+
+def minimize_action(problem, z0, Rf, method: str = "lm", maxiter: int | None = None,
+                    ftol: float = 1e-8, xtol: float = 1e-10, bounds=None) -> OptResult:
+    """Minimise the action of ``problem`` at ``Rf`` from packed vector ``z0``."""
+    ev = ActionEvaluator(problem, Rf)
+    if method == "lm":
+        return _lm(ev, z0, maxiter or 200, ftol, xtol)
+    if method == "lbfgsb":
+        return _lbfgsb(ev, z0, maxiter or 20000, ftol, bounds)
+    raise ValueError(f"method must be one of {METHODS}, got {method!r}")
