@@ -18,7 +18,7 @@ from . import _runtime
 from .optimize import METHODS, STATUS, minimize_action
 from .problem import Problem, check_positive
 
-__all__ = ["AnnealResult", "anneal", "rf_schedule"]
+__all__ = ["AnnealResult", "anneal", "check_schedule", "rf_schedule"]
 
 
 def rf_schedule(Rf0, alpha: float, betas) -> np.ndarray:
@@ -186,6 +186,18 @@ def _check_betas(betas) -> np.ndarray:
     return b
 
 
+def check_schedule(betas, Rf0, alpha, n_init):
+    """Check the annealing schedule before any work; return (betas array, Rf0)."""
+    betas = _check_betas(betas)
+    Rf0 = check_positive("Rf0", Rf0, allow_array=True)
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) \
+            or not np.isfinite(alpha) or alpha <= 1:
+        raise ValueError(f"alpha must be a finite number > 1, got {alpha!r}")
+    if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
+        raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}")
+    return betas, Rf0
+
+
 def anneal(problem: Problem, betas=21, Rf0=0.01, alpha: float = 2.0, n_init: int = 10,
            seed=0, init_range=(-10.0, 10.0), param_range: dict | None = None,
            method: str = "lm", executor=None, progress=None, keep_all: bool = False,
@@ -207,15 +219,9 @@ def anneal(problem: Problem, betas=21, Rf0=0.01, alpha: float = 2.0, n_init: int
     """
     if not isinstance(problem, Problem):
         raise TypeError(f"problem must be a dalearn Problem, got {type(problem).__name__}")
-    betas = _check_betas(betas)
-    Rf0 = check_positive("Rf0", Rf0, allow_array=True)
+    betas, Rf0 = check_schedule(betas, Rf0, alpha, n_init)
     if np.ndim(Rf0) == 1 and np.size(Rf0) != problem.D:
         raise ValueError(f"Rf0 as an array must have D={problem.D} entries, got {np.size(Rf0)}")
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) \
-            or not np.isfinite(alpha) or alpha <= 1:
-        raise ValueError(f"alpha must be a finite number > 1, got {alpha!r}")
-    if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
-        raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}")
     lo, hi = (float(v) for v in init_range)
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValueError(f"init_range must be (low, high) with low < high, got {init_range!r}")

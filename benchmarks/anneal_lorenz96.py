@@ -1,0 +1,112 @@
+"""Benchmark: precision annealing on Lorenz96 (D=20, L=12, sigma=0.4, N=200, 10 starts x 21 beta).
+
+Prints a summary and writes benchmarks/results/anneal_lorenz96.json.  Compare numbers as
+ratios within one run; the machine is shared.  Run: python benchmarks/anneal_lorenz96.py
+"""
+import json
+import os
+import resource
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+from scipy.optimize import minimize
+
+from dalearn.action import ActionEvaluator
+from dalearn.anneal import anneal, rf_schedule
+from dalearn.twin import lorenz96_twin, rms
+
+OUT = Path(__file__).parent / "results" / "anneal_lorenz96.json"
+STD = dict(betas=21, Rf0=0.01, alpha=2.0, seed=0)
+
+
+def per_call_us(f, n=200):
+    f()
+    t = time.perf_counter()
+    for _ in range(n):
+        f()
+    return (time.perf_counter() - t) / n * 1e6
+
+
+def summary(r, problem, truth):
+    return {"wall_s": r.wall_s, "iterations": int(r.nit.sum()),
+            "final_actions": r.final_action.tolist(), "levels": r.levels().tolist(),
+            "all_converged": bool(r.converged.all()),
+            "rms_unobserved_best": rms(r.paths[r.best], truth.x, problem.unobserved)}
+
+
+def naive_fd_start(problem, z0, betas):
+    """One start annealed by L-BFGS-B with scipy's own finite-difference gradient."""
+    nit = 0
+    z = z0
+    t = time.perf_counter()
+    for Rf in rf_schedule(0.01, 2.0, betas):
+        ev = ActionEvaluator(problem, Rf)
+        res = minimize(ev.value, z, method="L-BFGS-B", options={"maxiter": 20000, "maxfun": 10**7})
+        z, nit = res.x, nit + res.nit
+    return time.perf_counter() - t, nit, ev.value(z)
+
+
+def main():
+    out = {"python": sys.version.split()[0], "cpus": os.cpu_count()}
+    problem, truth = lorenz96_twin(D=20, L=12, sigma=0.4, N=200, dt=0.025, seed=0)
+    z = problem.pack(truth.x)
+    ev = ActionEvaluator(problem, 100.0)
+    out["us_per_action"] = per_call_us(lambda: ev.value(z))
+    out["us_per_action_gradient"] = per_call_us(lambda: ev.value_grad(z))
+    out["us_per_gauss_newton_build"] = per_call_us(lambda: ev.gauss_newton(z), 100)
+
+    r = anneal(problem, n_init=10, **STD)
+    out["lm_serial_10_starts"] = summary(r, problem, truth)
+    with ProcessPoolExecutor(2) as ex:
+        t = time.perf_counter()
+        r = anneal(problem, n_init=10, executor=ex, **STD)
+        pool_total = time.perf_counter() - t
+    out["lm_pool2_10_starts"] = {**summary(r, problem, truth), "wall_s_with_pool_start": pool_total}
+    out["peak_rss_mb_main"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["peak_rss_mb_workers"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    r = anneal(problem, n_init=1, method="lbfgsb", **STD)
+    out["lbfgsb_exact_gradient_1_start"] = summary(r, problem, truth)
+    r1 = anneal(problem, n_init=1, **STD)
+    out["lm_1_start"] = summary(r1, problem, truth)
+
+    for N in (400, 1600):
+        pN, tN = lorenz96_twin(D=20, L=12, sigma=0.4, N=N, dt=0.025, seed=0)
+        out[f"lm_1_start_N{N}"] = summary(anneal(pN, n_init=1, **STD), pN, tN)
+
+    # the naive baseline: scipy's finite-difference gradient on a small problem
+    small, tsmall = lorenz96_twin(D=5, L=3, sigma=0.4, N=100, dt=0.025, seed=0)
+    rs = anneal(small, n_init=1, **STD)
+    z0 = small.pack(rs.init_paths[0])
+    naive_s, naive_it, naive_a = naive_fd_start(small, z0, np.arange(21))
+    out["small_D5_N100"] = {"lm_wall_s": rs.wall_s, "lm_iterations": int(rs.nit.sum()),
+                            "lm_final_action": float(rs.final_action[0]),
+                            "naive_fd_lbfgsb_wall_s": naive_s, "naive_iterations": int(naive_it),
+                            "naive_final_action": float(naive_a),
+                            "ratio_naive_over_lm": naive_s / rs.wall_s}
+
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(json.dumps(out, indent=2))
+    s, p = out["lm_serial_10_starts"], out["lm_pool2_10_starts"]
+    print(f"action {out['us_per_action']:.0f} us; action+gradient {out['us_per_action_gradient']:.0f} us;"
+          f" Gauss-Newton build {out['us_per_gauss_newton_build']:.0f} us")
+    print(f"LM, 10 starts x 21 beta: serial {s['wall_s']:.2f} s, 2 processes {p['wall_s']:.2f} s "
+          f"({s['iterations']} iterations, levels {s['levels']}, rms unobserved "
+          f"{s['rms_unobserved_best']:.3f})")
+    lb, lm = out["lbfgsb_exact_gradient_1_start"], out["lm_1_start"]
+    print(f"one start: LM {lm['wall_s']:.2f} s / {lm['iterations']} it; L-BFGS-B {lb['wall_s']:.2f} s /"
+          f" {lb['iterations']} it (ratio {lb['wall_s'] / lm['wall_s']:.1f})")
+    print("cost growth, one start: " + ", ".join(
+        f"N={N}: {out[f'lm_1_start_N{N}']['wall_s']:.2f} s" for N in (400, 1600)))
+    sm = out["small_D5_N100"]
+    print(f"naive (finite-difference L-BFGS-B) on D=5, N=100: {sm['naive_fd_lbfgsb_wall_s']:.1f} s vs "
+          f"LM {sm['lm_wall_s']:.2f} s: ratio {sm['ratio_naive_over_lm']:.0f}")
+    print(f"peak RSS: main {out['peak_rss_mb_main']:.0f} MB, workers {out['peak_rss_mb_workers']:.0f} MB")
+    print(f"wrote {OUT}")
+
+
+if __name__ == "__main__":
+    main()

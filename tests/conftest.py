@@ -1,0 +1,23 @@
+import numpy as np
+import pytest
+
+from dalearn.anneal import anneal
+from dalearn.twin import lorenz96_twin
+
+
+@pytest.fixture(scope="session")
+def l96_L12():
+    """The standard problem: D=20, L=12, sigma=0.4, N=200, annealed with 10 starts."""
+    problem, truth = lorenz96_twin(D=20, L=12, sigma=0.4, N=200, dt=0.025, seed=0, n_future=100)
+    result = anneal(problem, betas=21, Rf0=0.01, alpha=2.0, n_init=10, seed=0)
+    return problem, truth, result
+
+
+def central_fd(f, z, eps=1e-6):
+    """Central finite-difference gradient of scalar f at z."""
+    g = np.empty_like(z)
+    for i in range(z.size):
+        e = np.zeros_like(z)
+        e[i] = eps * max(1.0, abs(z[i]))
+        g[i] = (f(z + e) - f(z - e)) / (2 * e[i])
+    return g

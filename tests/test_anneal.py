@@ -1,0 +1,119 @@
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+
+from dalearn.anneal import AnnealResult, anneal
+from dalearn.models import CustomModel
+from dalearn.presets import get_preset
+from dalearn.problem import Problem
+from dalearn.twin import lorenz96_twin, rms
+
+
+def test_beta0_puts_observed_components_on_the_data():
+    problem, _ = lorenz96_twin(D=10, L=5, N=30, sigma=0.4, seed=2)
+    offsets = []
+    for Rf0 in (1e-2, 1e-3):
+        r = anneal(problem, betas=[0], Rf0=Rf0, n_init=3, seed=0)
+        offsets.append(np.abs(r.paths[:, problem.observed, :] - problem.data).max())
+    assert offsets[0] < 0.01 * 0.4               # far below the noise
+    assert offsets[1] < 0.2 * offsets[0]         # and it vanishes as R_f0/R_m -> 0
+
+
+def test_L12_all_starts_reach_one_level_near_expected(l96_L12):
+    problem, truth, r = l96_L12
+    assert r.converged.all(), r.status
+    final = r.final_action
+    assert (final.max() - final.min()) / final.min() < 1e-3
+    assert 0.8 < final.mean() < 1.1                   # expected level ~ 1 (a little under)
+    assert len(r.levels()) == 1
+    best = r.paths[r.best]
+    assert rms(best, truth.x, problem.unobserved) < 0.15
+    assert rms(best, truth.x, problem.observed) < 0.4 / 3   # far below the noise
+    # at large beta the model term keeps falling while the action levels out
+    assert r.model_term[-1].mean() < r.model_term[-6].mean()
+    assert abs(r.action[-1, 0] - r.action[-3, 0]) / r.action[-1, 0] < 0.05
+
+
+def test_L6_starts_end_on_several_levels():
+    problem, truth = lorenz96_twin(D=20, L=6, sigma=0.4, N=200, seed=0)
+    r = anneal(problem, betas=21, Rf0=0.01, alpha=2.0, n_init=4, seed=0, maxiter=60)
+    assert len(r.levels(rtol=1e-3)) > 1
+    assert r.final_action.min() > 2.0                 # none near the consistent level
+    assert rms(r.paths[r.best], truth.x, problem.unobserved) > 1.0
+
+
+def test_forcing_is_estimated_within_0p1():
+    pr = get_preset("varanneal-nu")
+    problem, truth = pr.make()
+    assert problem.estimate == ("nu",)
+    r = anneal(problem, **pr.anneal)
+    assert np.all((r.init_params[:, 0] >= 6) & (r.init_params[:, 0] <= 10))
+    assert r.init_params[:, 0].std() > 0.3            # the starts really differ in nu
+    assert abs(r.param_estimates()["nu"] - 8.17) < 0.1
+
+
+def test_save_load_round_trip_is_exact(tmp_path):
+    problem, _ = lorenz96_twin(D=6, L=3, N=20, sigma=0.4, seed=1, estimate="nu")
+    r = anneal(problem, betas=4, n_init=2, seed=1, keep_all=True, param_range={"nu": (6, 10)})
+    f = tmp_path / "r.npz"
+    r.save(f)
+    with np.load(f, allow_pickle=False) as z:      # no pickled objects inside
+        assert "_meta" in z.files
+    back = AnnealResult.load(f)
+    for name in ("betas", "Rf", "Rm", "action", "meas_term", "model_term", "params", "status",
+                 "nit", "paths", "init_paths", "init_params", "t", "all_paths"):
+        np.testing.assert_array_equal(getattr(back, name), getattr(r, name))
+    assert back.param_names == r.param_names and back.estimate == r.estimate
+    assert back.settings == r.settings
+
+
+def test_process_pool_gives_the_serial_result():
+    problem, _ = lorenz96_twin(D=8, L=4, N=40, sigma=0.4, seed=3)
+    kw = dict(betas=6, n_init=3, seed=5)
+    serial = anneal(problem, **kw)
+    with ProcessPoolExecutor(2) as ex:
+        pooled = anneal(problem, executor=ex, **kw)
+    np.testing.assert_allclose(pooled.action, serial.action, rtol=1e-12)
+    np.testing.assert_allclose(pooled.paths, serial.paths, rtol=1e-10, atol=1e-12)
+
+
+def test_progress_is_reported_for_every_solve():
+    problem, _ = lorenz96_twin(D=6, L=3, N=20, sigma=0.4, seed=1)
+    seen = []
+    anneal(problem, betas=3, n_init=2, seed=0, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(i, 6) for i in range(1, 7)]
+
+
+def test_lbfgsb_reaches_the_lm_level():
+    problem, _ = lorenz96_twin(D=8, L=6, N=40, sigma=0.4, seed=4)
+    lm = anneal(problem, betas=12, n_init=2, seed=0)
+    lb = anneal(problem, betas=12, n_init=2, seed=0, method="lbfgsb")
+    np.testing.assert_allclose(lb.final_action, lm.final_action, rtol=1e-3)
+
+
+def blowup_rhs(x, p):
+    """A vector field that is NaN away from the origin: an optimiser must report it."""
+    out = -x.copy()
+    out[np.abs(x) > 3] = np.nan
+    return out
+
+
+def blowup_jac(x, p):
+    return -np.broadcast_to(np.eye(x.shape[-1]), x.shape + (x.shape[-1],)).copy()
+
+
+def test_a_start_meeting_nan_is_marked_not_hidden():
+    m = CustomModel(blowup_rhs, D=2, jac=blowup_jac, name="blowup")
+    data = np.array([[1.0, 0.5, 0.2, 0.1]])
+    problem = Problem(m, data, dt=0.1, observed=[0], sigma=0.1)
+    r = anneal(problem, betas=2, n_init=2, seed=0, init_range=(5, 10))
+    assert np.all(r.status[0] == -1)
+    assert not r.converged[0].any()
+
+
+def test_fraction_at_lowest_and_levels():
+    problem, _ = lorenz96_twin(D=6, L=3, N=20, sigma=0.4, seed=1)
+    r = anneal(problem, betas=3, n_init=3, seed=0)
+    assert 0 < r.fraction_at_lowest() <= 1
+    assert r.levels()[0] == pytest.approx(r.final_action.min())

@@ -1,0 +1,59 @@
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from dalearn.anneal import AnnealResult
+from dalearn.cli import main
+
+
+def test_cli_json_summary_and_files(tmp_path, capsys):
+    out = tmp_path / "run.npz"
+    main(["anneal", "--D", "8", "--L", "5", "--sigma", "0.4", "--N", "60", "--betas", "0:8",
+          "--n-init", "3", "--seed", "1", "--out", str(out), "--json"])
+    s = json.loads(capsys.readouterr().out)
+    for key in ("final_actions", "rms_observed", "rms_unobserved", "params", "wall_s"):
+        assert key in s
+    assert len(s["final_actions"]) == 3
+    r = AnnealResult.load(out)
+    np.testing.assert_allclose(r.final_action, s["final_actions"])
+    assert r.n_beta == 8 and r.action.shape == (8, 3)
+    png = out.with_suffix(".png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_cli_table_lists_every_start(tmp_path, capsys):
+    main(["anneal", "--model", "lorenz63", "--L", "2", "--N", "40", "--dt", "0.02",
+          "--betas", "0:6", "--n-init", "2", "--sigma", "1.0", "--estimate", "rho",
+          "--param-range", "rho=20:35", "--out", str(tmp_path / "l63.npz")])
+    text = capsys.readouterr().out
+    assert "rms unobs" in text and "rho" in text
+    assert len([ln for ln in text.splitlines() if ln.strip().startswith(("0 ", "1 "))]) == 2
+
+
+@pytest.mark.parametrize("argv,msg", [
+    (["--L", "30"], "L must be in 1..D=20"),
+    (["--alpha", "1"], "alpha must be a finite number > 1"),
+    (["--sigma", "0"], "sigma must be finite and > 0"),
+    (["--rule", "leapfrog"], "invalid choice"),
+    (["--betas", "a:b"], "--betas must be"),
+    (["--Rf0", "nan"], "Rf0 must be finite"),
+    (["--observed", "0,0,1"], "must not repeat"),
+    (["--N", "1"], "N (number of data times) must be an integer >= 2"),
+])
+def test_cli_bad_flags_exit_2_with_a_message(argv, msg, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["anneal", "--out", "/nonexistent/x.npz"] + argv)
+    assert e.value.code == 2
+    assert msg in capsys.readouterr().err
+
+
+def test_module_entry_point_help_documents_flags():
+    out = subprocess.run([sys.executable, "-m", "dalearn", "anneal", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    for flag in ("--D", "--L", "--observed", "--sigma", "--N", "--dt", "--rule", "--Rf0",
+                 "--alpha", "--betas", "--n-init", "--seed", "--estimate", "--out", "--json",
+                 "--workers", "--k"):
+        assert flag in out
