@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from scipy.optimize import minimize
 
+from dalearn import _runtime
 from dalearn.action import ActionEvaluator
 from dalearn.anneal import anneal, rf_schedule
 from dalearn.twin import lorenz96_twin, rms
@@ -55,6 +56,10 @@ def main():
     z = problem.pack(truth.x)
     ev = ActionEvaluator(problem, 100.0)
     out["us_per_action"] = per_call_us(lambda: ev.value(z))
+    # before and after dalearn._runtime.tune_malloc (which anneal calls in every worker)
+    out["us_per_action_gradient_untuned"] = per_call_us(lambda: ev.value_grad(z))
+    out["us_per_gauss_newton_build_untuned"] = per_call_us(lambda: ev.gauss_newton(z), 100)
+    _runtime.tune_malloc()
     out["us_per_action_gradient"] = per_call_us(lambda: ev.value_grad(z))
     out["us_per_gauss_newton_build"] = per_call_us(lambda: ev.gauss_newton(z), 100)
 
@@ -91,8 +96,9 @@ def main():
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(out, indent=2))
     s, p = out["lm_serial_10_starts"], out["lm_pool2_10_starts"]
-    print(f"action {out['us_per_action']:.0f} us; action+gradient {out['us_per_action_gradient']:.0f} us;"
-          f" Gauss-Newton build {out['us_per_gauss_newton_build']:.0f} us")
+    print(f"action {out['us_per_action']:.0f} us; action+gradient {out['us_per_action_gradient']:.0f} us"
+          f" (untuned malloc {out['us_per_action_gradient_untuned']:.0f}); Gauss-Newton build "
+          f"{out['us_per_gauss_newton_build']:.0f} us (untuned {out['us_per_gauss_newton_build_untuned']:.0f})")
     print(f"LM, 10 starts x 21 beta: serial {s['wall_s']:.2f} s, 2 processes {p['wall_s']:.2f} s "
           f"({s['iterations']} iterations, levels {s['levels']}, rms unobserved "
           f"{s['rms_unobserved_best']:.3f})")
