@@ -1,51 +1,265 @@
-"""Figure builders from results: matplotlib for static figures (``*_mpl``).
+"""Figure builders from results: plotly (interactive) or matplotlib (static), one spec each.
 
-Every function takes results and returns a figure; nothing here computes science.
+Every public function takes results and returns a figure; ``backend="plotly"`` (default) gives
+a ``go.Figure`` (``widget=True``: a ``go.FigureWidget`` that :func:`update_figure` changes in
+place), ``backend="mpl"`` a matplotlib ``Figure`` (no pyplot state; ``fig.savefig`` to PNG).
+A figure is first described as panels of series (plain arrays), then rendered, so the two
+backends always show the same thing.  Nothing here computes science.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
-__all__ = ["action_levels_mpl", "EXPECTED_LEVEL"]
+__all__ = ["EXPECTED_LEVEL", "action_levels", "action_terms", "paths", "param_vs_beta",
+           "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
+           "render"]
 
 #: With the normalised action the measurement term is ≈ 1 at the true path.
 EXPECTED_LEVEL = 1.0
+_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]
 
 
-def _fig_ax(ax, figsize=(6.4, 4.2)):
-    """A new (Figure, Axes) without pyplot (no global state, no backend needed), or ax's."""
-    if ax is not None:
-        return ax.figure, ax
+@dataclass
+class Series:
+    """One line or set of markers. ``hover``: {label: array} shown on hover (plotly)."""
+    x: np.ndarray
+    y: np.ndarray
+    name: str
+    kind: str = "line"            # 'line', 'markers', 'dash', 'bigmarkers'
+    color: str | None = None
+    hover: dict = field(default_factory=dict)
+    legend: bool = True
+
+
+@dataclass
+class Panel:
+    title: str
+    xlabel: str
+    ylabel: str
+    series: list
+    logy: bool = False
+    vline: float | None = None
+
+
+# ---------------------------------------------------------------------------- renderers
+def render(panels: list, backend: str = "plotly", widget: bool = False, title: str = "",
+           height: int = 380):
+    """Render panels side by side with the chosen backend."""
+    if backend == "plotly":
+        return _to_plotly(panels, widget, title, height)
+    if backend == "mpl":
+        return _to_mpl(panels, title)
+    raise ValueError(f"backend must be 'plotly' or 'mpl', got {backend!r}")
+
+
+def _plotly_traces(panels):
+    import plotly.graph_objects as go
+    traces = []
+    for col, p in enumerate(panels, start=1):
+        for s in p.series:
+            mode = {"line": "lines", "dash": "lines", "markers": "markers",
+                    "bigmarkers": "markers"}[s.kind]
+            kw = {}
+            if s.hover:
+                labels = list(s.hover)
+                kw["customdata"] = np.column_stack([np.asarray(s.hover[k], dtype=float)
+                                                    for k in labels])
+                kw["hovertemplate"] = "<br>".join(
+                    f"{k} = %{{customdata[{i}]:.4g}}" for i, k in enumerate(labels)) + \
+                    f"<extra>{s.name}</extra>"
+            line = dict(color=s.color, width=1.6, dash="dash" if s.kind == "dash" else None)
+            size = 11 if s.kind == "bigmarkers" else 5
+            traces.append((col, go.Scatter(
+                x=np.asarray(s.x), y=np.asarray(s.y), name=s.name, mode=mode, line=line,
+                marker=dict(color=s.color, size=size,
+                            symbol="diamond" if s.kind == "bigmarkers" else "circle"),
+                showlegend=s.legend, **kw)))
+    return traces
+
+
+def _to_plotly(panels, widget, title, height):
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    n = len(panels)
+    fig = make_subplots(rows=1, cols=n, subplot_titles=[p.title for p in panels],
+                        horizontal_spacing=0.09 if n > 1 else 0.0)
+    for col, tr in _plotly_traces(panels):
+        fig.add_trace(tr, row=1, col=col)
+    for col, p in enumerate(panels, start=1):
+        fig.update_xaxes(title_text=p.xlabel, row=1, col=col)
+        fig.update_yaxes(title_text=p.ylabel, type="log" if p.logy else "linear", row=1,
+                         col=col)
+        if p.vline is not None:
+            fig.add_vline(x=p.vline, line=dict(color="gray", dash="dot"), row=1, col=col)
+    fig.update_layout(height=height, margin=dict(l=60, r=20, t=60 if title else 40, b=50),
+                      title=title or None, template="plotly_white",
+                      legend=dict(font=dict(size=10)))
+    return go.FigureWidget(fig) if widget else fig
+
+
+def update_figure(fig, panels) -> None:
+    """Put new panel data into an existing plotly figure (in place, one batch)."""
+    new = [tr for _, tr in _plotly_traces(panels)]
+    if len(new) != len(fig.data):
+        raise ValueError("update_figure needs the same traces; rebuild the figure instead")
+    with fig.batch_update():
+        for old, tr in zip(fig.data, new):
+            old.x, old.y, old.name = tr.x, tr.y, tr.name
+            if tr.customdata is not None:
+                old.customdata = tr.customdata
+        for i, p in enumerate(panels):
+            if i < len(fig.layout.annotations):
+                fig.layout.annotations[i].text = p.title
+
+
+def _to_mpl(panels, title):
     from matplotlib.figure import Figure
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, fig.subplots()
+    n = len(panels)
+    fig = Figure(figsize=(5.6 * n, 3.9), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, n))
+    for ax, p in zip(axes, panels):
+        for s in p.series:
+            style = {"line": "-", "dash": "--", "markers": "o", "bigmarkers": "D"}[s.kind]
+            ax.plot(s.x, s.y, style, color=s.color, ms=9 if s.kind == "bigmarkers" else 3,
+                    lw=1.3, label=s.name if s.legend else None, alpha=0.9)
+        if p.vline is not None:
+            ax.axvline(p.vline, color="gray", ls=":")
+        ax.set(title=p.title, xlabel=p.xlabel, ylabel=p.ylabel)
+        if p.logy:
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+        if any(s.legend for s in p.series):
+            ax.legend(fontsize=7, loc="best")
+    if title:
+        fig.suptitle(title)
+    return fig
 
 
+# ---------------------------------------------------------------------------- figures
 def _x_axis(result, x: str):
     if x == "beta":
-        return result.betas, "β  (R_f = R_f0 α^β)"
+        return np.asarray(result.betas, float), "β   (R_f = R_f0 α^β)"
     if x == "log_ratio":
         return result.log_ratio, "log10(R_f / R_m)"
     raise ValueError(f"x must be 'beta' or 'log_ratio', got {x!r}")
 
 
-def action_levels_mpl(result, x: str = "beta", ax=None, title: str | None = None):
-    """Action level plot: A (log axis) against β, one line per start; expected level dashed.
-
-    Returns the matplotlib Figure.
-    """
-    fig, ax = _fig_ax(ax)
+def level_panel(result, x: str = "beta", beta_index: int | None = None,
+                title: str | None = None) -> Panel:
     xs, xlabel = _x_axis(result, x)
+    Rf = result.Rf.mean(axis=1)
+    series = []
     for i in range(result.n_init):
-        ok = result.converged[:, i]
-        ax.plot(xs, result.action[:, i], "-", lw=1, alpha=0.8, color=f"C{i % 10}")
-        if not ok.all():
-            ax.plot(xs[~ok], result.action[~ok, i], "x", color="k", ms=6)
-    ax.axhline(EXPECTED_LEVEL, ls="--", color="0.3", lw=1, label="expected level (≈ 1)")
-    ax.set_yscale("log")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("action A")
-    ax.set_title(title or f"Action levels, {result.n_init} starts")
-    ax.legend(loc="upper left", fontsize=8)
-    ax.grid(True, which="major", alpha=0.3)
-    return fig
+        series.append(Series(xs, result.action[:, i], f"start {i}", color=_COLORS[i % 10],
+                             legend=result.n_init <= 10,
+                             hover={"β": result.betas, "R_f": Rf, "start": np.full(len(xs), i),
+                                    "A": result.action[:, i]}))
+    series.append(Series(xs[[0, -1]], [EXPECTED_LEVEL] * 2, "expected level ≈ 1", "dash",
+                         "#444444"))
+    if beta_index is not None:
+        series.append(Series(np.full(result.n_init, xs[beta_index]), result.action[beta_index],
+                             f"β = {result.betas[beta_index]:g}", "bigmarkers", "black",
+                             hover={"start": np.arange(result.n_init),
+                                    "A": result.action[beta_index]}))
+    return Panel(title or f"Action levels, {result.n_init} starts", xlabel, "action A", series,
+                 logy=True)
+
+
+def action_levels(result, x: str = "beta", beta_index: int | None = None,
+                  backend: str = "plotly", widget: bool = False, title: str | None = None):
+    """Action level plot: A (log) against β or log10(R_f/R_m), one trace per start, the
+    expected level dashed, and (with ``beta_index``) a marker on every start at that β."""
+    return render([level_panel(result, x, beta_index, title)], backend, widget)
+
+
+def action_levels_mpl(result, x: str = "beta", title: str | None = None):
+    """Static action level plot (matplotlib Figure)."""
+    return action_levels(result, x, backend="mpl", title=title)
+
+
+def terms_panel(result, start: int | None = None) -> Panel:
+    start = result.best if start is None else start
+    b = np.asarray(result.betas, float)
+    Rf = result.Rf.mean(axis=1)
+    return Panel(f"The two terms (start {start})", "β", "term", [
+        Series(b, result.meas_term[:, start], "measurement term", color=_COLORS[0]),
+        Series(b, result.model_term[:, start] / Rf, "model term / R_f", color=_COLORS[1]),
+        Series(b, result.action[:, start], "action A", "dash", "#444444")], logy=True)
+
+
+def action_terms(result, start: int | None = None, backend: str = "plotly"):
+    """Measurement term and model term / R_f against β for one start (default: best)."""
+    return render([terms_panel(result, start)], backend)
+
+
+def path_panels(problem, path, truth=None, components=None, t_window=None) -> list:
+    """Two panels: an observed and an unobserved component (estimate, truth, data)."""
+    obs, unobs = problem.observed, problem.unobserved
+    if components is None:
+        components = (int(obs[0]), int(unobs[0]) if unobs.size else int(obs[-1]))
+    t = problem.t
+    panels = []
+    for a in components:
+        a = int(a)
+        measured = a in obs
+        s = []
+        if measured:
+            i = int(np.where(obs == a)[0][0])
+            s.append(Series(problem.t_data, problem.data[i], "data", "markers", "#999999"))
+        if truth is not None:
+            s.append(Series(t, truth.x[a], "truth", "line", "#222222"))
+        s.append(Series(t, path[a], "estimate", "dash" if truth is not None else "line",
+                        _COLORS[3]))
+        kind = "observed" if measured else "unobserved"
+        panels.append(Panel(f"x_{a} ({kind})", "time t", f"x_{a}", s))
+    return panels
+
+
+def paths(problem, path, truth=None, components=None, backend: str = "plotly",
+          widget: bool = False, title: str = ""):
+    """Estimated path against truth and data: an observed and an unobserved component."""
+    return render(path_panels(problem, path, truth, components), backend, widget, title)
+
+
+def param_vs_beta(result, name: str, true_value: float | None = None, backend: str = "plotly"):
+    """Estimate of parameter ``name`` against β, one trace per start."""
+    j = result.param_names.index(name)
+    b = np.asarray(result.betas, float)
+    s = [Series(b, result.params[:, i, j], f"start {i}", color=_COLORS[i % 10],
+                legend=result.n_init <= 10) for i in range(result.n_init)]
+    if true_value is not None:
+        s.append(Series(b[[0, -1]], [true_value] * 2, f"true {name} = {true_value:g}", "dash",
+                        "#444444"))
+    return render([Panel(f"Estimate of {name}", "β", name, s)], backend)
+
+
+def prediction(problem, path, t_future, forecast, truth=None, component: int | None = None,
+               backend: str = "plotly"):
+    """Estimate in the window and forecast beyond it, against the truth, one component."""
+    a = int(problem.unobserved[0] if component is None and problem.unobserved.size
+            else (component or 0))
+    s = []
+    if truth is not None:
+        s.append(Series(np.concatenate([problem.t, truth.t_future[1:]]),
+                        np.concatenate([truth.x[a], truth.x_future[a, 1:]]), "truth", "line",
+                        "#222222"))
+    s.append(Series(problem.t, path[a], "estimate (window)", "dash", _COLORS[3]))
+    s.append(Series(t_future, forecast[a], "prediction", "dash", _COLORS[2]))
+    return render([Panel(f"Prediction of x_{a}", "time t", f"x_{a}", s,
+                         vline=float(problem.t[-1]))], backend)
+
+
+def sweep(x, panels: dict, xlabel: str, backend: str = "plotly", title: str = ""):
+    """Summary curves of a parameter sweep: ``panels`` = {title: {label: y}}, side by side.
+    Labels starting with '--' are drawn dashed (reference lines)."""
+    ps = []
+    for t, curves in panels.items():
+        s = [Series(np.asarray(x), np.asarray(y), lab.lstrip("-"),
+                    "dash" if lab.startswith("--") else "line",
+                    "#444444" if lab.startswith("--") else _COLORS[i % 10])
+             for i, (lab, y) in enumerate(curves.items())]
+        ps.append(Panel(t, xlabel, t, s, logy=t.lower().startswith("rms")))
+    return render(ps, backend, title=title)

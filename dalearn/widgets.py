@@ -1,0 +1,230 @@
+"""ipywidgets panels that wire sliders to cached results and the figures of :mod:`plots`.
+
+- :class:`BetaScrubber`: a β slider and a start picker over one annealing result; moving them
+  only indexes stored paths and updates two ``FigureWidget``s in place.
+- :class:`AnnealExplorer`: problem controls (L, σ, N, starts, seed, rule) that recompute on
+  release, with a progress bar, from a cache keyed by the settings; a BetaScrubber below.
+- :class:`ResultPicker`: a dropdown over a dict of precomputed results (e.g. a sweep over L).
+"""
+from __future__ import annotations
+
+import ipywidgets as w
+import numpy as np
+
+from .anneal import anneal
+from .discretize import RULES
+from .plots import level_panel, path_panels, render, update_figure
+from .twin import lorenz96_twin, rms
+
+__all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker"]
+
+
+class BetaScrubber:
+    """Scrub β and the start over ``result`` (which needs ``keep_all=True``).
+
+    Attributes: ``beta`` (IntSlider over β indices), ``start`` (Dropdown), ``levels`` and
+    ``paths`` (FigureWidgets), ``info`` (HTML with the numbers shown), ``box`` (the panel).
+    """
+
+    def __init__(self, problem, truth, result, components=None, x: str = "beta"):
+        self.x = x
+        self.components = components
+        self._quiet = False
+        self.beta = w.IntSlider(description="β", min=0, max=1, continuous_update=True,
+                                layout=w.Layout(width="420px"))
+        self.start = w.Dropdown(description="start", layout=w.Layout(width="200px"))
+        self.info = w.HTML()
+        self.levels = self.paths = None
+        self.box = w.VBox([w.HBox([self.beta, self.start]), self.info])
+        self.set_result(problem, truth, result)
+        self.beta.observe(self._scrub, "value")
+        self.start.observe(self._scrub, "value")
+
+    # the data behind the panel ------------------------------------------------------
+    def set_result(self, problem, truth, result) -> None:
+        """Show a new result (figures rebuilt only if their trace count changes)."""
+        if result.all_paths is None:
+            raise ValueError("BetaScrubber needs a result annealed with keep_all=True")
+        self.problem, self.truth, self.result = problem, truth, result
+        self._quiet = True                 # one redraw below, not one per control change
+        self.beta.max = result.n_beta - 1
+        self.beta.value = result.n_beta - 1
+        self.start.options = [("best", -1)] + [(f"start {i}", i) for i in range(result.n_init)]
+        self.start.value = -1
+        self._quiet = False
+        comps = self.components
+        if comps is not None and any(int(a) >= problem.D for a in comps):
+            comps = None
+        self._comps = comps
+        lp, pp = self._panels()
+        if self.levels is None or len(self.levels.data) != len(_flat(lp)):
+            self.levels = render(lp, widget=True, height=360)
+        else:
+            update_figure(self.levels, lp)
+        if self.paths is None or len(self.paths.data) != len(_flat(pp)):
+            self.paths = render(pp, widget=True, height=330)
+        else:
+            update_figure(self.paths, pp)
+        self.box.children = (w.HBox([self.beta, self.start]), self.info, self.levels,
+                             self.paths)
+        self._show_info()
+
+    @property
+    def start_index(self) -> int:
+        return self.result.best if self.start.value == -1 else int(self.start.value)
+
+    def current_path(self) -> np.ndarray:
+        """Path (D, M) shown now."""
+        return self.result.all_paths[self.beta.value, self.start_index]
+
+    def _panels(self):
+        lp = [level_panel(self.result, self.x, self.beta.value)]
+        pp = path_panels(self.problem, self.current_path(), self.truth, self._comps)
+        return lp, pp
+
+    def _scrub(self, _change=None) -> None:
+        if self._quiet:
+            return
+        r, b = self.result, self.beta.value
+        marker = self.levels.data[-1]
+        xs = r.betas if self.x == "beta" else r.log_ratio
+        with self.levels.batch_update():
+            marker.x = np.full(r.n_init, xs[b])
+            marker.y = r.action[b]
+            marker.name = f"β = {r.betas[b]:g}"
+        update_figure(self.paths, path_panels(self.problem, self.current_path(), self.truth,
+                                              self._comps))
+        self._show_info()
+
+    def numbers(self) -> dict:
+        """The numbers the info line shows, for the current β and start."""
+        r, b, s = self.result, self.beta.value, self.start_index
+        out = {"beta": float(r.betas[b]), "Rf": float(r.Rf[b].mean()),
+               "action": float(r.action[b, s]), "meas": float(r.meas_term[b, s]),
+               "model": float(r.model_term[b, s]), "start": s,
+               "n_levels": len(r.levels(beta_index=b))}
+        if self.truth is not None and self.problem.unobserved.size:
+            out["rms_unobserved"] = rms(self.current_path(), self.truth.x,
+                                        self.problem.unobserved)
+        return out
+
+    def _show_info(self) -> None:
+        n = self.numbers()
+        txt = (f"β = {n['beta']:g}, R<sub>f</sub> = {n['Rf']:.4g}: start {n['start']} has "
+               f"A = {n['action']:.5g} (measurement {n['meas']:.4g}, model {n['model']:.4g}); "
+               f"{n['n_levels']} distinct level(s) over all starts")
+        if "rms_unobserved" in n:
+            txt += f"; RMS error of unobserved components = {n['rms_unobserved']:.3g}"
+        self.info.value = txt
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.box)
+
+
+def _flat(panels):
+    return [s for p in panels for s in p.series]
+
+
+class AnnealExplorer:
+    """Lorenz96 twin experiment + precision annealing under sliders.
+
+    Problem controls recompute on release (``continuous_update=False``) with a progress bar;
+    results are cached by their settings, so going back to a setting is instant.
+    ``executor`` is passed on to :func:`anneal`.
+    """
+
+    def __init__(self, D: int = 20, L: int = 12, sigma: float = 0.4, N: int = 100,
+                 n_init: int = 5, seed: int = 0, rule: str = "trapezoid", betas: int = 21,
+                 Rf0: float = 0.01, alpha: float = 2.0, maxiter: int = 100, executor=None):
+        self.D, self.betas, self.Rf0, self.alpha = D, betas, Rf0, alpha
+        self.maxiter, self.executor = maxiter, executor
+        cu = dict(continuous_update=False)
+        self.L = w.IntSlider(value=L, min=1, max=D, description="L observed", **cu)
+        self.sigma = w.FloatSlider(value=sigma, min=0.1, max=1.0, step=0.1,
+                                   description="σ noise", **cu)
+        self.N = w.IntSlider(value=N, min=20, max=400, step=20, description="N times", **cu)
+        self.n_init = w.IntSlider(value=n_init, min=1, max=20, description="starts", **cu)
+        self.seed = w.IntSlider(value=seed, min=0, max=20, description="seed", **cu)
+        self.rule = w.Dropdown(options=RULES, value=rule, description="rule")
+        self.progress = w.IntProgress(value=0, min=0, max=1, description="annealing",
+                                      bar_style="info")
+        self.status = w.HTML()
+        self.cache: dict = {}
+        self.n_solves = 0
+        problem, truth, result = self._solve()
+        self.scrubber = BetaScrubber(problem, truth, result)
+        controls = w.VBox([w.HBox([self.L, self.sigma, self.N]),
+                           w.HBox([self.n_init, self.seed, self.rule]),
+                           w.HBox([self.progress, self.status])])
+        self.box = w.VBox([controls, self.scrubber.box])
+        for c in (self.L, self.sigma, self.N, self.n_init, self.seed, self.rule):
+            c.observe(self._on_change, "value")
+
+    def settings(self) -> tuple:
+        """The cache key: everything that defines the problem and the annealing."""
+        return (self.D, self.L.value, round(self.sigma.value, 6), self.N.value,
+                self.n_init.value, self.seed.value, self.rule.value, self.betas, self.Rf0,
+                self.alpha)
+
+    def _solve(self):
+        key = self.settings()
+        if key not in self.cache:
+            problem, truth = lorenz96_twin(D=self.D, L=self.L.value, sigma=self.sigma.value,
+                                           N=self.N.value, rule=self.rule.value,
+                                           seed=self.seed.value)
+            self.progress.value, self.progress.max = 0, self.betas * self.n_init.value
+            self.progress.bar_style = "info"
+
+            def tick(done, total):
+                self.progress.value = done
+
+            result = anneal(problem, betas=self.betas, Rf0=self.Rf0, alpha=self.alpha,
+                            n_init=self.n_init.value, seed=self.seed.value, keep_all=True,
+                            maxiter=self.maxiter, executor=self.executor, progress=tick)
+            self.n_solves += 1
+            self.progress.bar_style = "success" if result.converged.all() else "warning"
+            self.cache[key] = (problem, truth, result)
+        problem, truth, result = self.cache[key]
+        bad = int((~result.converged).sum())
+        self.status.value = (f"{result.wall_s:.1f} s, {result.n_init} starts × "
+                             f"{result.n_beta} β" + (f"; {bad} solves not converged (×)"
+                                                      if bad else ""))
+        return problem, truth, result
+
+    def _on_change(self, _change=None) -> None:
+        self.scrubber.set_result(*self._solve())
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.box)
+
+
+class ResultPicker:
+    """A dropdown over ``{label: (problem, truth, result)}``; shows the chosen level plot."""
+
+    def __init__(self, results: dict, description: str = "pick"):
+        if not results:
+            raise ValueError("results must be a non-empty dict {label: (problem, truth, result)}")
+        self.results = results
+        labels = list(results)
+        self.choice = w.Dropdown(options=labels, value=labels[-1], description=description)
+        self.figure = render([self._panel()], widget=True, height=360)
+        self.choice.observe(self._update, "value")
+        self.box = w.VBox([self.choice, self.figure])
+
+    def _panel(self):
+        _, _, r = self.results[self.choice.value]
+        return level_panel(r, title=f"Action levels, {self.choice.value}")
+
+    def _update(self, _change=None):
+        p = self._panel()
+        if len(self.figure.data) == len(p.series):
+            update_figure(self.figure, [p])
+        else:
+            self.figure = render([p], widget=True, height=360)
+            self.box.children = (self.choice, self.figure)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.box)
