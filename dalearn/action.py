@@ -18,7 +18,11 @@ import numpy as np
 from .discretize import residual
 from .problem import Problem
 
-__all__ = ["ActionValue", "action", "ActionEvaluator", "GaussNewton"]
+__all__ = ["ActionValue", "action", "ActionEvaluator", "GaussNewton", "EXPECTED_LEVEL"]
+
+#: With Rm = 1/σ² the measurement term averages (noise/σ)² ≈ 1 at the true path, so the
+#: consistent minimum of the action levels out near this value.
+EXPECTED_LEVEL = 1.0
 
 
 @dataclass(frozen=True)

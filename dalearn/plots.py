@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .action import EXPECTED_LEVEL
+
 __all__ = ["EXPECTED_LEVEL", "action_levels", "action_terms", "paths", "param_vs_beta",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
            "render"]
 
-#: With the normalised action the measurement term is ≈ 1 at the true path.
-EXPECTED_LEVEL = 1.0
 _COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf"]
 
@@ -164,7 +164,8 @@ def level_panel(result, x: str = "beta", beta_index: int | None = None,
                              f"β = {result.betas[beta_index]:g}", "bigmarkers", "black",
                              hover={"start": np.arange(result.n_init),
                                     "A": result.action[beta_index]}))
-    return Panel(title or f"Action levels, {result.n_init} starts", xlabel, "action A", series,
+    return Panel(title or f"Action levels, {result.n_init} start{'s' if result.n_init > 1 else ''}",
+                 xlabel, "action A", series,
                  logy=True)
 
 
@@ -196,7 +197,8 @@ def action_terms(result, start: int | None = None, backend: str = "plotly"):
 
 
 def path_panels(problem, path, truth=None, components=None, t_window=None) -> list:
-    """Two panels: an observed and an unobserved component (estimate, truth, data)."""
+    """Two panels: an observed and an unobserved component (estimate, truth, data);
+    ``path`` (D, M) may be None to show only data and truth."""
     obs, unobs = problem.observed, problem.unobserved
     if components is None:
         components = (int(obs[0]), int(unobs[0]) if unobs.size else int(obs[-1]))
@@ -211,8 +213,9 @@ def path_panels(problem, path, truth=None, components=None, t_window=None) -> li
             s.append(Series(problem.t_data, problem.data[i], "data", "markers", "#999999"))
         if truth is not None:
             s.append(Series(t, truth.x[a], "truth", "line", "#222222"))
-        s.append(Series(t, path[a], "estimate", "dash" if truth is not None else "line",
-                        _COLORS[3]))
+        if path is not None:
+            s.append(Series(t, path[a], "estimate", "dash" if truth is not None else "line",
+                            _COLORS[3]))
         kind = "observed" if measured else "unobserved"
         panels.append(Panel(f"x_{a} ({kind})", "time t", f"x_{a}", s))
     return panels

@@ -1,0 +1,43 @@
+"""Benchmark: kernel time of widget updates (β scrub vs a problem change, cached or not).
+
+Prints and writes benchmarks/results/widgets_scrub.json.  Run: python benchmarks/widgets_scrub.py
+"""
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dalearn.widgets import AnnealExplorer
+
+OUT = Path(__file__).parent / "results" / "widgets_scrub.json"
+
+
+def main():
+    t = time.perf_counter()
+    ex = AnnealExplorer(D=20, L=12, sigma=0.4, N=100, n_init=5)
+    build = time.perf_counter() - t
+    sc = ex.scrubber
+    times = []
+    for b in list(range(20, -1, -1)) * 3:
+        t = time.perf_counter()
+        sc.beta.value = b
+        times.append(time.perf_counter() - t)
+    t = time.perf_counter()
+    ex.L.value = 10
+    solve = time.perf_counter() - t
+    t = time.perf_counter()
+    ex.L.value = 12
+    cached = time.perf_counter() - t
+    out = {"build_s": build, "scrub_ms_median": 1e3 * float(np.median(times)),
+           "scrub_ms_max": 1e3 * float(np.max(times)), "new_solve_s": solve,
+           "cached_problem_change_s": cached}
+    OUT.parent.mkdir(exist_ok=True)
+    OUT.write_text(json.dumps(out, indent=2))
+    print(f"explorer build {build:.2f} s; beta scrub median {out['scrub_ms_median']:.1f} ms, "
+          f"max {out['scrub_ms_max']:.1f} ms; new solve (L=10) {solve:.2f} s; "
+          f"cached change {1e3 * cached:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

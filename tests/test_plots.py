@@ -1,0 +1,64 @@
+import numpy as np
+import pytest
+
+from dalearn import plots
+from dalearn.anneal import anneal
+from dalearn.predict import predict
+from dalearn.twin import lorenz96_twin
+
+
+@pytest.fixture(scope="module")
+def run():
+    problem, truth = lorenz96_twin(D=6, L=3, N=30, sigma=0.4, seed=0, n_future=20,
+                                   estimate="nu")
+    r = anneal(problem, betas=5, n_init=2, seed=0, param_range={"nu": (7, 9)})
+    return problem, truth, r
+
+
+def test_level_plot_traces_hover_and_expected_level(run):
+    problem, truth, r = run
+    fig = plots.action_levels(r, beta_index=2)
+    assert fig.layout.yaxis.type == "log"
+    assert len(fig.data) == r.n_init + 2
+    np.testing.assert_allclose(fig.data[1].y, r.action[:, 1])
+    assert "R_f" in fig.data[0].hovertemplate and "start" in fig.data[0].hovertemplate
+    np.testing.assert_allclose(fig.data[r.n_init].y, [1.0, 1.0])          # expected level
+    np.testing.assert_allclose(fig.data[-1].y, r.action[2])               # marker at beta 2
+    fig2 = plots.action_levels(r, x="log_ratio")
+    np.testing.assert_allclose(fig2.data[0].x, r.log_ratio)
+    with pytest.raises(ValueError, match="x must be"):
+        plots.action_levels(r, x="time")
+
+
+@pytest.mark.parametrize("backend", ["plotly", "mpl"])
+def test_every_figure_builds_in_both_backends(run, backend):
+    problem, truth, r = run
+    t, X = predict(problem, r.paths[0], r.params[-1, 0], n_steps=20)
+    figs = [plots.action_levels(r, backend=backend), plots.action_terms(r, backend=backend),
+            plots.paths(problem, r.paths[0], truth, backend=backend),
+            plots.param_vs_beta(r, "nu", 8.17, backend=backend),
+            plots.prediction(problem, r.paths[0], t, X, truth, backend=backend),
+            plots.sweep([1, 2], {"a": {"x": [1, 2]}}, "n", backend=backend)]
+    for f in figs:
+        if backend == "mpl":
+            assert f.axes and all(ax.get_xlabel() for ax in f.axes)
+        else:
+            assert len(f.data) > 0
+
+
+def test_mpl_figure_saves_png(run, tmp_path):
+    _, _, r = run
+    fig = plots.action_levels_mpl(r)
+    fig.savefig(tmp_path / "a.png")
+    assert (tmp_path / "a.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_update_figure_in_place_and_mismatch(run):
+    problem, truth, r = run
+    fig = plots.paths(problem, r.paths[0], truth, widget=True)
+    plots.update_figure(fig, plots.path_panels(problem, r.paths[1], truth))
+    np.testing.assert_allclose(fig.data[-1].y, r.paths[1][problem.unobserved[0]])
+    with pytest.raises(ValueError, match="same traces"):
+        plots.update_figure(fig, plots.path_panels(problem, None, truth))
+    with pytest.raises(ValueError, match="backend must be"):
+        plots.render([], backend="bokeh")

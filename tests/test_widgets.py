@@ -1,0 +1,94 @@
+"""Drive the widgets from Python as a reader would, and check what they show."""
+import numpy as np
+import pytest
+
+from dalearn.anneal import anneal
+from dalearn.twin import lorenz96_twin
+from dalearn.widgets import AnnealExplorer, BetaScrubber, ResultPicker
+
+
+@pytest.fixture(scope="module")
+def scrub_setup():
+    problem, truth = lorenz96_twin(D=8, L=4, N=40, sigma=0.4, seed=1)
+    result = anneal(problem, betas=8, n_init=3, seed=0, keep_all=True)
+    return problem, truth, result
+
+
+def test_beta_slider_moves_marker_and_paths(scrub_setup):
+    problem, truth, result = scrub_setup
+    sc = BetaScrubber(problem, truth, result)
+    assert sc.beta.max == result.n_beta - 1 and sc.beta.value == result.n_beta - 1
+    comp = problem.unobserved[0]
+    est = sc.paths.data[-1]                               # estimate of the unobserved component
+    np.testing.assert_allclose(est.y, result.paths[result.best][comp])
+    sc.beta.value = 2
+    marker = sc.levels.data[-1]
+    np.testing.assert_allclose(marker.x, np.full(result.n_init, result.betas[2]))
+    np.testing.assert_allclose(marker.y, result.action[2])
+    np.testing.assert_allclose(sc.paths.data[-1].y, result.all_paths[2, result.best, comp])
+    obs_est = sc.paths.data[2]                            # data, truth, estimate of observed comp
+    np.testing.assert_allclose(obs_est.y, result.all_paths[2, result.best, problem.observed[0]])
+    n = sc.numbers()
+    assert n["action"] == result.action[2, result.best]
+    assert f"A = {result.action[2, result.best]:.5g}" in sc.info.value
+    assert f"β = {result.betas[2]:g}" in sc.info.value
+
+
+def test_start_picker_shows_that_start(scrub_setup):
+    problem, truth, result = scrub_setup
+    sc = BetaScrubber(problem, truth, result)
+    other = (result.best + 1) % result.n_init
+    sc.beta.value = 4
+    sc.start.value = other
+    comp = problem.unobserved[0]
+    np.testing.assert_allclose(sc.paths.data[-1].y, result.all_paths[4, other, comp])
+    assert f"start {other} has A = {result.action[4, other]:.5g}" in sc.info.value
+
+
+def test_scrubber_needs_all_paths(scrub_setup):
+    problem, truth, _ = scrub_setup
+    r = anneal(problem, betas=2, n_init=1, seed=0)
+    with pytest.raises(ValueError, match="keep_all=True"):
+        BetaScrubber(problem, truth, r)
+
+
+def test_changing_L_solves_again_and_the_figures_change():
+    ex = AnnealExplorer(D=8, L=4, sigma=0.4, N=40, n_init=2, betas=6)
+    sc = ex.scrubber
+    assert ex.n_solves == 1
+    levels_before = [np.array(t.y) for t in sc.levels.data[:2]]
+    ex.L.value = 6
+    assert ex.n_solves == 2
+    _, _, r6 = ex.cache[ex.settings()]
+    assert r6.paths.shape[1] == 8 and len(r6.Rm[r6.Rm > 0]) == 6
+    for before, t, i in zip(levels_before, sc.levels.data[:2], range(2)):
+        np.testing.assert_allclose(t.y, r6.action[:, i])
+        assert not np.allclose(t.y, before)
+    assert ex.progress.value == ex.progress.max == 6 * 2
+    assert "x_" in sc.paths.layout.annotations[1].text
+    ex.L.value = 4                                         # cached: no new solve
+    assert ex.n_solves == 2
+    ex.n_init.value = 3                                    # more starts: new traces
+    assert ex.n_solves == 3
+    assert len(sc.levels.data) == 3 + 2                    # starts + expected level + marker
+
+
+def test_changing_the_rule_and_seed_recompute():
+    ex = AnnealExplorer(D=8, L=6, sigma=0.4, N=40, n_init=1, betas=5)
+    a0 = ex.scrubber.result.final_action.copy()
+    ex.rule.value = "euler"
+    assert ex.n_solves == 2 and ex.scrubber.problem.rule == "euler"
+    ex.seed.value = 3
+    assert ex.n_solves == 3
+    assert not np.allclose(ex.scrubber.result.final_action, a0)
+
+
+def test_result_picker_switches_level_plot(scrub_setup):
+    problem, truth, result = scrub_setup
+    other = anneal(problem, betas=8, n_init=3, seed=7, keep_all=True)
+    rp = ResultPicker({"a": (problem, truth, result), "b": (problem, truth, other)})
+    np.testing.assert_allclose(rp.figure.data[0].y, other.action[:, 0])
+    rp.choice.value = "a"
+    np.testing.assert_allclose(rp.figure.data[0].y, result.action[:, 0])
+    with pytest.raises(ValueError, match="non-empty dict"):
+        ResultPicker({})
