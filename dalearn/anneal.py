@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from . import _runtime
-from .optimize import METHODS, STATUS, minimize_action
-from .problem import Problem, check_positive
+from .optimize import STATUS
+from .problem import check_positive
 
 __all__ = ["AnnealResult", "anneal", "check_schedule", "rf_schedule"]
 
@@ -32,14 +32,15 @@ def rf_schedule(Rf0, alpha: float, betas) -> np.ndarray:
 class AnnealResult:
     """Results of precision annealing.
 
-    Shapes: ``n_beta`` values of β, ``n_init`` starts, ``D`` components, ``M`` model points,
-    ``P`` parameters (all of the model's; fixed ones repeat their value).
+    Shapes: ``n_beta`` values of β, ``n_init`` starts, ``P`` parameters (all of the model's;
+    fixed ones repeat their value); a path is ``(D, M)`` for a data assimilation Problem
+    (``D`` components, ``M`` model times) and ``(K, n_layers + 1, width)`` for a network.
 
     betas (n_beta,), Rf (n_beta, D), Rm (D,) [0 for unobserved components],
     action / meas_term / model_term / nit / status (n_beta, n_init),
-    params (n_beta, n_init, P), paths (n_init, D, M) at the last β,
-    init_paths (n_init, D, M), init_params (n_init, P),
-    all_paths (n_beta, n_init, D, M) or None, t (M,) model times.
+    params (n_beta, n_init, P), paths (n_init, *path) at the last β,
+    init_paths (n_init, *path), init_params (n_init, P),
+    all_paths (n_beta, n_init, *path) or None, t (M,) model times (or layer indices).
     ``status`` codes: see ``dalearn.optimize.STATUS`` (0 = converged).
     """
     betas: np.ndarray
@@ -145,30 +146,34 @@ class AnnealResult:
                    all_paths=data.pop("all_paths", None), **data)
 
 
-def _anneal_start(problem: Problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
+def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
                   maxiter, ftol: float, keep_all: bool, progress=None) -> dict:
-    """Anneal one start through every R_f (warm starts); a worker for any executor."""
+    """Anneal one start through every R_f (warm starts); a worker for any executor.
+
+    ``problem`` follows the annealing protocol: ``minimize(z, Rf, method, maxiter, ftol)``
+    returning an OptResult and ``split(z)`` returning (path, full params)."""
     _runtime.tune_malloc()
     n_beta = len(Rf_table)
     out = {k: np.full(n_beta, np.nan) for k in ("action", "meas", "model")}
     out["status"] = np.zeros(n_beta, dtype=int)
     out["nit"] = np.zeros(n_beta, dtype=int)
-    out["params"] = np.empty((n_beta, problem.model.P))
-    out["paths"] = np.empty((n_beta if keep_all else 1, problem.D, problem.M))
+    path0, p0 = problem.split(z0)
+    out["params"] = np.empty((n_beta,) + p0.shape)
+    out["paths"] = np.empty((n_beta if keep_all else 1,) + path0.shape)
     z = np.array(z0, dtype=float)
     with _runtime.single_blas_thread():
         for i, Rf in enumerate(Rf_table):
-            res = minimize_action(problem, z, Rf, method=method, maxiter=maxiter, ftol=ftol)
+            res = problem.minimize(z, Rf, method=method, maxiter=maxiter, ftol=ftol)
             if np.all(np.isfinite(res.z)) and np.isfinite(res.total):
                 z = res.z            # warm start; a failed β does not poison the next
             out["action"][i], out["meas"][i], out["model"][i] = res.total, res.meas, res.model
             out["status"][i], out["nit"][i] = res.status, res.nit
-            Xt, p = problem.unpack(res.z)
+            path, p = problem.split(res.z)
             out["params"][i] = p
             if keep_all:
-                out["paths"][i] = Xt.T
+                out["paths"][i] = path
             elif i == n_beta - 1:
-                out["paths"][0] = Xt.T
+                out["paths"][0] = path
             if progress is not None:
                 progress()
     return out
@@ -198,9 +203,9 @@ def check_schedule(betas, Rf0, alpha, n_init):
     return betas, Rf0
 
 
-def anneal(problem: Problem, betas=21, Rf0=0.01, alpha: float = 2.0, n_init: int = 10,
-           seed=0, init_range=(-10.0, 10.0), param_range: dict | None = None,
-           method: str = "lm", executor=None, progress=None, keep_all: bool = False,
+def anneal(problem, betas=21, Rf0=0.01, alpha: float = 2.0, n_init: int = 10,
+           seed=0, init_range=None, param_range: dict | None = None,
+           method: str | None = None, executor=None, progress=None, keep_all: bool = False,
            maxiter: int | None = None, ftol: float = 1e-8) -> AnnealResult:
     """Precision annealing of ``problem``.
 
@@ -208,25 +213,31 @@ def anneal(problem: Problem, betas=21, Rf0=0.01, alpha: float = 2.0, n_init: int
     ----------
     betas : a count (β = 0..betas-1) or the β values, (n_beta,).
     Rf0, alpha : R_f = Rf0 α^β; Rf0 a positive scalar or (D,), alpha > 1.
+    problem : a :class:`Problem` (data assimilation) or a network problem
+        (:mod:`dalearn.network`); anything with the annealing protocol of ``Problem``.
     n_init : number of starting paths; ``seed`` (int or Generator) draws them:
-        observed components from the data, the rest uniform in ``init_range``.
+        observed components from the data, the rest uniform in ``init_range``
+        (default: the problem's, (-10, 10) for a Problem).
     param_range : {name: (low, high)} uniform starting range per estimated parameter
         (default: start each from ``problem.params``).
-    method : 'lm' (Levenberg-Marquardt, banded; default) or 'lbfgsb'.
+    method : one of ``problem.methods``: 'lm' (Levenberg-Marquardt, banded; the default
+        for a Problem) or 'lbfgsb'.
     executor : any ``concurrent.futures.Executor`` (default: run serially here).
     progress : callable ``progress(done, total)`` counting (start, β) solves.
     keep_all : keep the path of every (β, start) (memory n_beta n_init D M floats).
     """
-    if not isinstance(problem, Problem):
-        raise TypeError(f"problem must be a dalearn Problem, got {type(problem).__name__}")
+    if not all(hasattr(problem, n) for n in ("initial_vectors", "minimize", "split", "methods")):
+        raise TypeError(f"problem must be a dalearn Problem or network problem, "
+                        f"got {type(problem).__name__}")
     betas, Rf0 = check_schedule(betas, Rf0, alpha, n_init)
     if np.ndim(Rf0) == 1 and np.size(Rf0) != problem.D:
         raise ValueError(f"Rf0 as an array must have D={problem.D} entries, got {np.size(Rf0)}")
-    lo, hi = (float(v) for v in init_range)
+    lo, hi = (float(v) for v in (init_range or problem.default_init_range))
     if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
         raise ValueError(f"init_range must be (low, high) with low < high, got {init_range!r}")
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    method = method or problem.methods[0]
+    if method not in problem.methods:
+        raise ValueError(f"method must be one of {problem.methods}, got {method!r}")
     if executor is not None and not callable(getattr(executor, "submit", None)):
         raise TypeError("executor must be a concurrent.futures.Executor (with .submit)")
     if progress is not None and not callable(progress):
@@ -240,11 +251,7 @@ def anneal(problem: Problem, betas=21, Rf0=0.01, alpha: float = 2.0, n_init: int
             raise ValueError(f"param_range[{name!r}] must be (low, high) with low < high")
 
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    X0 = problem.initial_paths(n_init, rng, lo, hi)
-    P0 = np.tile(problem.params, (n_init, 1))
-    for name, (a, b) in param_range.items():
-        P0[:, problem.model.param_names.index(name)] = rng.uniform(a, b, n_init)
-    z0s = [problem.pack(X0[i], P0[i]) for i in range(n_init)]
+    z0s, X0, P0 = problem.initial_vectors(n_init, rng, (lo, hi), param_range)
     Rf_table = rf_schedule(Rf0, alpha, betas)
     n_beta = len(betas)
     total = n_beta * n_init
@@ -284,6 +291,6 @@ def anneal(problem: Problem, betas=21, Rf0=0.01, alpha: float = 2.0, n_init: int
         Rm=problem.Rm.copy(), action=stack("action"), meas_term=stack("meas"),
         model_term=stack("model"), params=np.stack([o["params"] for o in outs], axis=1),
         status=stack("status"), nit=stack("nit"), paths=paths[-1].copy(),
-        init_paths=X0, init_params=P0, t=problem.t, param_names=problem.model.param_names,
+        init_paths=X0, init_params=P0, t=problem.t, param_names=tuple(problem.param_names),
         estimate=problem.estimate, wall_s=wall, settings=settings,
         all_paths=paths if keep_all else None)

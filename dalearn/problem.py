@@ -206,6 +206,35 @@ class Problem:
                 X[:, a, np.argmin(np.abs(tm - self.t_data[ok][0]))] = self.data[i, ok][0]
         return X
 
+    # ---------------------------------------------------------- the annealing protocol
+    #: optimisers this problem supports (first = default) and its default start range
+    methods = ("lm", "lbfgsb")
+    default_init_range = (-10.0, 10.0)
+
+    @property
+    def param_names(self) -> tuple:
+        return self.model.param_names
+
+    def initial_vectors(self, n: int, rng: np.random.Generator, init_range=None,
+                        param_range: dict | None = None):
+        """``n`` packed starting vectors, their paths (n, D, M) and params (n, P)."""
+        lo, hi = init_range or self.default_init_range
+        X0 = self.initial_paths(n, rng, lo, hi)
+        P0 = np.tile(self.params, (n, 1))
+        for name, (a, b) in (param_range or {}).items():
+            P0[:, self.model.param_names.index(name)] = rng.uniform(a, b, n)
+        return [self.pack(X0[i], P0[i]) for i in range(n)], X0, P0
+
+    def minimize(self, z, Rf, method: str = "lm", maxiter=None, ftol: float = 1e-8):
+        """Minimise the action at ``Rf`` from packed ``z``; an OptResult."""
+        from .optimize import minimize_action
+        return minimize_action(self, z, Rf, method=method, maxiter=maxiter, ftol=ftol)
+
+    def split(self, z) -> tuple[np.ndarray, np.ndarray]:
+        """Packed vector -> (path (D, M), full params (P,))."""
+        Xt, p = self.unpack(z)
+        return Xt.T, p
+
     def describe(self) -> dict:
         """Plain-data description (saved with results)."""
         return {"model": self.model.describe(), "rule": self.rule, "dt": self.dt,
