@@ -20,7 +20,7 @@ from scipy.optimize import minimize
 
 from .action import ActionEvaluator
 
-__all__ = ["OptResult", "minimize_action", "METHODS", "STATUS"]
+__all__ = ["OptResult", "minimize_action", "minimize_lm", "minimize_lbfgsb", "METHODS", "STATUS"]
 
 METHODS = ("lm", "lbfgsb")
 #: status codes shared by OptResult and AnnealResult
@@ -109,11 +109,13 @@ class _BandedSolver:
         return np.concatenate([u - V @ dp, dp])
 
 
-def _lm(ev: ActionEvaluator, z0, maxiter: int, ftol: float, xtol: float) -> OptResult:
-    pb = ev.pb
-    solver = _BandedSolver(pb.M, pb.D)
+def minimize_lm(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
+                xtol: float = 1e-10) -> OptResult:
+    """Levenberg-Marquardt on any evaluator with ``terms`` and ``gauss_newton`` (whose
+    blocks are block-tridiagonal with a parameter border, see :class:`GaussNewton`)."""
     z = np.array(z0, dtype=float)
     gn = ev.gauss_newton(z)
+    solver = _BandedSolver(*gn.Hd.shape[:2])
     nfev = 1
     if not np.isfinite(gn.total) or not np.all(np.isfinite(gn.g)):
         return OptResult(z, gn.total, gn.meas, gn.model, -1,
@@ -163,7 +165,8 @@ def _lm(ev: ActionEvaluator, z0, maxiter: int, ftol: float, xtol: float) -> OptR
     return OptResult(z, gn.total, gn.meas, gn.model, status, msg, nit, nfev)
 
 
-def _lbfgsb(ev: ActionEvaluator, z0, maxiter: int, ftol: float, bounds=None) -> OptResult:
+def minimize_lbfgsb(ev, z0, maxiter: int, ftol: float, bounds=None) -> OptResult:
+    """L-BFGS-B on any evaluator with ``value``, ``value_grad`` and ``terms``."""
     nfev = [0]
 
     def fg(z):
@@ -197,7 +200,7 @@ def minimize_action(problem, z0, Rf, method: str = "lm", maxiter: int | None = N
     """Minimise the action of ``problem`` at ``Rf`` from packed vector ``z0``."""
     ev = ActionEvaluator(problem, Rf)
     if method == "lm":
-        return _lm(ev, z0, maxiter or 200, ftol, xtol)
+        return minimize_lm(ev, z0, maxiter or 200, ftol, xtol)
     if method == "lbfgsb":
-        return _lbfgsb(ev, z0, maxiter or 20000, ftol, bounds)
+        return minimize_lbfgsb(ev, z0, maxiter or 20000, ftol, bounds)
     raise ValueError(f"method must be one of {METHODS}, got {method!r}")

@@ -1,0 +1,114 @@
+import numpy as np
+import pytest
+
+from conftest import central_fd
+from dalearn.anneal import anneal
+from dalearn.network import ACTIVATIONS, Network, NetworkProblem, network_twin, train_backprop
+
+ARCHS = [dict(activation=a, residual=r, shared=s) for a in ("tanh", "sigmoid")
+         for r in (True, False) for s in (True, False)]
+
+
+def small_problem(rng, **arch):
+    net = Network(4, 3, **arch)
+    U, V = rng.uniform(-1, 1, (5, 3)), rng.uniform(-1, 1, (5, 2))
+    return NetworkProblem(net, U, V, sigma=0.1, out_nodes=[1, 3]), net
+
+
+@pytest.mark.parametrize("arch", ARCHS, ids=lambda a: "-".join(f"{v}" for v in a.values()))
+def test_action_and_backprop_gradients_match_finite_differences(arch):
+    rng = np.random.default_rng(0)
+    pb, net = small_problem(rng, **arch)
+    z = pb.pack(rng.normal(size=(5, 4, 4)), net.random_weights(rng))
+    _, _, _, g = pb.action_terms(z, 7.0, grad=True)
+    g_fd = central_fd(lambda zz: pb.action_terms(zz, 7.0)[0], z)
+    assert np.linalg.norm(g - g_fd) / np.linalg.norm(g_fd) < 1e-6
+    th = net.random_weights(rng)
+    _, gs = pb.strong_loss_grad(th)
+    gs_fd = central_fd(lambda t: pb.strong_loss_grad(t)[0], th)
+    assert np.linalg.norm(gs - gs_fd) / np.linalg.norm(gs_fd) < 1e-6
+
+
+def forward_mode_gradient(pb, theta):
+    """Exact strong-constraint gradient by forward sensitivities dx(l)/dθ (no backprop)."""
+    net = pb.net
+    W, b = net.weights(theta)
+    g, dg = ACTIVATIONS[net.activation]
+    D, P = pb.D, net.n_weights
+    x = pb.input_states()
+    S = np.zeros((pb.K, D, P))                            # dx/dθ
+    for l in range(net.n_layers):
+        a = x @ W[l].T + b[l]
+        ga = g(a)
+        da = np.einsum("ij,kjp->kip", W[l], S)            # d(W x)/dθ through x
+        base = (0 if net.shared else l) * (D * D + D)
+        for i in range(D):
+            da[:, i, base + i * D: base + (i + 1) * D] += x
+            da[:, i, base + D * D + i] += 1.0
+        dstep = net.h * dg(a, ga)[:, :, None] * da
+        S = (S + dstep) if net.residual else dstep
+        x = (x + net.h * ga) if net.residual else ga
+    dout = x[:, pb.out_nodes] - pb.V
+    return 2 * pb.w_meas * np.einsum("ko,kop->p", dout, S[:, pb.out_nodes])
+
+
+@pytest.mark.parametrize("arch", ARCHS[:4], ids=lambda a: "-".join(f"{v}" for v in a.values()))
+def test_backprop_recursion_equals_forward_sensitivities(arch):
+    rng = np.random.default_rng(1)
+    pb, net = small_problem(rng, **arch)
+    th = net.random_weights(rng)
+    _, g_bp = pb.strong_loss_grad(th)
+    g_fw = forward_mode_gradient(pb, th)
+    assert np.max(np.abs(g_bp - g_fw)) <= 1e-10 * np.max(np.abs(g_fw))
+
+
+def test_weak_gradient_and_momentum_approach_backprop_as_Rf_grows():
+    rng = np.random.default_rng(0)
+    net = Network(4, 3, "tanh")
+    pb = NetworkProblem(net, rng.uniform(-1, 1, (5, 4)), rng.uniform(-1, 1, (5, 4)), sigma=0.1)
+    th = net.random_weights(rng)
+    _, g_bp, lam = pb.strong_loss_grad(th, return_momentum=True)
+    errs, merrs = [], []
+    for Rf in (1e3, 1e4, 1e5):
+        gw, X = pb.weak_weight_gradient(th, Rf)
+        r = pb._layer_terms(X, th)[-1]
+        errs.append(np.linalg.norm(gw - g_bp) / np.linalg.norm(g_bp))
+        merrs.append(np.abs(-2 * pb.model_weight(Rf) * r - lam[:, 1:]).max() / np.abs(lam).max())
+    assert errs[0] > errs[1] > errs[2] and errs[2] < 1e-2
+    assert merrs[2] < 1e-2 and merrs[0] > 5 * merrs[2]
+
+
+@pytest.fixture(scope="module")
+def twin():
+    return network_twin(width=6, n_layers=40, K_train=30, K_test=200, sigma=0.01, seed=0)
+
+
+def test_annealing_a_twin_network_reaches_the_expected_level_and_generalises(twin):
+    student = Network(6, 10, "tanh", shared=True)
+    pb = twin.problem(student)
+    r = anneal(pb, betas=np.arange(0, 29, 2), Rf0=1.0, alpha=2.0, n_init=2, seed=1)
+    assert r.converged[-1].all()
+    assert abs(r.final_action[0] - r.final_action[1]) < 1e-3 * r.final_action[0]
+    expected = pb.expected_level
+    assert 0 < expected < 1
+    assert abs(r.final_action.min() - expected) < 0.15
+    err = twin.heldout_error(pb, r.params[-1, r.best])
+    assert err < 3 * twin.sigma
+    bp = train_backprop(pb, n_init=2, seed=1)
+    assert abs(twin.heldout_error(pb, bp.thetas[bp.best]) - err) < twin.sigma
+
+
+def test_network_input_checks():
+    with pytest.raises(ValueError, match="activation must be one of"):
+        Network(4, 3, "relu6")
+    with pytest.raises(ValueError, match="n_layers must be an integer >= 1"):
+        Network(4, 0)
+    net = Network(4, 2)
+    with pytest.raises(ValueError, match="same K"):
+        NetworkProblem(net, np.zeros((3, 4)), np.zeros((2, 4)), sigma=0.1)
+    with pytest.raises(ValueError, match="out_nodes must be"):
+        NetworkProblem(net, np.zeros((3, 4)), np.zeros((3, 2)), sigma=0.1, out_nodes=[0, 9])
+    with pytest.raises(ValueError, match="method must be one of"):
+        anneal(NetworkProblem(net, np.zeros((3, 4)), np.zeros((3, 4)), sigma=0.1), method="lm")
+    with pytest.raises(ValueError, match="theta must have"):
+        net.forward(np.zeros(3), np.zeros((2, 4)))
