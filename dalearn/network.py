@@ -215,6 +215,10 @@ class NetworkProblem:
         f = X[:, :-1] + self.net.h * ga if self.net.residual else ga
         return W, a, ga, dg(a, ga), X[:, 1:] - f
 
+    def layer_residual(self, X, theta) -> np.ndarray:
+        """Model residual x(l+1) - f(x(l)) of states X, (K, n_layers, D)."""
+        return self._layer_terms(np.asarray(X, dtype=float), theta)[-1]
+
     def action_terms(self, z, Rf, grad: bool = False):
         """(A, measurement term, model term[, gradient]) of packed ``z`` at ``Rf``."""
         X, theta = self.split(z)

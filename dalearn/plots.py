@@ -15,6 +15,7 @@ import numpy as np
 from .action import EXPECTED_LEVEL
 
 __all__ = ["EXPECTED_LEVEL", "action_levels", "action_terms", "paths", "param_vs_beta",
+           "network_state_panels",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
            "render"]
 
@@ -266,3 +267,24 @@ def sweep(x, panels: dict, xlabel: str, backend: str = "plotly", title: str = ""
              for i, (lab, y) in enumerate(curves.items())]
         ps.append(Panel(t, xlabel, t, s, logy=t.lower().startswith("rms")))
     return render(ps, backend, title=title)
+
+
+def network_state_panels(problem, X, theta, pair: int = 0) -> list:
+    """Two panels for one training pair of a network problem: the states x_i(l) against
+    layer l (estimate dashed, forward pass of the same weights from the same x(0) solid),
+    and the size of the model residual |x(l+1) - f(x(l))| per layer (log)."""
+    Xf = problem.net.forward(theta, X[:, 0])
+    layers = problem.t
+    s = []
+    for i in range(problem.D):
+        c = _COLORS[i % 10]
+        s.append(Series(layers, Xf[pair, :, i], f"node {i}: forward pass", "line", c,
+                        legend=False))
+        s.append(Series(layers, X[pair, :, i], f"node {i}: states", "dash", c, legend=False))
+    r = problem.layer_residual(X, theta)[pair]
+    res = Series(layers[:-1] + 0.5, np.maximum(np.linalg.norm(r, axis=1), 1e-16),
+                 "|x(l+1) - f(x(l))|", "line", _COLORS[3])
+    return [Panel(f"Pair {pair}: states (dashed) and forward pass (solid)", "layer l",
+                  "x_i(l)", s),
+            Panel("Model residual per layer", "layer l", "|residual|", [res], logy=True)]
+

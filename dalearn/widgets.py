@@ -5,6 +5,8 @@
 - :class:`AnnealExplorer`: problem controls (L, σ, N, starts, seed, rule) that recompute on
   release, with a progress bar, from a cache keyed by the settings; a BetaScrubber below.
 - :class:`ResultPicker`: a dropdown over a dict of precomputed results (e.g. a sweep over L).
+- :class:`NetworkScrubber`: a β slider over an annealed network: hidden states against the
+  forward pass of the same weights, and the model residual per layer.
 """
 from __future__ import annotations
 
@@ -13,10 +15,10 @@ import numpy as np
 
 from .anneal import anneal
 from .discretize import RULES
-from .plots import level_panel, path_panels, render, update_figure
+from .plots import level_panel, network_state_panels, path_panels, render, update_figure
 from .twin import lorenz96_twin, rms
 
-__all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker"]
+__all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber"]
 
 
 class BetaScrubber:
@@ -224,6 +226,53 @@ class ResultPicker:
         else:
             self.figure = render([p], widget=True, height=360)
             self.box.children = (self.choice, self.figure)
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.box)
+
+
+class NetworkScrubber:
+    """β slider over a network annealing result (``keep_all=True``), one training pair."""
+
+    def __init__(self, problem, result, start: int | None = None, pair: int = 0):
+        if result.all_paths is None:
+            raise ValueError("NetworkScrubber needs a result annealed with keep_all=True")
+        self.problem, self.result = problem, result
+        self.start = result.best if start is None else int(start)
+        self.pair = int(pair)
+        self.beta = w.IntSlider(value=0, min=0, max=result.n_beta - 1, description="β index",
+                                continuous_update=True, layout=w.Layout(width="420px"))
+        self.info = w.HTML()
+        self.figure = render(self._panels(), widget=True, height=360)
+        self.beta.observe(self._scrub, "value")
+        self.box = w.VBox([self.beta, self.info, self.figure])
+        self._show_info()
+
+    def _state(self):
+        b = self.beta.value
+        return self.result.all_paths[b, self.start], self.result.params[b, self.start]
+
+    def _panels(self):
+        X, theta = self._state()
+        return network_state_panels(self.problem, X, theta, self.pair)
+
+    def numbers(self) -> dict:
+        X, theta = self._state()
+        b = self.beta.value
+        r = self.problem.layer_residual(X, theta)
+        return {"beta": float(self.result.betas[b]), "Rf": float(self.result.Rf[b].mean()),
+                "action": float(self.result.action[b, self.start]),
+                "max_residual": float(np.abs(r).max())}
+
+    def _show_info(self):
+        n = self.numbers()
+        self.info.value = (f"β = {n['beta']:g}, R<sub>f</sub> = {n['Rf']:.3g}: A = "
+                           f"{n['action']:.4g}; largest model residual {n['max_residual']:.2e}")
+
+    def _scrub(self, _change=None):
+        update_figure(self.figure, self._panels())
+        self._show_info()
 
     def _ipython_display_(self):
         from IPython.display import display
