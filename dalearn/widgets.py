@@ -203,14 +203,16 @@ class AnnealExplorer:
 
 
 class ResultPicker:
-    """A dropdown over ``{label: (problem, truth, result)}``; shows the chosen level plot."""
+    """A dropdown (or, with ``slider=True``, a selection slider) over
+    ``{label: (problem, truth, result)}``; shows the chosen result's level plot."""
 
-    def __init__(self, results: dict, description: str = "pick"):
+    def __init__(self, results: dict, description: str = "pick", slider: bool = False):
         if not results:
             raise ValueError("results must be a non-empty dict {label: (problem, truth, result)}")
         self.results = results
         labels = list(results)
-        self.choice = w.Dropdown(options=labels, value=labels[-1], description=description)
+        kind = w.SelectionSlider if slider else w.Dropdown
+        self.choice = kind(options=labels, value=labels[-1], description=description)
         self.figure = render([self._panel()], widget=True, height=360)
         self.choice.observe(self._update, "value")
         self.box = w.VBox([self.choice, self.figure])
