@@ -21,7 +21,14 @@ import warnings
 
 import numpy as np
 
-__all__ = ["Model", "Lorenz96", "Lorenz63", "CustomModel", "get_model", "MODELS"]
+__all__ = ["Model", "Lorenz96", "Lorenz63", "NeuralField", "CustomModel", "get_model",
+           "MODELS"]
+
+
+def _arr(x):
+    """x as a float array; complex stays complex (complex-step derivatives need it)."""
+    x = np.asarray(x)
+    return x if np.iscomplexobj(x) else x.astype(float, copy=False)
 
 
 class Model:
@@ -40,8 +47,8 @@ class Model:
 
     def jac_p(self, x, p):
         """∂F/∂p, shape ``(..., D, P)``; zero columns for a model without parameters."""
-        x = np.asarray(x, dtype=float)
-        return np.zeros(x.shape + (len(self.param_names),))
+        x = _arr(x)
+        return np.zeros(x.shape + (len(self.param_names),), dtype=x.dtype)
 
     def jvp(self, x, p, v):
         """J(x) v, shape ``(..., D)``."""
@@ -82,14 +89,14 @@ class Lorenz96(Model):
         self._ip1, self._im1, self._im2 = (a + 1) % D, (a - 1) % D, (a - 2) % D
 
     def rhs(self, x, p):
-        x = np.asarray(x, dtype=float)
+        x = _arr(x)
         return ((x[..., self._ip1] - x[..., self._im2]) * x[..., self._im1]
                 - x + p[0])
 
     def jac(self, x, p):
-        x = np.asarray(x, dtype=float)
+        x = _arr(x)
         D = self.D
-        J = np.zeros(x.shape + (D,))
+        J = np.zeros(x.shape + (D,), dtype=x.dtype)
         a = np.arange(D)
         J[..., a, self._ip1] = x[..., self._im1]
         J[..., a, self._im2] = -x[..., self._im1]
@@ -98,18 +105,18 @@ class Lorenz96(Model):
         return J
 
     def jac_p(self, x, p):
-        x = np.asarray(x, dtype=float)
-        return np.ones(x.shape + (1,))
+        x = _arr(x)
+        return np.ones(x.shape + (1,), dtype=x.dtype)
 
     def jvp(self, x, p, v):
-        x = np.asarray(x, dtype=float)
+        x = _arr(x)
         return ((v[..., self._ip1] - v[..., self._im2]) * x[..., self._im1]
                 + (x[..., self._ip1] - x[..., self._im2]) * v[..., self._im1] - v)
 
     def vjp(self, x, p, w):
         # (Jᵀw)_b = Σ_a w_a ∂F_a/∂x_b; each of the three couplings shifts w around the ring.
-        x = np.asarray(x, dtype=float)
-        out = -np.asarray(w, dtype=float).copy()
+        x = _arr(x)
+        out = -_arr(w).copy()
         c_ip1 = w * x[..., self._im1]                          # ∂F_a/∂x_{a+1}
         c_im2 = -w * x[..., self._im1]                         # ∂F_a/∂x_{a-2}
         c_im1 = w * (x[..., self._ip1] - x[..., self._im2])   # ∂F_a/∂x_{a-1}
@@ -135,29 +142,66 @@ class Lorenz63(Model):
         self.default_params = np.array([sigma, rho, beta], dtype=float)
 
     def rhs(self, x, p):
-        x = np.asarray(x, dtype=float)
+        x = _arr(x)
         X, Y, Z = x[..., 0], x[..., 1], x[..., 2]
         s, r, b = p
         return np.stack([s * (Y - X), X * (r - Z) - Y, X * Y - b * Z], axis=-1)
 
     def jac(self, x, p):
-        x = np.asarray(x, dtype=float)
+        x = _arr(x)
         X, Y, Z = x[..., 0], x[..., 1], x[..., 2]
         s, r, b = p
-        J = np.zeros(x.shape + (3,))
+        J = np.zeros(x.shape + (3,), dtype=x.dtype)
         J[..., 0, 0], J[..., 0, 1] = -s, s
         J[..., 1, 0], J[..., 1, 1], J[..., 1, 2] = r - Z, -1.0, -X
         J[..., 2, 0], J[..., 2, 1], J[..., 2, 2] = Y, X, -b
         return J
 
     def jac_p(self, x, p):
-        x = np.asarray(x, dtype=float)
+        x = _arr(x)
         X, Y, Z = x[..., 0], x[..., 1], x[..., 2]
-        Jp = np.zeros(x.shape + (3,))
+        Jp = np.zeros(x.shape + (3,), dtype=x.dtype)
         Jp[..., 0, 0] = Y - X
         Jp[..., 1, 1] = X
         Jp[..., 2, 2] = -Z
         return Jp
+
+
+class NeuralField(Model):
+    """A continuous network layer: dx/dt = g(W x + b), g = tanh or sigmoid.
+
+    The layer label is time; W (D, D) and b (D,) are fixed here (no estimated parameters).
+    A residual layer x + h F(x) is one Euler step of this field.
+    """
+
+    name = "neural_field"
+
+    def __init__(self, W, b, activation: str = "tanh"):
+        W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+        if W.ndim != 2 or W.shape[0] != W.shape[1] or b.shape != (W.shape[0],):
+            raise ValueError(f"W must be (D, D) and b (D,), got {W.shape} and {b.shape}")
+        if activation not in ("tanh", "sigmoid"):
+            raise ValueError(f"activation must be 'tanh' or 'sigmoid', got {activation!r}")
+        self.W, self.b, self.activation = W, b, activation
+        self.D = W.shape[0]
+        self.default_params = np.zeros(0)
+
+    def _g(self, x):
+        a = _arr(x) @ self.W.T + self.b
+        if self.activation == "tanh":
+            g = np.tanh(a)
+            return g, 1.0 - g * g
+        g = 0.5 * (1.0 + np.tanh(0.5 * a))
+        return g, g * (1.0 - g)
+
+    def rhs(self, x, p):
+        return self._g(x)[0]
+
+    def jac(self, x, p):
+        return self._g(x)[1][..., :, None] * self.W
+
+    def vjp(self, x, p, w):
+        return (self._g(x)[1] * w) @ self.W
 
 
 class CustomModel(Model):
@@ -199,13 +243,12 @@ class CustomModel(Model):
                           stacklevel=2)
 
     def rhs(self, x, p):
-        return np.asarray(self._rhs(np.asarray(x, dtype=float), np.asarray(p, dtype=float)),
-                          dtype=float)
+        return _arr(self._rhs(_arr(x), _arr(p)))
 
     def jac(self, x, p):
         if self._jac is not None:
-            return np.asarray(self._jac(np.asarray(x, dtype=float), p), dtype=float)
-        x = np.asarray(x, dtype=float)
+            return _arr(self._jac(_arr(x), p))
+        x = _arr(x)
         cols = []
         for b in range(self.D):
             e = np.zeros(self.D)
@@ -214,11 +257,11 @@ class CustomModel(Model):
         return np.stack(cols, axis=-1)
 
     def jac_p(self, x, p):
-        x = np.asarray(x, dtype=float)
+        x = _arr(x)
         if self.P == 0:
-            return np.zeros(x.shape + (0,))
+            return np.zeros(x.shape + (0,), dtype=x.dtype)
         if self._jac_p is not None:
-            return np.asarray(self._jac_p(x, p), dtype=float)
+            return _arr(self._jac_p(x, p))
         p = np.asarray(p, dtype=float)
         cols = []
         for j in range(self.P):
