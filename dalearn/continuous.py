@@ -26,7 +26,8 @@ from .problem import Problem
 __all__ = ["Hamiltonian", "BVPResult", "solve_euler_lagrange", "symplectic_euler_step",
            "implicit_midpoint_step", "explicit_euler_step", "MAPS", "map_jacobian",
            "symplecticity_error", "euler_backprop_gradient", "adjoint_gradient",
-           "final_state_cost", "continuum_problem", "adjoint_path"]
+           "final_state_cost", "continuum_problem", "adjoint_path", "push_cloud",
+           "polygon_area"]
 
 
 @dataclass(frozen=True)
@@ -354,3 +355,23 @@ def adjoint_path(model: Model, x0, params, T: float, lam_T, t_eval, rtol: float 
                     rtol=rtol, atol=atol, dense_output=True)
     t_eval = np.asarray(t_eval, dtype=float)
     return fwd.sol(t_eval), bwd.sol(t_eval)
+
+
+def push_cloud(step, ham: Hamiltonian, x, p, h: float, n_steps: int) -> np.ndarray:
+    """Push points (x, p), each (n,) for a D = 1 model, through ``n_steps`` of a map.
+    Returns the clouds (n_steps + 1, n, 2)."""
+    if ham.model.D != 1:
+        raise ValueError(f"push_cloud draws a plane: the model must have D = 1, got {ham.model.D}")
+    X, P = np.asarray(x, float)[:, None], np.asarray(p, float)[:, None]
+    out = np.empty((n_steps + 1, X.shape[0], 2))
+    out[0] = np.hstack([X, P])
+    for k in range(n_steps):
+        X, P = step(ham, k * h, X, P, h)
+        out[k + 1] = np.hstack([X, P])
+    return out
+
+
+def polygon_area(points) -> float:
+    """Area of the closed polygon through ``points`` (n, 2) in order (shoelace formula)."""
+    x, y = np.asarray(points, float).T
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))

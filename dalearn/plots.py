@@ -15,7 +15,7 @@ import numpy as np
 from .action import EXPECTED_LEVEL
 
 __all__ = ["EXPECTED_LEVEL", "action_levels", "action_terms", "paths", "param_vs_beta",
-           "network_state_panels",
+           "network_state_panels", "momentum_panels", "convergence", "phase_clouds",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
            "render"]
 
@@ -43,6 +43,7 @@ class Panel:
     series: list
     logy: bool = False
     vline: float | None = None
+    logx: bool = False
 
 
 # ---------------------------------------------------------------------------- renderers
@@ -90,7 +91,8 @@ def _to_plotly(panels, widget, title, height):
     for col, tr in _plotly_traces(panels):
         fig.add_trace(tr, row=1, col=col)
     for col, p in enumerate(panels, start=1):
-        fig.update_xaxes(title_text=p.xlabel, row=1, col=col)
+        fig.update_xaxes(title_text=p.xlabel, type="log" if p.logx else "linear", row=1,
+                         col=col)
         fig.update_yaxes(title_text=p.ylabel, type="log" if p.logy else "linear", row=1,
                          col=col)
         if p.vline is not None:
@@ -131,6 +133,8 @@ def _to_mpl(panels, title):
         ax.set(title=p.title, xlabel=p.xlabel, ylabel=p.ylabel)
         if p.logy:
             ax.set_yscale("log")
+        if p.logx:
+            ax.set_xscale("log")
         ax.grid(alpha=0.3)
         if any(s.legend for s in p.series):
             ax.legend(fontsize=7, loc="best")
@@ -288,3 +292,40 @@ def network_state_panels(problem, X, theta, pair: int = 0) -> list:
                   "x_i(l)", s),
             Panel("Model residual per layer", "layer l", "|residual|", [res], logy=True)]
 
+
+
+def momentum_panels(t, p, minus_lam, Rf: float) -> list:
+    """Two panels: the canonical momentum p_i(t) (solid) against the backpropagated adjoint
+    -λ_i(t) (dashed); and |ẋ - F| = |p| / R_f over t (log)."""
+    s = []
+    for i in range(p.shape[0]):
+        c = _COLORS[i % 10]
+        s.append(Series(t, p[i], f"p_{i}", "line", c))
+        s.append(Series(t, minus_lam[i], f"-λ_{i} (backprop)", "dash", c, legend=False))
+    resid = Series(t, np.maximum(np.linalg.norm(p, axis=0) / Rf, 1e-300), "|ẋ - F| = |p|/R_f",
+                   "line", _COLORS[3])
+    return [Panel(f"R_f = {Rf:.3g}: momentum p (solid), -λ (dashed)", "t (layer)", "p", s),
+            Panel("Model residual", "t (layer)", "|ẋ - F|", [resid], logy=True)]
+
+
+def convergence(n, err, xlabel: str = "n (intervals)", ylabel: str = "max error",
+                backend: str = "plotly"):
+    """Error against resolution on log-log axes, with the fitted slope in the title."""
+    n, err = np.asarray(n, float), np.asarray(err, float)
+    slope = float(np.polyfit(np.log(n), np.log(err), 1)[0])
+    ref = err[0] * (n / n[0]) ** round(slope)
+    return render([Panel(f"Convergence: slope {slope:.2f}", xlabel, ylabel,
+                         [Series(n, err, "error", "line", _COLORS[0]),
+                          Series(n, ref, f"n^{round(slope)}", "dash", "#444444")],
+                         logy=True, logx=True)], backend)
+
+
+def phase_clouds(clouds: dict, areas: dict, steps, backend: str = "plotly"):
+    """Left: final (x, p) clouds of each map (and the initial ring); right: area over steps.
+    ``clouds``: {name: (n_points, 2)}, ``areas``: {name: (n_steps,)}."""
+    s = [Series(c[:, 0], c[:, 1], name, "markers", _COLORS[i % 10])
+         for i, (name, c) in enumerate(clouds.items())]
+    a = [Series(np.asarray(steps), v, name, "line", _COLORS[(i + 1) % 10])
+         for i, (name, v) in enumerate(areas.items())]
+    return render([Panel("Phase-space cloud after the last step", "x", "p", s),
+                   Panel("Area enclosed by the cloud", "step", "area", a)], backend)

@@ -5,6 +5,8 @@
 - :class:`AnnealExplorer`: problem controls (L, σ, N, starts, seed, rule) that recompute on
   release, with a progress bar, from a cache keyed by the settings; a BetaScrubber below.
 - :class:`ResultPicker`: a dropdown over a dict of precomputed results (e.g. a sweep over L).
+- :class:`FrameScrubber`: a slider over precomputed frames (lists of panels with the same
+  traces), e.g. one per R_f of a continuation.
 - :class:`NetworkScrubber`: a β slider over an annealed network: hidden states against the
   forward pass of the same weights, and the model residual per layer.
 """
@@ -18,7 +20,7 @@ from .discretize import RULES
 from .plots import level_panel, network_state_panels, path_panels, render, update_figure
 from .twin import lorenz96_twin, rms
 
-__all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber"]
+__all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber"]
 
 
 class BetaScrubber:
@@ -275,6 +277,32 @@ class NetworkScrubber:
     def _scrub(self, _change=None):
         update_figure(self.figure, self._panels())
         self._show_info()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.box)
+
+
+class FrameScrubber:
+    """A slider over precomputed ``frames`` (each a list of :class:`plots.Panel` with the
+    same traces) labelled by ``labels``; moving it puts that frame into one FigureWidget."""
+
+    def __init__(self, frames: list, labels: list, description: str = "frame",
+                 start: int = 0):
+        if not frames or len(frames) != len(labels):
+            raise ValueError("frames and labels must be non-empty and of equal length")
+        self.frames, self.labels = frames, list(labels)
+        self.slider = w.IntSlider(value=start, min=0, max=len(frames) - 1,
+                                  description=description, continuous_update=True,
+                                  readout=False, layout=w.Layout(width="420px"))
+        self.label = w.Label(self.labels[start])
+        self.figure = render(frames[start], widget=True, height=360)
+        self.slider.observe(self._show, "value")
+        self.box = w.VBox([w.HBox([self.slider, self.label]), self.figure])
+
+    def _show(self, _change=None):
+        update_figure(self.figure, self.frames[self.slider.value])
+        self.label.value = self.labels[self.slider.value]
 
     def _ipython_display_(self):
         from IPython.display import display
