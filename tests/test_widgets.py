@@ -92,3 +92,36 @@ def test_result_picker_switches_level_plot(scrub_setup):
     np.testing.assert_allclose(rp.figure.data[0].y, result.action[:, 0])
     with pytest.raises(ValueError, match="non-empty dict"):
         ResultPicker({})
+
+
+def test_frame_scrubber_shows_each_frame():
+    from dalearn import plots
+    from dalearn.widgets import FrameScrubber
+    t = np.linspace(0, 1, 11)
+    frames = [plots.momentum_panels(t, np.vstack([t * k, -t]), np.vstack([t, t]), 10.0 ** k)
+              for k in range(3)]
+    fs = FrameScrubber(frames, ["a", "b", "c"], description="R_f")
+    fs.slider.value = 2
+    np.testing.assert_allclose(fs.figure.data[0].y, 2 * t)
+    assert fs.label.value == "c"
+    np.testing.assert_allclose(fs.figure.data[-1].y[1:],                 # [0] is 0: floored for log
+                               np.linalg.norm(np.vstack([2 * t, -t]), axis=0)[1:] / 100)
+    with pytest.raises(ValueError, match="equal length"):
+        FrameScrubber(frames, ["a"])
+
+
+def test_network_scrubber_states_relax_as_beta_grows():
+    from dalearn.network import Network, network_twin
+    from dalearn.widgets import NetworkScrubber
+    tw = network_twin(width=3, n_layers=10, K_train=4, sigma=0.01, seed=0)
+    pb = tw.problem(Network(3, 4, "tanh", shared=True))
+    r = anneal(pb, betas=np.arange(0, 25, 4), Rf0=1.0, n_init=1, seed=0, keep_all=True)
+    ns = NetworkScrubber(pb, r)
+    first = ns.numbers()["max_residual"]
+    states0 = np.array(ns.figure.data[1].y)
+    ns.beta.value = r.n_beta - 1
+    last = ns.numbers()["max_residual"]
+    assert last < 1e-2 * first
+    np.testing.assert_allclose(ns.figure.data[1].y, r.all_paths[-1, r.best, 0, :, 0])
+    assert not np.allclose(ns.figure.data[1].y, states0)
+    assert f"A = {r.action[-1, r.best]:.4g}" in ns.info.value
