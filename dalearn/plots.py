@@ -59,7 +59,7 @@ def render(panels: list, backend: str = "plotly", widget: bool = False, title: s
 
 def _plotly_traces(panels):
     import plotly.graph_objects as go
-    traces = []
+    traces, named = [], set()
     for col, p in enumerate(panels, start=1):
         for s in p.series:
             mode = {"line": "lines", "dash": "lines", "markers": "markers",
@@ -78,7 +78,8 @@ def _plotly_traces(panels):
                 x=np.asarray(s.x), y=np.asarray(s.y), name=s.name, mode=mode, line=line,
                 marker=dict(color=s.color, size=size,
                             symbol="diamond" if s.kind == "bigmarkers" else "circle"),
-                showlegend=s.legend, **kw)))
+                showlegend=s.legend and s.name not in named, legendgroup=s.name, **kw)))
+            named.add(s.name)
     return traces
 
 
