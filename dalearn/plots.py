@@ -33,6 +33,7 @@ class Series:
     color: str | None = None
     hover: dict = field(default_factory=dict)
     legend: bool = True
+    yname: str = "y"
 
 
 @dataclass
@@ -66,12 +67,14 @@ def _plotly_traces(panels):
                     "bigmarkers": "markers"}[s.kind]
             kw = {}
             if s.hover:
+                # Per-point labels as 1-D text; the y value comes from %{y}, so putting a
+                # new result into the figure in place usually sends only the new y.
                 labels = list(s.hover)
-                kw["customdata"] = np.column_stack([np.asarray(s.hover[k], dtype=float)
-                                                    for k in labels])
-                kw["hovertemplate"] = "<br>".join(
-                    f"{k} = %{{customdata[{i}]:.4g}}" for i, k in enumerate(labels)) + \
-                    f"<extra>{s.name}</extra>"
+                cols = [np.asarray(s.hover[k], dtype=float) for k in labels]
+                kw["text"] = ["<br>".join(f"{k} = {c[j]:.4g}" for k, c in zip(labels, cols))
+                              for j in range(len(cols[0]))]
+                kw["hovertemplate"] = (f"%{{text}}<br>{s.yname} = %{{y:.5g}}"
+                                       f"<extra>{s.name}</extra>")
             line = dict(color=s.color, width=1.6, dash="dash" if s.kind == "dash" else None)
             size = 11 if s.kind == "bigmarkers" else 5
             traces.append((col, go.Scatter(
@@ -112,8 +115,8 @@ def update_figure(fig, panels) -> None:
     with fig.batch_update():
         for old, tr in zip(fig.data, new):
             old.x, old.y, old.name = tr.x, tr.y, tr.name
-            if tr.customdata is not None:
-                old.customdata = tr.customdata
+            if tr.text is not None:
+                old.text = tr.text
         for i, p in enumerate(panels):
             if i < len(fig.layout.annotations):
                 fig.layout.annotations[i].text = p.title
@@ -160,16 +163,14 @@ def level_panel(result, x: str = "beta", beta_index: int | None = None,
     series = []
     for i in range(result.n_init):
         series.append(Series(xs, result.action[:, i], f"start {i}", color=_COLORS[i % 10],
-                             legend=result.n_init <= 10,
-                             hover={"β": result.betas, "R_f": Rf, "start": np.full(len(xs), i),
-                                    "A": result.action[:, i]}))
+                             legend=result.n_init <= 10, yname="A",
+                             hover={"β": result.betas, "R_f": Rf, "start": np.full(len(xs), i)}))
     series.append(Series(xs[[0, -1]], [EXPECTED_LEVEL] * 2, "expected level ≈ 1", "dash",
                          "#444444"))
     if beta_index is not None:
         series.append(Series(np.full(result.n_init, xs[beta_index]), result.action[beta_index],
                              f"β = {result.betas[beta_index]:g}", "bigmarkers", "black",
-                             hover={"start": np.arange(result.n_init),
-                                    "A": result.action[beta_index]}))
+                             hover={"start": np.arange(result.n_init)}, yname="A"))
     return Panel(title or f"Action levels, {result.n_init} start{'s' if result.n_init > 1 else ''}",
                  xlabel, "action A", series,
                  logy=True)

@@ -61,16 +61,19 @@ class BetaScrubber:
             comps = None
         self._comps = comps
         lp, pp = self._panels()
+        rebuilt = False
         if self.levels is None or len(self.levels.data) != len(_flat(lp)):
-            self.levels = render(lp, widget=True, height=360)
+            self.levels, rebuilt = render(lp, widget=True, height=360), True
         else:
             update_figure(self.levels, lp)
         if self.paths is None or len(self.paths.data) != len(_flat(pp)):
-            self.paths = render(pp, widget=True, height=330)
+            self.paths, rebuilt = render(pp, widget=True, height=330), True
         else:
             update_figure(self.paths, pp)
-        self.box.children = (w.HBox([self.beta, self.start]), self.info, self.levels,
-                             self.paths)
+        if rebuilt:
+            # Only when a figure is new: re-setting children re-renders every view from its
+            # initial state, and a FigureWidget re-rendered that way lost its trace names.
+            self.box.children = (self.box.children[0], self.info, self.levels, self.paths)
         self._show_info()
 
     @property

@@ -21,7 +21,7 @@ def test_level_plot_traces_hover_and_expected_level(run):
     assert fig.layout.yaxis.type == "log"
     assert len(fig.data) == r.n_init + 2
     np.testing.assert_allclose(fig.data[1].y, r.action[:, 1])
-    assert "R_f" in fig.data[0].hovertemplate and "start" in fig.data[0].hovertemplate
+    assert "R_f = " in fig.data[0].text[0] and "start = 0" in fig.data[0].text[0]
     np.testing.assert_allclose(fig.data[r.n_init].y, [1.0, 1.0])          # expected level
     np.testing.assert_allclose(fig.data[-1].y, r.action[2])               # marker at beta 2
     fig2 = plots.action_levels(r, x="log_ratio")
