@@ -153,3 +153,20 @@ def test_bvp_input_checks():
         solve_euler_lagrange(m, 0, 1, [1.0], Rm=1.0)
     with pytest.raises(ValueError, match="mode must be"):
         adjoint_gradient(m, np.ones(4), m.default_params, 1.0, np.zeros(4), mode="guess")
+
+
+def test_hamiltonian_is_conserved_and_momentum_matches_along_the_bvp():
+    rng = np.random.default_rng(1)
+    D = 3
+    model = NeuralField(rng.normal(0, 1.0, (D, D)), rng.normal(0, 0.5, D))
+    res = solve_euler_lagrange(model, 0.0, 1.0, [1.0, 10.0],
+                               start=dict(value=rng.uniform(-1, 1, D), Rm=50.0),
+                               end=dict(value=rng.uniform(-1, 1, D), Rm=50.0), tol=1e-8)
+    assert res.success.all()
+    ham = res.hamiltonians[-1]
+    t = np.linspace(0.05, 0.95, 200)
+    x, p = res.at(1, t)
+    H = ham.H(t[:, None], x.T, p.T)                   # no explicit t: H is a constant
+    assert np.ptp(H) < 1e-5 * max(1.0, np.abs(H).max())
+    xdot = res.sol[1](t, 1)[:D]                       # derivative of the collocation solution
+    np.testing.assert_allclose(ham.momentum(x.T, xdot.T).T, p, atol=1e-4 * np.abs(p).max())
