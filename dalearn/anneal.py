@@ -15,7 +15,6 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from . import _runtime
-from .optimize import STATUS
 from .problem import check_positive
 
 __all__ = ["AnnealResult", "anneal", "check_schedule", "rf_schedule"]

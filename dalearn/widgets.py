@@ -23,7 +23,15 @@ from .twin import lorenz96_twin, rms
 __all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber"]
 
 
-class BetaScrubber:
+class _Panel:
+    """A panel displays its ``box`` when it is the value of a notebook cell."""
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.box)
+
+
+class BetaScrubber(_Panel):
     """Scrub β and the start over ``result`` (which needs ``keep_all=True``).
 
     Attributes: ``beta`` (IntSlider over β indices), ``start`` (Dropdown), ``levels`` and
@@ -124,16 +132,12 @@ class BetaScrubber:
             txt += f"; RMS error of unobserved components = {n['rms_unobserved']:.3g}"
         self.info.value = txt
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
-
 
 def _flat(panels):
     return [s for p in panels for s in p.series]
 
 
-class AnnealExplorer:
+class AnnealExplorer(_Panel):
     """Lorenz96 twin experiment + precision annealing under sliders.
 
     Problem controls recompute on release (``continuous_update=False``) with a progress bar;
@@ -202,12 +206,8 @@ class AnnealExplorer:
     def _on_change(self, _change=None) -> None:
         self.scrubber.set_result(*self._solve())
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
 
-
-class ResultPicker:
+class ResultPicker(_Panel):
     """A dropdown (or, with ``slider=True``, a selection slider) over
     ``{label: (problem, truth, result)}``; shows the chosen result's level plot."""
 
@@ -234,12 +234,8 @@ class ResultPicker:
             self.figure = render([p], widget=True, height=360)
             self.box.children = (self.choice, self.figure)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
 
-
-class NetworkScrubber:
+class NetworkScrubber(_Panel):
     """β slider over a network annealing result (``keep_all=True``), one training pair."""
 
     def __init__(self, problem, result, start: int | None = None, pair: int = 0):
@@ -281,12 +277,8 @@ class NetworkScrubber:
         update_figure(self.figure, self._panels())
         self._show_info()
 
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
 
-
-class FrameScrubber:
+class FrameScrubber(_Panel):
     """A slider over precomputed ``frames`` (each a list of :class:`plots.Panel` with the
     same traces) labelled by ``labels``; moving it puts that frame into one FigureWidget."""
 
@@ -306,7 +298,3 @@ class FrameScrubber:
     def _show(self, _change=None):
         update_figure(self.figure, self.frames[self.slider.value])
         self.label.value = self.labels[self.slider.value]
-
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
