@@ -15,9 +15,10 @@ import numpy as np
 from scipy.optimize import minimize
 
 from dalearn import _runtime
-from dalearn.action import ActionEvaluator
-from dalearn.anneal import anneal, rf_schedule
-from dalearn.twin import lorenz96_twin, rms
+from dalearn._action import ActionEvaluator
+from dalearn import anneal
+from dalearn._anneal import rf_schedule
+from dalearn import lorenz96_twin, rms
 
 OUT = Path(__file__).parent / "results" / "anneal_lorenz96.json"
 STD = dict(betas=21, Rf0=0.01, alpha=2.0, seed=0)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dalearn.anneal import anneal
+from dalearn import anneal
 from dalearn.network import Network, network_twin, train_backprop
 
 OUT = Path(__file__).parent / "results" / "train_network.json"

@@ -1,4 +1,5 @@
-"""Process settings that make the optimiser's many medium-sized arrays cheap.
+"""Process settings that make the optimiser's many medium-sized arrays cheap, only while
+annealing.
 
 Two measured effects on the 2-core machine (benchmarks/anneal_lorenz96.py):
 
@@ -6,35 +7,65 @@ Two measured effects on the 2-core machine (benchmarks/anneal_lorenz96.py):
   (M, D, D) block array is paid again in page faults; raising the thresholds keeps them in
   the heap (Gauss-Newton build at D = 20, M = 200: 3.4 ms -> 0.75 ms).
 - OpenBLAS threads slow the small banded Cholesky ~5-10x; one thread per worker is faster.
+
+:func:`tuned_for_annealing` switches both on and restores them on exit (glibc's default
+thresholds, then ``malloc_trim`` hands the kept memory back), so a notebook kernel that
+anneals keeps no extra memory afterwards.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
 import sys
+from contextlib import contextmanager
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
-_done = False
+_DEFAULT_THRESHOLD = 128 * 1024          # glibc's documented default for both
+_depth = 0
 
 
-def tune_malloc() -> bool:
-    """Keep freed memory for reuse (glibc only; a no-op elsewhere). Returns True if set."""
-    global _done
-    if _done:
-        return True
+def _libc():
     if not sys.platform.startswith("linux"):
-        return False
+        return None
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        ok = libc.mallopt(_M_MMAP_THRESHOLD, 32 * 1024 * 1024) == 1
-        ok &= libc.mallopt(_M_TRIM_THRESHOLD, 512 * 1024 * 1024) == 1
+        libc.mallopt, libc.malloc_trim           # noqa: B018 - both must exist (glibc)
     except (OSError, AttributeError):
-        return False
-    _done = bool(ok)
-    return _done
+        return None
+    return libc
+
+
+def _set_thresholds(libc, mmap: int, trim: int) -> bool:
+    return (libc.mallopt(_M_MMAP_THRESHOLD, mmap) == 1) & (libc.mallopt(_M_TRIM_THRESHOLD,
+                                                                       trim) == 1)
+
+
+@contextmanager
+def tuned_malloc():
+    """Keep freed memory for reuse inside the block (glibc only; a no-op elsewhere);
+    on exit restore glibc's default thresholds and trim the heap. Re-entrant."""
+    global _depth
+    libc = _libc() if _depth == 0 else None
+    if libc is not None:
+        _set_thresholds(libc, 32 * 1024 * 1024, 512 * 1024 * 1024)
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if libc is not None:
+            _set_thresholds(libc, _DEFAULT_THRESHOLD, _DEFAULT_THRESHOLD)
+            libc.malloc_trim(0)
 
 
 def single_blas_thread():
     """Context manager limiting BLAS/LAPACK to one thread."""
     from threadpoolctl import threadpool_limits
     return threadpool_limits(limits=1, user_api="blas")
+
+
+@contextmanager
+def tuned_for_annealing():
+    """One BLAS thread and a heap that keeps freed arrays, both restored on exit."""
+    with single_blas_thread(), tuned_malloc():
+        yield

@@ -1,6 +1,9 @@
 """Command line: ``python -m dalearn anneal ...`` runs a twin experiment headless.
 
 Writes the results (.npz) and an action-level plot (.png); prints a table or ``--json``.
+The flags, their defaults and their help come from :class:`dalearn.settings.TwinSettings`
+and :class:`dalearn.settings.AnnealSettings`; ``--preset NAME`` starts from a preset and
+the flags given override it.
 """
 from __future__ import annotations
 
@@ -8,15 +11,17 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import fields
 
 import numpy as np
 
-from .anneal import anneal, check_schedule
+from ._anneal import anneal, check_schedule
 from .discretize import RULES
-from .models import MODELS, get_model
-from .optimize import METHODS, STATUS
+from .models import MODELS
+from .optimize import STATUS
 from .presets import PRESETS
-from .twin import rms, twin_experiment
+from .settings import AnnealSettings, TwinSettings
+from .twin import rms, twin_from_settings
 
 
 def _betas(text: str):
@@ -35,124 +40,150 @@ def _betas(text: str):
 
 def _indices(text: str):
     try:
-        return [int(v) for v in text.split(",") if v.strip()]
+        return tuple(int(v) for v in text.split(",") if v.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"--observed must be comma-separated integers, got {text!r}") from None
 
 
-def _param_range(text: str):
+def _named(kind: str):
+    """Parser of NAME=VALUE (kind 'value') or NAME=LOW:HIGH (kind 'range')."""
+    def parse(text: str):
+        try:
+            name, rest = text.split("=")
+            if kind == "value":
+                return name, float(rest)
+            lo, hi = (float(v) for v in rest.split(":"))
+            return name, (lo, hi)
+        except ValueError:
+            form = "NAME=VALUE" if kind == "value" else "NAME=LOW:HIGH"
+            raise argparse.ArgumentTypeError(f"expected {form}, got {text!r}") from None
+    return parse
+
+
+def _low_high(text: str):
     try:
-        name, rng = text.split("=")
-        lo, hi = (float(v) for v in rng.split(":"))
-        return name, (lo, hi)
+        lo, hi = (float(v) for v in text.split(":"))
+        return lo, hi
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected LOW:HIGH, got {text!r}") from None
+
+
+def _Rf0(text: str):
+    try:
+        v = [float(x) for x in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"--param-range must be NAME=LOW:HIGH, got {text!r}") from None
+            f"--Rf0 must be a number or one per component (comma list), got {text!r}") from None
+    return v[0] if len(v) == 1 else tuple(v)
+
+
+#: how each settings field is given on the command line: (flag, argparse keywords)
+_FLAGS = {
+    "model": ("--model", dict(choices=sorted(MODELS))),
+    "D": ("--D", dict(type=int)), "L": ("--L", dict(type=int)),
+    "observed": ("--observed", dict(type=_indices, metavar="I,J,...")),
+    "sigma": ("--sigma", dict(type=float)), "N": ("--N", dict(type=int)),
+    "dt": ("--dt", dict(type=float)), "k": ("--k", dict(type=int)),
+    "rule": ("--rule", dict(choices=RULES)),
+    "params": ("--param", dict(type=_named("value"), action="append", metavar="NAME=VALUE")),
+    "estimate": ("--estimate", dict(nargs="*", metavar="PARAM")),
+    "seed": ("--seed", dict(type=int)), "n_future": ("--n-future", dict(type=int)),
+    "betas": ("--betas", dict(type=_betas, metavar="START:STOP[:STEP]|B,B,...")),
+    "Rf0": ("--Rf0", dict(type=_Rf0)), "alpha": ("--alpha", dict(type=float)),
+    "n_init": ("--n-init", dict(type=int)), "method": ("--method", dict()),
+    "init_range": ("--init-range", dict(type=_low_high, metavar="LOW:HIGH")),
+    "param_range": ("--param-range", dict(type=_named("range"), action="append",
+                                          metavar="NAME=LOW:HIGH")),
+    "maxiter": ("--maxiter", dict(type=int)), "ftol": ("--ftol", dict(type=float)),
+}
+
+
+def _default_text(value) -> str:
+    if value is None or value == () or value == {}:
+        return ""
+    return f" (default: {value})"
+
+
+def _add_settings(group, cls, skip=()):
+    """One flag per field of a settings class, its default stated once in the help."""
+    default = cls()
+    for f in fields(cls):
+        if f.name in skip:
+            continue
+        flag, kw = _FLAGS[f.name]
+        group.add_argument(flag, dest=f.name, default=None,
+                           help=f.metadata["help"] + _default_text(getattr(default, f.name)),
+                           **kw)
 
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m dalearn",
                                  description="dalearn: precision annealing from the shell.")
     sub = ap.add_subparsers(dest="command", required=True)
-    a = sub.add_parser("anneal", help="twin experiment + precision annealing",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    a = sub.add_parser("anneal", help="twin experiment + precision annealing")
     a.add_argument("--preset", choices=sorted(PRESETS),
-                   help="start from a published setting (flags given override it)")
-    g = a.add_argument_group("twin experiment")
-    g.add_argument("--model", default="lorenz96", choices=sorted(MODELS), help="model name")
-    g.add_argument("--D", type=int, default=None, help="state dimension (lorenz96: >= 4; default 20)")
-    g.add_argument("--L", type=int, default=None,
-                   help="number of observed components, spread evenly (default: all)")
-    g.add_argument("--observed", type=_indices, default=None,
-                   help="explicit observed indices, e.g. 0,2,4 (instead of --L)")
-    g.add_argument("--sigma", type=float, default=None, help="measurement noise std (> 0; default 0.4)")
-    g.add_argument("--N", type=int, default=None, help="number of data times (>= 2; default 200)")
-    g.add_argument("--dt", type=float, default=None, help="data time step (default 0.025)")
-    g.add_argument("--k", type=int, default=None, help="model steps per data step (default 1)")
-    g.add_argument("--rule", default=None, choices=RULES, help="discretisation rule (default trapezoid)")
-    g.add_argument("--estimate", nargs="*", default=None, metavar="PARAM",
-                   help="parameters to estimate (bare --estimate: all of the model's)")
-    g.add_argument("--param-range", type=_param_range, action="append", default=None,
-                   metavar="NAME=LOW:HIGH", help="starting range of an estimated parameter")
-    g.add_argument("--n-future", type=int, default=100,
-                   help="data steps of truth kept beyond the window for prediction")
-    s = a.add_argument_group("annealing")
-    s.add_argument("--Rf0", type=float, default=None, help="initial model precision (default 0.01)")
-    s.add_argument("--alpha", type=float, default=None, help="R_f ratio per beta step (> 1; default 2)")
-    s.add_argument("--betas", type=_betas, default=None,
-                   help="beta values: start:stop[:step] (stop excluded) or a comma list (default 0:21)")
-    s.add_argument("--n-init", type=int, default=None, help="number of starting paths (default 10)")
-    s.add_argument("--seed", type=int, default=None, help="seed of data noise and starts (default 0)")
-    s.add_argument("--method", default="lm", choices=METHODS,
-                   help="optimiser: banded Levenberg-Marquardt or L-BFGS-B")
-    s.add_argument("--workers", type=int, default=1,
-                   help="processes for the starts (1 = serial)")
-    o = a.add_argument_group("output")
-    o.add_argument("--out", default="run.npz", help="results file (.npz)")
-    o.add_argument("--plot", default=None, help="action-level plot (.png; default: beside --out)")
+                   help="start from named settings (the flags given override them)")
+    _add_settings(a.add_argument_group("twin experiment"), TwinSettings)
+    _add_settings(a.add_argument_group("annealing"), AnnealSettings, skip=("seed",))
+    o = a.add_argument_group("running and output")
+    o.add_argument("--workers", type=int, default=1,
+                   help="processes for the starts (default: 1, serial)")
+    o.add_argument("--out", default="run.npz", help="results file (default: run.npz)")
+    o.add_argument("--plot", default=None,
+                   help="action-level plot (.png; default: beside --out)")
     o.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     return ap
 
 
-def _settings(args):
-    """Merge preset, defaults and flags into (twin kwargs, anneal kwargs)."""
-    twin = dict(D=20, sigma=0.4, N=200, dt=0.025, seed=0, k=1, rule="trapezoid")
-    ann = dict(betas=21, Rf0=0.01, alpha=2.0, n_init=10, seed=0)
-    if args.preset:
-        p = PRESETS[args.preset]
-        twin.update({k: v for k, v in p.twin.items() if k != "nu"})
-        ann.update(p.anneal)
-    for key in ("D", "L", "observed", "sigma", "N", "dt", "k", "rule"):
-        v = getattr(args, key)
-        if v is not None:
-            twin[key] = v
-    if args.L is not None:
-        twin.pop("observed", None)
-    if args.observed is not None:
-        twin.pop("L", None)
+def settings_from_args(args) -> tuple[TwinSettings, AnnealSettings]:
+    """Preset (or defaults) with the flags given applied: (twin, annealing) settings."""
+    preset = PRESETS[args.preset] if args.preset else None
+    twin = preset.twin if preset else TwinSettings()
+    schedule = preset.anneal if preset else AnnealSettings()
+    if args.L is not None and args.observed is not None:
+        raise ValueError("give either --L (a count) or --observed (indices), not both")
+    given = {f.name: getattr(args, f.name) for f in fields(TwinSettings)
+             if getattr(args, f.name) is not None}
+    if "params" in given:
+        given["params"] = {**twin.params, **dict(given["params"])}
+    if "estimate" in given:
+        given["estimate"] = True if given["estimate"] == [] else tuple(given["estimate"])
+    if "model" in given and given["model"] != twin.model and "params" not in given:
+        given["params"] = {}
+    twin = twin.with_(**given)
+    changes = {f.name: getattr(args, f.name) for f in fields(AnnealSettings)
+               if f.name != "seed" and getattr(args, f.name) is not None}
+    if "param_range" in changes:
+        changes["param_range"] = dict(changes["param_range"])
     if args.seed is not None:
-        twin["seed"] = ann["seed"] = args.seed
-    if args.estimate is not None:
-        twin["estimate"] = True if args.estimate == [] else tuple(args.estimate)
-    if args.param_range:
-        ann["param_range"] = dict(args.param_range)
-    for key, flag in (("Rf0", "Rf0"), ("alpha", "alpha"), ("betas", "betas"),
-                      ("n_init", "n_init")):
-        v = getattr(args, flag)
-        if v is not None:
-            ann[key] = v
-    ann["method"] = args.method
-    twin["n_future"] = args.n_future
-    return twin, ann
+        changes["seed"] = args.seed
+    return twin, schedule.with_(**changes)
 
 
 def run_anneal(args) -> dict:
-    twin, ann = _settings(args)
-    check_schedule(ann["betas"], ann["Rf0"], ann["alpha"], ann["n_init"])
+    twin_s, schedule = settings_from_args(args)
+    check_schedule(schedule.betas, schedule.Rf0, schedule.alpha, schedule.n_init)
     if args.workers < 1:
         raise ValueError(f"--workers must be >= 1, got {args.workers}")
-    if args.model == "lorenz96":
-        model = get_model("lorenz96", D=twin.pop("D"))
-    else:
-        D = twin.pop("D")
-        if args.D is not None and D != 3:
-            raise ValueError(f"--D must be 3 for lorenz63, got {D}")
-        model = get_model(args.model)
-    problem, truth = twin_experiment(model, **twin)
+    problem, truth = twin_from_settings(twin_s)
     t0 = time.perf_counter()
     if args.workers > 1:
         from concurrent.futures import ProcessPoolExecutor
         with ProcessPoolExecutor(args.workers) as ex:
-            result = anneal(problem, executor=ex, **ann)
+            result = anneal(problem, **schedule.kwargs(), executor=ex)
     else:
-        result = anneal(problem, **ann)
+        result = anneal(problem, **schedule.kwargs())
     wall = time.perf_counter() - t0
     result.save(args.out)
     plot = args.plot or (args.out[:-4] if args.out.endswith(".npz") else args.out) + ".png"
     from .plots import action_levels_mpl
-    fig = action_levels_mpl(result, title=f"{model.name} D={problem.D} L={problem.L}")
+    fig = action_levels_mpl(result, title=f"{problem.model.name} D={problem.D} L={problem.L}")
     fig.savefig(plot, dpi=110)
+    return _summary(problem, truth, result, wall, args.out, plot)
+
+
+def _summary(problem, truth, result, wall, out, plot) -> dict:
     paths = result.paths
     return {
         "final_actions": result.final_action.tolist(),
@@ -161,10 +192,11 @@ def run_anneal(args) -> dict:
         "rms_unobserved": [rms(x, truth.x, problem.unobserved) for x in paths],
         "params": {n: result.params[-1, :, i].tolist()
                    for i, n in enumerate(result.param_names)},
+        "true_params": dict(zip(problem.param_names, truth.params.tolist())),
         "estimated": list(result.estimate),
         "status": [STATUS[int(s)] for s in result.status[-1]],
         "converged_all_beta": result.converged.all(axis=0).tolist(),
-        "best": result.best, "wall_s": wall, "out": args.out, "plot": plot,
+        "best": result.best, "wall_s": wall, "out": out, "plot": plot,
     }
 
 

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize
 
-from .action import ActionValue
-from .optimize import minimize_lbfgsb
-from .problem import check_positive
+from ._action import ActionValue
+from ._checks import as_generator, check_int, check_positive
 
 __all__ = ["Network", "NetworkProblem", "NetworkTwin", "network_twin", "TrainResult",
            "train_backprop", "ACTIVATIONS"]
@@ -56,9 +55,7 @@ class Network:
 
     def __post_init__(self):
         for name in ("width", "n_layers"):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+            check_int(name, getattr(self, name), 1)
         if self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, "
                              f"got {self.activation!r}")
@@ -89,6 +86,14 @@ class Network:
             W = np.broadcast_to(W, (self.n_layers, D, D))
             b = np.broadcast_to(b, (self.n_layers, D))
         return W, b
+
+    def weight_names(self) -> tuple:
+        """Names of the entries of θ: per weight set s, ``W{s}[i,j]`` row-major, then
+        ``b{s}[i]``."""
+        D = self.width
+        return tuple(name for s in range(self.n_sets) for name in
+                     [f"W{s}[{i},{j}]" for i in range(D) for j in range(D)]
+                     + [f"b{s}[{i}]" for i in range(D)])
 
     def pack_grad(self, gW, gb) -> np.ndarray:
         """Per-layer gradients (n_layers, D, D), (n_layers, D) -> θ layout (summed if shared)."""
@@ -128,8 +133,6 @@ class NetworkProblem:
 
     methods = ("lbfgsb",)      # Gauss-Newton (LM) stalls on the weight-state products
     default_init_range = (-1.0, 1.0)
-    estimate = ("weights",)
-    param_names = ()
 
     def __init__(self, network: Network, inputs, outputs, sigma=None, Rm=None,
                  in_nodes=None, out_nodes=None, weight_scale: float = 1.0):
@@ -181,6 +184,16 @@ class NetworkProblem:
     @property
     def params(self) -> np.ndarray:
         return np.zeros(self.net.n_weights)
+
+    @property
+    def param_names(self) -> tuple:
+        """One name per weight, in θ order: ``W{set}[i,j]`` then ``b{set}[i]``."""
+        return self.net.weight_names()
+
+    @property
+    def estimate(self) -> tuple:
+        """Every weight is estimated."""
+        return self.param_names
 
     @property
     def expected_level(self) -> float:
@@ -317,12 +330,6 @@ class NetworkProblem:
         P0 = rng.uniform(wl, wh, (n, self.net.n_weights))
         return [self.pack(X0[i], P0[i]) for i in range(n)], X0, P0
 
-    def minimize(self, z, Rf, method: str | None = None, maxiter=None, ftol: float = 1e-8):
-        method = method or self.methods[0]
-        if method not in self.methods:
-            raise ValueError(f"method must be one of {self.methods}, got {method!r}")
-        return minimize_lbfgsb(self.evaluator(Rf), z, maxiter or 20000, ftol)
-
     def describe(self) -> dict:
         n = self.net
         return {"network": {"width": n.width, "n_layers": n.n_layers, "activation": n.activation,
@@ -376,11 +383,10 @@ def network_twin(width: int = 10, n_layers: int = 100, activation: str = "tanh",
                  sigma: float = 0.01, weight_scale: float = 1.5, seed=0) -> NetworkTwin:
     """Seeded teacher (a deep residual network) and its data: inputs U(-1, 1)^width, all
     nodes measured at both ends, Gaussian noise ``sigma`` on training inputs and outputs."""
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = as_generator(seed)
     sigma = check_positive("sigma", sigma)
-    for name, v in (("K_train", K_train), ("K_test", K_test)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"{name} must be an integer >= 1, got {v!r}")
+    check_int("K_train", K_train, 1)
+    check_int("K_test", K_test, 1)
     teacher = Network(width, n_layers, activation, residual=True, T=T, shared=shared)
     theta = teacher.random_weights(rng, weight_scale)
     U = rng.uniform(-1.0, 1.0, (K_train + K_test, width))
@@ -409,9 +415,8 @@ def train_backprop(problem: NetworkProblem, n_init: int = 10, seed=0, maxiter: i
                    ftol: float = 1e-12) -> TrainResult:
     """Minimise the strong-constraint loss with L-BFGS (gradient by backpropagation) from
     weights U(±weight_scale/√D), the same distribution annealing starts from."""
-    if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
-        raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    check_int("n_init", n_init, 1)
+    rng = as_generator(seed)
     s = problem.weight_scale / np.sqrt(problem.D)
     losses, thetas, status, nits = [], [], [], []
     t0 = time.perf_counter()

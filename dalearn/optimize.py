@@ -16,11 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 from scipy.linalg.lapack import dpbtrf, dpbtrs
-from scipy.optimize import minimize
+from scipy.optimize import minimize as scipy_minimize
 
-from .action import ActionEvaluator
-
-__all__ = ["OptResult", "minimize_action", "minimize_lm", "minimize_lbfgsb", "METHODS", "STATUS"]
+__all__ = ["OptResult", "minimize", "minimize_lm", "minimize_lbfgsb", "METHODS", "STATUS"]
 
 METHODS = ("lm", "lbfgsb")
 #: status codes shared by OptResult and AnnealResult
@@ -181,7 +179,7 @@ def minimize_lbfgsb(ev, z0, maxiter: int, ftol: float, bounds=None) -> OptResult
         t = ev.terms(z0)
         return OptResult(np.array(z0, float), t.total, t.meas, t.model, -1,
                          "non-finite action at the starting point", 0, 1)
-    res = minimize(fg, z0, jac=True, method="L-BFGS-B", bounds=bounds,
+    res = scipy_minimize(fg, z0, jac=True, method="L-BFGS-B", bounds=bounds,
                    options={"maxiter": maxiter, "maxfun": 4 * maxiter, "ftol": ftol,
                             "gtol": 1e-10, "maxcor": 10})
     t = ev.terms(res.x)
@@ -195,10 +193,10 @@ def minimize_lbfgsb(ev, z0, maxiter: int, ftol: float, bounds=None) -> OptResult
     return OptResult(res.x, t.total, t.meas, t.model, status, msg, int(res.nit), nfev[0])
 
 
-def minimize_action(problem, z0, Rf, method: str = "lm", maxiter: int | None = None,
-                    ftol: float = 1e-8, xtol: float = 1e-10, bounds=None) -> OptResult:
-    """Minimise the action of ``problem`` at ``Rf`` from packed vector ``z0``."""
-    ev = ActionEvaluator(problem, Rf)
+def minimize(ev, z0, *, method: str = "lm", maxiter: int | None = None, ftol: float = 1e-8,
+             xtol: float = 1e-10, bounds=None) -> OptResult:
+    """Minimise the evaluator ``ev`` (an action at one R_f, from ``problem.evaluator(Rf)``)
+    from the packed vector ``z0`` with ``method`` ('lm' needs ``ev.gauss_newton``)."""
     if method == "lm":
         return minimize_lm(ev, z0, maxiter or 200, ftol, xtol)
     if method == "lbfgsb":

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .action import EXPECTED_LEVEL
+from ._action import EXPECTED_LEVEL
 
 __all__ = ["EXPECTED_LEVEL", "action_levels", "action_terms", "paths", "param_vs_beta",
            "network_state_panels", "momentum_panels", "convergence", "phase_clouds",

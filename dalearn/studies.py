@@ -5,11 +5,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .action import EXPECTED_LEVEL
-from .anneal import anneal
-from .twin import lorenz96_twin, rms
+from ._action import EXPECTED_LEVEL
+from ._anneal import anneal
+from ._checks import check_int
+from .settings import AnnealSettings, TwinSettings
+from .twin import rms, twin_from_settings
 
-__all__ = ["ObservationSweep", "sweep_observations", "at_expected_level"]
+__all__ = ["ObservationSweep", "sweep_observations", "at_expected_level", "SWEEP_TWIN",
+           "SWEEP_SCHEDULE"]
+
+#: the sweep's own settings: a shorter window, fewer starts and capped solves, so a sweep
+#: over six values of L runs in seconds
+SWEEP_TWIN = TwinSettings(N=100)
+SWEEP_SCHEDULE = AnnealSettings(n_init=5, maxiter=100)
 
 
 def at_expected_level(actions, tol: float = 0.5) -> np.ndarray:
@@ -30,24 +38,24 @@ class ObservationSweep:
     runs: dict
 
 
-def sweep_observations(Ls, D: int = 20, sigma: float = 0.4, N: int = 100, n_init: int = 5,
-                       seed: int = 0, betas=21, Rf0: float = 0.01, alpha: float = 2.0,
-                       maxiter: int | None = 100, executor=None, progress=None,
-                       keep_all: bool = False) -> ObservationSweep:
-    """Anneal one Lorenz96 twin experiment per number of observed components L."""
-    Ls = np.asarray(list(Ls), dtype=int)
-    if Ls.ndim != 1 or Ls.size == 0 or np.any(Ls < 1) or np.any(Ls > D):
-        raise ValueError(f"Ls must be a non-empty list of integers in 1..D={D}, got {Ls}")
+def sweep_observations(Ls, *, twin: TwinSettings = SWEEP_TWIN,
+                       schedule: AnnealSettings = SWEEP_SCHEDULE, executor=None,
+                       progress=None, keep_all: bool = False) -> ObservationSweep:
+    """Anneal one twin experiment of ``twin`` per number of observed components L."""
+    D = twin.D or 20
+    Ls = [check_int("Ls entries", L, 1, D) for L in Ls]
+    if not Ls:
+        raise ValueError(f"Ls must be a non-empty list of integers in 1..D={D}")
     runs, frac, ru, ro, nl = {}, [], [], [], []
     for i, L in enumerate(Ls):
-        problem, truth = lorenz96_twin(D=D, L=int(L), sigma=sigma, N=N, seed=seed)
-        r = anneal(problem, betas=betas, Rf0=Rf0, alpha=alpha, n_init=n_init, seed=seed,
-                   maxiter=maxiter, executor=executor, keep_all=keep_all)
-        runs[int(L)] = (problem, truth, r)
+        problem, truth = twin_from_settings(twin, L=L)
+        r = anneal(problem, **schedule.kwargs(), executor=executor, keep_all=keep_all)
+        runs[L] = (problem, truth, r)
         frac.append(at_expected_level(r.final_action).mean())
         ru.append(rms(r.paths[r.best], truth.x, problem.unobserved))
         ro.append(rms(r.paths[r.best], truth.x, problem.observed))
         nl.append(len(r.levels()))
         if progress is not None:
             progress(i + 1, len(Ls))
-    return ObservationSweep(Ls, np.array(frac), np.array(ru), np.array(ro), np.array(nl), runs)
+    return ObservationSweep(np.array(Ls), np.array(frac), np.array(ru), np.array(ro),
+                            np.array(nl), runs)

@@ -5,11 +5,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checks import as_generator, check_int, check_observed, check_positive
 from .discretize import integrate
 from .models import Model, get_model
-from .problem import Problem, check_observed, check_positive
+from .problem import Problem
+from .settings import TwinSettings
 
-__all__ = ["Truth", "twin_experiment", "lorenz96_twin", "rms"]
+__all__ = ["Truth", "Twin", "twin_experiment", "lorenz96_twin", "twin_from_settings", "rms"]
+
+_DEF = TwinSettings()
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,17 @@ class Truth:
     x_future: np.ndarray
 
 
+@dataclass(frozen=True)
+class Twin:
+    """A twin experiment: the ``problem`` built from noisy data and the ``truth`` behind it.
+    Unpacks as ``problem, truth = twin``."""
+    problem: Problem
+    truth: Truth
+
+    def __iter__(self):
+        return iter((self.problem, self.truth))
+
+
 def rms(a, b, components=None) -> float:
     """Root-mean-square of ``a - b`` over the given components (rows) and all times."""
     a, b = np.asarray(a), np.asarray(b)
@@ -35,50 +50,84 @@ def rms(a, b, components=None) -> float:
     return float(np.sqrt(np.mean((a - b) ** 2))) if a.size else float("nan")
 
 
-def twin_experiment(model: Model, N: int, dt: float, sigma: float, L=None, observed=None,
-                    seed=0, params=None, x0=None, k: int = 1, rule: str = "trapezoid",
-                    estimate=(), substeps: int = 10, spinup: float = 10.0,
-                    n_future: int = 0) -> tuple[Problem, Truth]:
+def _true_path(model, p_true, x0, rng, h, n_steps, substeps, spinup):
+    """RK4 path (n_steps + 1, D) from ``x0`` or, if None, from a random state after spin-up."""
+    if x0 is None:
+        x0 = rng.normal(0.0, 1.0, model.D) + (p_true[0] if model.name == "lorenz96" else 1.0)
+        x0 = integrate(model, x0, p_true, h, int(round(spinup / h)), substeps)[-1]
+    path = integrate(model, np.asarray(x0, float), p_true, h, n_steps, substeps)
+    if not np.all(np.isfinite(path)):
+        raise ValueError("the true path blew up (non-finite); check params, dt and x0")
+    return path
+
+
+def twin_experiment(model: Model, N: int = _DEF.N, dt: float = _DEF.dt,
+                    sigma: float = _DEF.sigma, *, L=_DEF.L, observed=_DEF.observed,
+                    seed=_DEF.seed, params=None, x0=None, k: int = _DEF.k,
+                    rule: str = _DEF.rule, estimate=_DEF.estimate, substeps: int = 10,
+                    spinup: float = 10.0, n_future: int = _DEF.n_future) -> Twin:
     """Make a twin experiment and the Problem built from its noisy data.
 
     The truth is integrated by RK4 with ``substeps`` sub-steps per model step (finer than any
     rule the estimate uses), after a spin-up of ``spinup`` time units from a random state so
     it is on the attractor.  ``N`` data times, step ``dt``; ``k`` model steps per data step.
-    Noise is Gaussian with std ``sigma``, from ``np.random.default_rng(seed)``.
+    ``params``: true parameters, a full vector ``(P,)`` or ``{name: value}`` (default: the
+    model's).  Noise is Gaussian with std ``sigma``, from ``np.random.default_rng(seed)``.
     """
-    if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 2:
-        raise ValueError(f"N (number of data times) must be an integer >= 2, got {N!r}")
+    N = check_int("N (number of data times)", N, 2)
     dt = check_positive("dt", dt)
     sigma = check_positive("sigma", sigma)
     obs = check_observed(model.D, observed, L)
-    if isinstance(n_future, bool) or not isinstance(n_future, (int, np.integer)) or n_future < 0:
-        raise ValueError(f"n_future must be an integer >= 0, got {n_future!r}")
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ValueError(f"k (model steps per data step) must be an integer >= 1, got {k!r}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    p_true = model.default_params.copy() if params is None else np.asarray(params, float)
-    h = dt / k
-    if x0 is None:
-        x0 = rng.normal(0.0, 1.0, model.D) + (p_true[0] if model.name == "lorenz96" else 1.0)
-        n_spin = int(round(spinup / h))
-        x0 = integrate(model, x0, p_true, h, n_spin, substeps)[-1]
+    n_future = check_int("n_future", n_future, 0)
+    k = check_int("k (model steps per data step)", k, 1)
+    rng = as_generator(seed)
+    p_true = _true_params(model, params)
     M = (N - 1) * k + 1
-    n_total = M - 1 + n_future * k
-    path = integrate(model, np.asarray(x0, float), p_true, h, n_total, substeps)  # (., D)
-    if not np.all(np.isfinite(path)):
-        raise ValueError("the true path blew up (non-finite); check params, dt and x0")
+    path = _true_path(model, p_true, x0, rng, dt / k, M - 1 + n_future * k, substeps, spinup)
     x_window = path[:M].T
-    x_future = path[M - 1::k].T
     data = x_window[obs, ::k] + rng.normal(0.0, sigma, size=(len(obs), N))
     problem = Problem(model, data, dt, observed=obs, sigma=sigma, rule=rule, k=k,
                       params=p_true, estimate=estimate)
     truth = Truth(t=problem.t, x=x_window, params=p_true,
-                  t_future=problem.t[-1] + dt * np.arange(n_future + 1), x_future=x_future)
-    return problem, truth
+                  t_future=problem.t[-1] + dt * np.arange(n_future + 1),
+                  x_future=path[M - 1::k].T)
+    return Twin(problem, truth)
 
 
-def lorenz96_twin(D: int = 20, L=None, observed=None, sigma: float = 0.4, N: int = 200,
-                  dt: float = 0.025, nu: float = 8.17, **kwargs) -> tuple[Problem, Truth]:
-    """Lorenz96 twin experiment (defaults: D = 20, σ = 0.4, N = 200, dt = 0.025, ν = 8.17)."""
-    model = get_model("lorenz96", D=D, nu=nu)
+def _true_params(model, params) -> np.ndarray:
+    p = model.default_params.astype(float).copy()
+    if params is None:
+        return p
+    if isinstance(params, dict):
+        for name, v in params.items():
+            if name not in model.param_names:
+                raise ValueError(f"params names {name!r}, not one of {model.param_names}")
+            p[model.param_names.index(name)] = float(v)
+        return p
+    return np.asarray(params, float)
+
+
+def lorenz96_twin(D: int | None = _DEF.D, *, L=_DEF.L, observed=_DEF.observed,
+                  sigma: float = _DEF.sigma, N: int = _DEF.N, dt: float = _DEF.dt,
+                  nu: float | None = None, **kwargs) -> Twin:
+    """Lorenz96 twin experiment (defaults from :class:`TwinSettings`: D = 20, σ = 0.4,
+    N = 200, dt = 0.025, every component observed; ν = 8.17 unless given)."""
+    model = get_model("lorenz96", **_given(D=D, nu=nu))
     return twin_experiment(model, N=N, dt=dt, sigma=sigma, L=L, observed=observed, **kwargs)
+
+
+def twin_from_settings(settings: TwinSettings = _DEF, **changes) -> Twin:
+    """The twin experiment of ``settings`` (with ``changes`` applied)."""
+    s = settings.with_(**changes) if changes else settings
+    if not isinstance(s.model, str):
+        raise TypeError(f"model must be a model name, got {s.model!r}")
+    fixed_D = s.model.lower() != "lorenz96"
+    model = get_model(s.model) if fixed_D else get_model(s.model, **_given(D=s.D))
+    if fixed_D and s.D is not None and s.D != model.D:
+        raise ValueError(f"D must be {model.D} for {s.model}, got {s.D}")
+    return twin_experiment(model, **s.kwargs())
+
+
+def _given(**kwargs) -> dict:
+    """The keyword arguments that are not None."""
+    return {k: v for k, v in kwargs.items() if v is not None}

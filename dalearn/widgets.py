@@ -15,10 +15,11 @@ from __future__ import annotations
 import ipywidgets as w
 import numpy as np
 
-from .anneal import anneal
+from ._anneal import anneal
 from .discretize import RULES
 from .plots import level_panel, network_state_panels, path_panels, render, update_figure
-from .twin import lorenz96_twin, rms
+from .settings import AnnealSettings, TwinSettings
+from .twin import rms, twin_from_settings
 
 __all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber"]
 
@@ -145,19 +146,22 @@ class AnnealExplorer(_Panel):
     ``executor`` is passed on to :func:`anneal`.
     """
 
-    def __init__(self, D: int = 20, L: int = 12, sigma: float = 0.4, N: int = 100,
-                 n_init: int = 5, seed: int = 0, rule: str = "trapezoid", betas: int = 21,
-                 Rf0: float = 0.01, alpha: float = 2.0, maxiter: int = 100, executor=None):
-        self.D, self.betas, self.Rf0, self.alpha = D, betas, Rf0, alpha
-        self.maxiter, self.executor = maxiter, executor
+    def __init__(self, twin: TwinSettings = TwinSettings(L=12, N=100),
+                 schedule: AnnealSettings = AnnealSettings(n_init=5, maxiter=100), *,
+                 executor=None):
+        self.twin, self.schedule, self.executor = twin, schedule, executor
+        D = twin.D or 20
+        self.D = D
         cu = dict(continuous_update=False)
-        self.L = w.IntSlider(value=L, min=1, max=D, description="L observed", **cu)
-        self.sigma = w.FloatSlider(value=sigma, min=0.1, max=1.0, step=0.1,
+        self.L = w.IntSlider(value=twin.L or D, min=1, max=D, description="L observed", **cu)
+        self.sigma = w.FloatSlider(value=twin.sigma, min=0.1, max=1.0, step=0.1,
                                    description="σ noise", **cu)
-        self.N = w.IntSlider(value=N, min=20, max=400, step=20, description="N times", **cu)
-        self.n_init = w.IntSlider(value=n_init, min=1, max=20, description="starts", **cu)
-        self.seed = w.IntSlider(value=seed, min=0, max=20, description="seed", **cu)
-        self.rule = w.Dropdown(options=RULES, value=rule, description="rule")
+        self.N = w.IntSlider(value=twin.N, min=20, max=400, step=20, description="N times",
+                             **cu)
+        self.n_init = w.IntSlider(value=schedule.n_init, min=1, max=20, description="starts",
+                                  **cu)
+        self.seed = w.IntSlider(value=twin.seed, min=0, max=20, description="seed", **cu)
+        self.rule = w.Dropdown(options=RULES, value=twin.rule, description="rule")
         self.progress = w.IntProgress(value=0, min=0, max=1, description="annealing",
                                       bar_style="info")
         self.status = w.HTML()
@@ -172,27 +176,25 @@ class AnnealExplorer(_Panel):
         for c in (self.L, self.sigma, self.N, self.n_init, self.seed, self.rule):
             c.observe(self._on_change, "value")
 
-    def settings(self) -> tuple:
+    def cache_key(self) -> tuple:
         """The cache key: everything that defines the problem and the annealing."""
-        return (self.D, self.L.value, round(self.sigma.value, 6), self.N.value,
-                self.n_init.value, self.seed.value, self.rule.value, self.betas, self.Rf0,
-                self.alpha)
+        return (self.L.value, round(self.sigma.value, 6), self.N.value, self.n_init.value,
+                self.seed.value, self.rule.value)
 
     def _solve(self):
-        key = self.settings()
+        key = self.cache_key()
         if key not in self.cache:
-            problem, truth = lorenz96_twin(D=self.D, L=self.L.value, sigma=self.sigma.value,
-                                           N=self.N.value, rule=self.rule.value,
-                                           seed=self.seed.value)
-            self.progress.value, self.progress.max = 0, self.betas * self.n_init.value
-            self.progress.bar_style = "info"
+            problem, truth = twin_from_settings(self.twin, L=self.L.value,
+                                                sigma=self.sigma.value, N=self.N.value,
+                                                rule=self.rule.value, seed=self.seed.value)
+            schedule = self.schedule.with_(n_init=self.n_init.value, seed=self.seed.value)
+            self.progress.value, self.progress.bar_style = 0, "info"
 
             def tick(done, total):
-                self.progress.value = done
+                self.progress.max, self.progress.value = total, done
 
-            result = anneal(problem, betas=self.betas, Rf0=self.Rf0, alpha=self.alpha,
-                            n_init=self.n_init.value, seed=self.seed.value, keep_all=True,
-                            maxiter=self.maxiter, executor=self.executor, progress=tick)
+            result = anneal(problem, **schedule.kwargs(), keep_all=True,
+                            executor=self.executor, progress=tick)
             self.n_solves += 1
             self.progress.bar_style = "success" if result.converged.all() else "warning"
             self.cache[key] = (problem, truth, result)

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from dalearn.anneal import anneal
-from dalearn.twin import lorenz96_twin
+from dalearn import anneal
+from dalearn import lorenz96_twin
 
 
 @pytest.fixture(scope="session")

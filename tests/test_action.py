@@ -2,10 +2,11 @@ import numpy as np
 import pytest
 
 from conftest import central_fd
-from dalearn.action import ActionEvaluator, action
+from dalearn import action
+from dalearn._action import ActionEvaluator
 from dalearn.discretize import RULES, integrate, residual
 from dalearn.models import Lorenz63, Lorenz96
-from dalearn.twin import lorenz96_twin, twin_experiment
+from dalearn import lorenz96_twin, twin_experiment
 
 
 @pytest.mark.parametrize("rule", RULES)
@@ -34,7 +35,7 @@ def test_gauss_newton_blocks_equal_JtWJ(rule):
     z = problem.pack(truth.x + 0.3, truth.params + 0.2)
 
     def weighted_residuals(z):
-        Xt, p = problem.unpack(z)
+        Xt, p = problem.time_major(z)
         rm = np.sqrt(problem.w_meas) * (Xt - problem.Y0)
         rf = np.sqrt(problem.model_weights(Rf)) * residual(problem.model, rule, Xt, p, problem.h).r
         return np.concatenate([rm.ravel(), rf.ravel()])
@@ -66,7 +67,7 @@ def test_missing_data_drop_out_of_the_measurement_term():
     problem, truth = lorenz96_twin(D=6, L=3, N=10, sigma=0.5, seed=0)
     data = problem.data.copy()
     data[1, 4] = np.nan
-    from dalearn.problem import Problem
+    from dalearn import Problem
     p2 = Problem(problem.model, data, problem.dt, observed=problem.observed, sigma=0.5)
     X = truth.x.copy()
     a_before = action(p2, X, Rf=1.0).meas

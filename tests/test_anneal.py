@@ -3,11 +3,11 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 import pytest
 
-from dalearn.anneal import AnnealResult, anneal
+from dalearn import AnnealResult, anneal
 from dalearn.models import CustomModel
 from dalearn.presets import get_preset
-from dalearn.problem import Problem
-from dalearn.twin import lorenz96_twin, rms
+from dalearn import Problem
+from dalearn import lorenz96_twin, rms
 
 
 def test_beta0_puts_observed_components_on_the_data():
@@ -47,7 +47,7 @@ def test_forcing_is_estimated_within_0p1():
     pr = get_preset("varanneal-nu")
     problem, truth = pr.make()
     assert problem.estimate == ("nu",)
-    r = anneal(problem, **pr.anneal)
+    r = anneal(problem, **pr.anneal.kwargs())
     assert np.all((r.init_params[:, 0] >= 6) & (r.init_params[:, 0] <= 10))
     assert r.init_params[:, 0].std() > 0.3            # the starts really differ in nu
     assert abs(r.param_estimates()["nu"] - 8.17) < 0.1

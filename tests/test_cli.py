@@ -5,7 +5,7 @@ import sys
 import numpy as np
 import pytest
 
-from dalearn.anneal import AnnealResult
+from dalearn import AnnealResult
 from dalearn.cli import main
 
 
@@ -34,7 +34,7 @@ def test_cli_table_lists_every_start(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,msg", [
-    (["--L", "30"], "L must be in 1..D=20"),
+    (["--L", "30"], "L must be an integer in 1..20"),
     (["--alpha", "1"], "alpha must be a finite number > 1"),
     (["--sigma", "0"], "sigma must be finite and > 0"),
     (["--rule", "leapfrog"], "invalid choice"),

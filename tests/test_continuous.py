@@ -2,12 +2,12 @@ import numpy as np
 import pytest
 from scipy.interpolate import CubicSpline
 
-from dalearn.anneal import anneal
+from dalearn import anneal
 from dalearn.continuous import (MAPS, Hamiltonian, adjoint_gradient, adjoint_path,
                                 continuum_problem, euler_backprop_gradient, map_jacobian,
                                 solve_euler_lagrange, symplecticity_error)
 from dalearn.models import Lorenz96, NeuralField
-from dalearn.twin import lorenz96_twin
+from dalearn import lorenz96_twin
 
 
 def const_data(t):
@@ -145,7 +145,7 @@ def test_bvp_input_checks():
     m = Lorenz96(4)
     with pytest.raises(ValueError, match="Rf_values must be positive"):
         solve_euler_lagrange(m, 0, 1, [0.0, 1.0])
-    with pytest.raises(ValueError, match="max_nodes must be >= 10000"):
+    with pytest.raises(ValueError, match="max_nodes must be an integer >= 10000"):
         solve_euler_lagrange(m, 0, 1, [1.0], max_nodes=500)
     with pytest.raises(ValueError, match="tF must be > t0"):
         solve_euler_lagrange(m, 1, 1, [1.0])

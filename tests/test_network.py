@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from conftest import central_fd
-from dalearn.anneal import anneal
+from dalearn import anneal
 from dalearn.network import ACTIVATIONS, Network, NetworkProblem, network_twin, train_backprop
 
 ARCHS = [dict(activation=a, residual=r, shared=s) for a in ("tanh", "sigmoid")

@@ -2,9 +2,9 @@ import numpy as np
 import pytest
 
 from dalearn import plots
-from dalearn.anneal import anneal
-from dalearn.predict import predict
-from dalearn.twin import lorenz96_twin
+from dalearn import anneal
+from dalearn import predict
+from dalearn import lorenz96_twin
 
 
 @pytest.fixture(scope="module")

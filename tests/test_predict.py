@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from dalearn.predict import predict, prediction_error
-from dalearn.twin import lorenz96_twin
+from dalearn import predict, prediction_error
+from dalearn import lorenz96_twin
 
 
 def test_prediction_from_the_true_end_follows_the_truth():

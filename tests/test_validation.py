@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from dalearn.anneal import anneal
+from dalearn import anneal
 from dalearn.models import Lorenz96
-from dalearn.problem import Problem
-from dalearn.twin import lorenz96_twin
+from dalearn import Problem
+from dalearn import lorenz96_twin
 
 
 @pytest.fixture(scope="module")
@@ -13,8 +13,8 @@ def small():
 
 
 @pytest.mark.parametrize("kwargs,exc,msg", [
-    (dict(L=7), ValueError, r"L must be in 1\.\.D=6"),
-    (dict(L=0), ValueError, r"L must be in 1\.\.D=6"),
+    (dict(L=7), ValueError, r"L must be an integer in 1\.\.6"),
+    (dict(L=0), ValueError, r"L must be an integer in 1\.\.6"),
     (dict(observed=[0, 0, 2]), ValueError, "must not repeat"),
     (dict(observed=[0, 6]), ValueError, r"indices must be in 0\.\.5"),
     (dict(observed=[0.5, 1]), TypeError, "integers"),
@@ -38,13 +38,13 @@ def test_twin_rejects_bad_input(kwargs, exc, msg):
 def test_problem_rejects_bad_data(small):
     problem, _ = small
     m = Lorenz96(6)
-    with pytest.raises(ValueError, match=r"data must have shape \(L=3, T\)"):
+    with pytest.raises(ValueError, match=r"data must have shape \(L=3, N\)"):
         Problem(m, problem.data[:2], 0.025, observed=problem.observed, sigma=0.4)
     with pytest.raises(ValueError, match="all NaN"):
         Problem(m, np.full((3, 10), np.nan), 0.025, observed=[0, 2, 4], sigma=0.4)
     with pytest.raises(ValueError, match="at least 2 times"):
         Problem(m, problem.data[:, :1], 0.025, observed=problem.observed, sigma=0.4)
-    with pytest.raises(ValueError, match="give sigma"):
+    with pytest.raises(ValueError, match="give exactly one of sigma"):
         Problem(m, problem.data, 0.025, observed=problem.observed)
     with pytest.raises(ValueError, match="estimate must name parameters"):
         Problem(m, problem.data, 0.025, observed=problem.observed, sigma=0.4, estimate=["F"])

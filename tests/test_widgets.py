@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from dalearn.anneal import anneal
-from dalearn.twin import lorenz96_twin
+from dalearn import AnnealSettings, TwinSettings, anneal
+from dalearn import lorenz96_twin
 from dalearn.widgets import AnnealExplorer, BetaScrubber, ResultPicker
 
 
@@ -53,13 +53,14 @@ def test_scrubber_needs_all_paths(scrub_setup):
 
 
 def test_changing_L_solves_again_and_the_figures_change():
-    ex = AnnealExplorer(D=8, L=4, sigma=0.4, N=40, n_init=2, betas=6)
+    ex = AnnealExplorer(TwinSettings(D=8, L=4, sigma=0.4, N=40),
+                        AnnealSettings(n_init=2, betas=6, maxiter=100))
     sc = ex.scrubber
     assert ex.n_solves == 1
     levels_before = [np.array(t.y) for t in sc.levels.data[:2]]
     ex.L.value = 6
     assert ex.n_solves == 2
-    _, _, r6 = ex.cache[ex.settings()]
+    _, _, r6 = ex.cache[ex.cache_key()]
     assert r6.paths.shape[1] == 8 and len(r6.Rm[r6.Rm > 0]) == 6
     for before, t, i in zip(levels_before, sc.levels.data[:2], range(2)):
         np.testing.assert_allclose(t.y, r6.action[:, i])
@@ -74,7 +75,8 @@ def test_changing_L_solves_again_and_the_figures_change():
 
 
 def test_changing_the_rule_and_seed_recompute():
-    ex = AnnealExplorer(D=8, L=6, sigma=0.4, N=40, n_init=1, betas=5)
+    ex = AnnealExplorer(TwinSettings(D=8, L=6, sigma=0.4, N=40),
+                        AnnealSettings(n_init=1, betas=5, maxiter=100))
     a0 = ex.scrubber.result.final_action.copy()
     ex.rule.value = "euler"
     assert ex.n_solves == 2 and ex.scrubber.problem.rule == "euler"

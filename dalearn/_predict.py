@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._checks import check_int
 from .discretize import integrate
-from .problem import Problem
 
 __all__ = ["predict", "prediction_error"]
 
 
-def predict(problem: Problem, path, params=None, n_steps: int = 100, substeps: int = 10):
+def predict(problem, path, params=None, *, n_steps: int = 100, substeps: int = 10):
     """Forecast from the last point of ``path`` (D, M) for ``n_steps`` data steps.
 
     Uses RK4 with ``substeps`` sub-steps per data step ``problem.dt`` and ``params`` (full
@@ -19,8 +19,7 @@ def predict(problem: Problem, path, params=None, n_steps: int = 100, substeps: i
     path = np.asarray(path, dtype=float)
     if path.shape != (problem.D, problem.M):
         raise ValueError(f"path must have shape (D={problem.D}, M={problem.M}), got {path.shape}")
-    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
-        raise ValueError(f"n_steps must be an integer >= 1, got {n_steps!r}")
+    n_steps = check_int("n_steps", n_steps, 1)
     p = problem.params if params is None else np.asarray(params, dtype=float)
     X = integrate(problem.model, path[:, -1], p, problem.dt, int(n_steps), substeps).T
     t = problem.t[-1] + problem.dt * np.arange(n_steps + 1)

@@ -11,13 +11,51 @@ import json
 import time
 from concurrent.futures import as_completed
 from dataclasses import dataclass, field, fields
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from . import _runtime
-from .problem import check_positive
+from ._checks import as_generator, check_finite, check_int, check_positive, check_range
+from .optimize import minimize
+from .settings import AnnealSettings
 
-__all__ = ["AnnealResult", "anneal", "check_schedule", "rf_schedule"]
+__all__ = ["Annealable", "AnnealResult", "anneal", "check_schedule", "rf_schedule"]
+
+_DEF = AnnealSettings()
+
+
+@runtime_checkable
+class Annealable(Protocol):
+    """What :func:`anneal` needs from a problem (a data assimilation ``Problem`` and a
+    ``NetworkProblem`` both provide it).
+
+    ``D``: components per time point (layer); ``Rm`` (D,) measurement precision per
+    component (0 = unobserved); ``t``: the time (layer) of each path point;
+    ``param_names``/``estimate``: all and estimated parameter names; ``methods``: optimiser
+    names it supports, the first the default; ``default_init_range``: (low, high) of random
+    starting states; ``expected_level``: where a noise-consistent minimum of the action lies.
+    """
+    D: int
+    Rm: np.ndarray
+    t: np.ndarray
+    param_names: tuple
+    estimate: tuple
+    methods: tuple
+    default_init_range: tuple
+    expected_level: float
+
+    def initial_vectors(self, n: int, rng: np.random.Generator, init_range, param_range):
+        """(n packed starting vectors, their paths (n, *path), params (n, P))."""
+
+    def evaluator(self, Rf):
+        """The action at model precision ``Rf`` as an evaluator of :mod:`dalearn.optimize`."""
+
+    def split(self, z):
+        """Packed vector -> (path, full parameter vector (P,))."""
+
+    def describe(self) -> dict:
+        """Plain-data description, saved with results."""
 
 
 def rf_schedule(Rf0, alpha: float, betas) -> np.ndarray:
@@ -147,11 +185,7 @@ class AnnealResult:
 
 def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
                   maxiter, ftol: float, keep_all: bool, progress=None) -> dict:
-    """Anneal one start through every R_f (warm starts); a worker for any executor.
-
-    ``problem`` follows the annealing protocol: ``minimize(z, Rf, method, maxiter, ftol)``
-    returning an OptResult and ``split(z)`` returning (path, full params)."""
-    _runtime.tune_malloc()
+    """Anneal one start through every R_f (warm starts); a worker for any executor."""
     n_beta = len(Rf_table)
     out = {k: np.full(n_beta, np.nan) for k in ("action", "meas", "model")}
     out["status"] = np.zeros(n_beta, dtype=int)
@@ -160,19 +194,17 @@ def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
     out["params"] = np.empty((n_beta,) + p0.shape)
     out["paths"] = np.empty((n_beta if keep_all else 1,) + path0.shape)
     z = np.array(z0, dtype=float)
-    with _runtime.single_blas_thread():
+    with _runtime.tuned_for_annealing():
         for i, Rf in enumerate(Rf_table):
-            res = problem.minimize(z, Rf, method=method, maxiter=maxiter, ftol=ftol)
+            res = minimize(problem.evaluator(Rf), z, method=method, maxiter=maxiter, ftol=ftol)
             if np.all(np.isfinite(res.z)) and np.isfinite(res.total):
                 z = res.z            # warm start; a failed β does not poison the next
             out["action"][i], out["meas"][i], out["model"][i] = res.total, res.meas, res.model
             out["status"][i], out["nit"][i] = res.status, res.nit
             path, p = problem.split(res.z)
             out["params"][i] = p
-            if keep_all:
-                out["paths"][i] = path
-            elif i == n_beta - 1:
-                out["paths"][0] = path
+            if keep_all or i == n_beta - 1:
+                out["paths"][i if keep_all else 0] = path
             if progress is not None:
                 progress()
     return out
@@ -180,13 +212,19 @@ def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
 
 def _check_betas(betas) -> np.ndarray:
     if isinstance(betas, (int, np.integer)) and not isinstance(betas, bool):
-        if betas < 1:
-            raise ValueError(f"betas as a count must be >= 1, got {betas}")
-        return np.arange(int(betas), dtype=float)
-    b = np.asarray(betas, dtype=float)
+        return np.arange(check_int("betas (a count)", betas, 1), dtype=float)
+    if isinstance(betas, (str, bytes)):
+        raise TypeError(f"betas must be a count or a 1-D sequence of numbers, got {betas!r}")
+    try:
+        b = np.asarray(betas, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"betas must be a count or a 1-D sequence of numbers, "
+                        f"got {betas!r}") from None
     if b.ndim != 1 or b.size == 0 or not np.all(np.isfinite(b)):
         raise ValueError(f"betas must be a count or a non-empty 1-D sequence of finite numbers, "
                          f"got {betas!r}")
+    if np.any(np.diff(b) <= 0):
+        raise ValueError(f"betas must increase strictly, got {b.tolist()}")
     return b
 
 
@@ -194,46 +232,21 @@ def check_schedule(betas, Rf0, alpha, n_init):
     """Check the annealing schedule before any work; return (betas array, Rf0)."""
     betas = _check_betas(betas)
     Rf0 = check_positive("Rf0", Rf0, allow_array=True)
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.number)) \
-            or not np.isfinite(alpha) or alpha <= 1:
+    if not np.isfinite(check_finite("alpha", alpha)) or alpha <= 1:
         raise ValueError(f"alpha must be a finite number > 1, got {alpha!r}")
-    if isinstance(n_init, bool) or not isinstance(n_init, (int, np.integer)) or n_init < 1:
-        raise ValueError(f"n_init must be an integer >= 1, got {n_init!r}")
+    check_int("n_init", n_init, 1)
+    top = np.max(Rf0) * alpha ** betas[-1] if betas[-1] > 0 else np.max(Rf0)
+    if not np.isfinite(top) or top > 1e300:
+        raise ValueError(f"the schedule R_f = Rf0 alpha^beta overflows at the last beta "
+                         f"({betas[-1]:g}); lower alpha or the largest beta")
     return betas, Rf0
 
 
-def anneal(problem, betas=21, Rf0=0.01, alpha: float = 2.0, n_init: int = 10,
-           seed=0, init_range=None, param_range: dict | None = None,
-           method: str | None = None, executor=None, progress=None, keep_all: bool = False,
-           maxiter: int | None = None, ftol: float = 1e-8) -> AnnealResult:
-    """Precision annealing of ``problem``.
-
-    Parameters
-    ----------
-    betas : a count (β = 0..betas-1) or the β values, (n_beta,).
-    Rf0, alpha : R_f = Rf0 α^β; Rf0 a positive scalar or (D,), alpha > 1.
-    problem : a :class:`Problem` (data assimilation) or a network problem
-        (:mod:`dalearn.network`); anything with the annealing protocol of ``Problem``.
-    n_init : number of starting paths; ``seed`` (int or Generator) draws them:
-        observed components from the data, the rest uniform in ``init_range``
-        (default: the problem's, (-10, 10) for a Problem).
-    param_range : {name: (low, high)} uniform starting range per estimated parameter
-        (default: start each from ``problem.params``).
-    method : one of ``problem.methods``: 'lm' (Levenberg-Marquardt, banded; the default
-        for a Problem) or 'lbfgsb'.
-    executor : any ``concurrent.futures.Executor`` (default: run serially here).
-    progress : callable ``progress(done, total)`` counting (start, β) solves.
-    keep_all : keep the path of every (β, start) (memory n_beta n_init D M floats).
-    """
-    if not all(hasattr(problem, n) for n in ("initial_vectors", "minimize", "split", "methods")):
-        raise TypeError(f"problem must be a dalearn Problem or network problem, "
-                        f"got {type(problem).__name__}")
-    betas, Rf0 = check_schedule(betas, Rf0, alpha, n_init)
+def _check_options(problem, Rf0, init_range, param_range, method, executor, progress):
+    """Check everything of :func:`anneal` besides the schedule; return (range, params, method)."""
     if np.ndim(Rf0) == 1 and np.size(Rf0) != problem.D:
         raise ValueError(f"Rf0 as an array must have D={problem.D} entries, got {np.size(Rf0)}")
-    lo, hi = (float(v) for v in (init_range or problem.default_init_range))
-    if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-        raise ValueError(f"init_range must be (low, high) with low < high, got {init_range!r}")
+    lo, hi = check_range("init_range", init_range or problem.default_init_range)
     method = method or problem.methods[0]
     if method not in problem.methods:
         raise ValueError(f"method must be one of {problem.methods}, got {method!r}")
@@ -241,22 +254,19 @@ def anneal(problem, betas=21, Rf0=0.01, alpha: float = 2.0, n_init: int = 10,
         raise TypeError("executor must be a concurrent.futures.Executor (with .submit)")
     if progress is not None and not callable(progress):
         raise TypeError("progress must be callable as progress(done, total)")
-    param_range = dict(param_range or {})
-    for name, rng_ in param_range.items():
+    ranges = {}
+    for name, rng_ in dict(param_range or {}).items():
         if name not in problem.estimate:
             raise ValueError(f"param_range names {name!r}, which is not estimated "
                              f"(estimate={problem.estimate})")
-        if len(rng_) != 2 or not float(rng_[0]) < float(rng_[1]):
-            raise ValueError(f"param_range[{name!r}] must be (low, high) with low < high")
+        ranges[name] = check_range(f"param_range[{name!r}]", rng_)
+    return (lo, hi), ranges, method
 
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    z0s, X0, P0 = problem.initial_vectors(n_init, rng, (lo, hi), param_range)
-    Rf_table = rf_schedule(Rf0, alpha, betas)
-    n_beta = len(betas)
-    total = n_beta * n_init
 
-    t_start = time.perf_counter()
-    outs: list = [None] * n_init
+def _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all, executor, progress):
+    """Anneal every start, serially here or through ``executor``; outputs in start order."""
+    total = len(Rf_table) * len(z0s)
+    outs: list = [None] * len(z0s)
     if executor is None:
         done = [0]
 
@@ -267,29 +277,80 @@ def anneal(problem, betas=21, Rf0=0.01, alpha: float = 2.0, n_init: int = 10,
         for i, z0 in enumerate(z0s):
             outs[i] = _anneal_start(problem, z0, Rf_table, method, maxiter, ftol, keep_all,
                                     tick if progress else None)
-    else:
-        futs = {executor.submit(_anneal_start, problem, z0, Rf_table, method, maxiter, ftol,
-                                keep_all): i for i, z0 in enumerate(z0s)}
-        done = 0
-        for fut in as_completed(futs):
-            outs[futs[fut]] = fut.result()
-            done += n_beta
-            if progress:
-                progress(done, total)
-    wall = time.perf_counter() - t_start
+        return outs
+    futs = {executor.submit(_anneal_start, problem, z0, Rf_table, method, maxiter, ftol,
+                            keep_all): i for i, z0 in enumerate(z0s)}
+    done = 0
+    for fut in as_completed(futs):
+        outs[futs[fut]] = fut.result()
+        done += len(Rf_table)
+        if progress:
+            progress(done, total)
+    return outs
 
-    stack = lambda key: np.stack([o[key] for o in outs], axis=1)  # noqa: E731
-    paths = np.stack([o["paths"] for o in outs], axis=1)          # (nb|1, n_init, D, M)
+
+def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float = _DEF.alpha,
+           n_init: int = _DEF.n_init, seed=_DEF.seed, method: str | None = _DEF.method,
+           init_range=_DEF.init_range, param_range: dict | None = None,
+           maxiter: int | None = _DEF.maxiter, ftol: float = _DEF.ftol, executor=None,
+           progress=None, keep_all: bool = False) -> AnnealResult:
+    """Precision annealing of ``problem`` (defaults: :class:`dalearn.AnnealSettings`).
+
+    Parameters
+    ----------
+    problem : anything :class:`Annealable`: a :class:`dalearn.Problem` (data assimilation)
+        or a :class:`dalearn.NetworkProblem`.
+    betas : a count (β = 0..betas-1) or the β values (n_beta,), increasing.
+    Rf0, alpha : R_f = Rf0 α^β; Rf0 a positive scalar or (D,), alpha > 1.
+    n_init : number of starting paths; ``seed`` (int or Generator) draws them:
+        observed components from the data, the rest uniform in ``init_range``
+        (default: the problem's, (-10, 10) for a Problem).
+    param_range : {name: (low, high)} uniform starting range per estimated parameter
+        (default: start each from ``problem.params``).
+    method : one of ``problem.methods`` (default: the first): 'lm' (banded
+        Levenberg-Marquardt, a Problem's default) or 'lbfgsb'.
+    maxiter, ftol : iteration cap and tolerance of each (β, start) solve.
+    executor : any ``concurrent.futures.Executor`` (default: run serially here).
+    progress : callable ``progress(done, total)`` counting (start, β) solves.
+    keep_all : keep the path of every (β, start) (memory n_beta n_init D M floats).
+    """
+    if not isinstance(problem, Annealable):
+        raise TypeError(f"problem must be a dalearn Problem or NetworkProblem (Annealable), "
+                        f"got {type(problem).__name__}")
+    betas, Rf0 = check_schedule(betas, Rf0, alpha, n_init)
+    (lo, hi), ranges, method = _check_options(problem, Rf0, init_range, param_range, method,
+                                              executor, progress)
+    if maxiter is not None:
+        maxiter = check_int("maxiter", maxiter, 1)
+    ftol = check_positive("ftol", ftol)
+    rng = as_generator(seed)
+    z0s, X0, P0 = problem.initial_vectors(n_init, rng, (lo, hi), ranges)
+    Rf_table = rf_schedule(Rf0, alpha, betas)
+    t_start = time.perf_counter()
+    outs = _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all, executor,
+                       progress)
+    wall = time.perf_counter() - t_start
     settings = {"problem": problem.describe(), "Rf0": np.asarray(Rf0).tolist(),
                 "alpha": float(alpha), "n_init": int(n_init), "method": method,
                 "init_range": [lo, hi], "seed": seed if isinstance(seed, int) else None,
-                "param_range": {k: [float(v[0]), float(v[1])] for k, v in param_range.items()}}
+                "param_range": {k: list(v) for k, v in ranges.items()},
+                "maxiter": maxiter, "ftol": ftol}
+    return _collect(problem, outs, betas, Rf_table, X0, P0, wall, settings, keep_all)
+
+
+def _collect(problem, outs, betas, Rf_table, X0, P0, wall, settings, keep_all) -> AnnealResult:
+    """Stack the per-start outputs into one :class:`AnnealResult`."""
+    n_beta = len(betas)
+
+    def stack(key):
+        return np.stack([o[key] for o in outs], axis=1)
+
+    paths = stack("paths")                                   # (n_beta | 1, n_init, *path)
+    Rf = np.broadcast_to(np.asarray(Rf_table).reshape(n_beta, -1), (n_beta, problem.D))
     return AnnealResult(
-        betas=betas, Rf=np.broadcast_to(np.asarray(Rf_table).reshape(n_beta, -1),
-                                        (n_beta, problem.D)).copy(),
-        Rm=problem.Rm.copy(), action=stack("action"), meas_term=stack("meas"),
-        model_term=stack("model"), params=np.stack([o["params"] for o in outs], axis=1),
-        status=stack("status"), nit=stack("nit"), paths=paths[-1].copy(),
-        init_paths=X0, init_params=P0, t=problem.t, param_names=tuple(problem.param_names),
-        estimate=problem.estimate, wall_s=wall, settings=settings,
+        betas=betas, Rf=Rf.copy(), Rm=problem.Rm.copy(), action=stack("action"),
+        meas_term=stack("meas"), model_term=stack("model"), params=stack("params"),
+        status=stack("status"), nit=stack("nit"), paths=paths[-1].copy(), init_paths=X0,
+        init_params=P0, t=problem.t, param_names=tuple(problem.param_names),
+        estimate=tuple(problem.estimate), wall_s=wall, settings=settings,
         all_paths=paths if keep_all else None)

@@ -7,7 +7,10 @@ with r(n) the rule's residual (see :mod:`dalearn.discretize`).  With Rm = 1/σ²
 measurement term is ≈ 1 at the true path, so the consistent minimum levels out near A ≈ 1.
 
 Paths given to :func:`action` are ``(D, M)``; the evaluator used by the optimisers works on
-the packed time-major vector ``z`` of :meth:`Problem.pack`.
+the packed time-major vector ``z`` of ``Problem.pack``.  This module knows nothing of how a
+problem is built: it reads the problem's arrays (``model``, ``rule``, ``h``, ``Y0``,
+``w_meas``, ``est_idx``, ``time_major``, ``model_weights``), and ``Problem.evaluator`` hands
+an :class:`ActionEvaluator` to the optimisers.
 """
 from __future__ import annotations
 
@@ -16,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .discretize import residual
-from .problem import Problem
 
 __all__ = ["ActionValue", "action", "ActionEvaluator", "GaussNewton", "EXPECTED_LEVEL"]
 
@@ -38,7 +40,7 @@ class ActionValue:
     grad_p: np.ndarray | None = None
 
 
-def action(problem: Problem, X, p=None, Rf=1.0, grad: bool = False) -> ActionValue:
+def action(problem, X, p=None, Rf=1.0, grad: bool = False) -> ActionValue:
     """Action of path ``X`` (D, M) with full params ``p`` (P,) at model precision ``Rf``
     (scalar or (D,)).  With ``grad=True`` the exact gradient is included."""
     ev = ActionEvaluator(problem, Rf)
@@ -69,7 +71,7 @@ class GaussNewton:
 class ActionEvaluator:
     """Action of one problem at one ``Rf``, as functions of the packed vector ``z``."""
 
-    def __init__(self, problem: Problem, Rf):
+    def __init__(self, problem, Rf):
         Rf = np.asarray(Rf, dtype=float)
         if Rf.ndim > 1 or (Rf.ndim == 1 and Rf.size != problem.D):
             raise ValueError(f"Rf must be a scalar or have D={problem.D} entries, got {Rf.shape}")
@@ -81,7 +83,7 @@ class ActionEvaluator:
         self.n_calls = 0
 
     def _split(self, z):
-        return self.pb.unpack(np.asarray(z, dtype=float))
+        return self.pb.time_major(np.asarray(z, dtype=float))
 
     def terms(self, z) -> ActionValue:
         Xt, p = self._split(z)

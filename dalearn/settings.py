@@ -1,0 +1,90 @@
+"""The defaults, in one place: frozen settings of a twin experiment and of annealing.
+
+Every entry point takes its defaults from here: :func:`dalearn.anneal`,
+:func:`dalearn.lorenz96_twin`, the presets (which are instances of these classes), the
+widgets, the studies and the command line (whose flags, defaults and help are derived from
+the fields below).  The defaults are dalearn's own standard problem (Lorenz96, D = 20,
+L = 12, σ = 0.4, N = 200; R_f0 = 0.01, α = 2, β = 0..20, 10 starts), not the group's;
+the group's settings are presets in :mod:`dalearn.presets`.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+
+__all__ = ["TwinSettings", "AnnealSettings", "help_of"]
+
+
+def _f(default, help: str, **kw):
+    """A field with its command-line help text."""
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: type(default)(default), metadata={"help": help},
+                     **kw)
+    return field(default=default, metadata={"help": help}, **kw)
+
+
+@dataclass(frozen=True)
+class TwinSettings:
+    """A twin experiment: a true path of ``model``, noisy measurements of some components."""
+    model: str = _f("lorenz96", "model name")
+    D: int | None = _f(None, "state dimension (default: the model's own; lorenz96: any "
+                             ">= 4, default 20; lorenz63: 3)")
+    L: int | None = _f(None, "number of observed components, spread evenly around the state "
+                             "(default: all)")
+    observed: tuple | None = _f(None, "explicit observed component indices (instead of L)")
+    sigma: float = _f(0.4, "measurement noise standard deviation (> 0); R_m = 1/sigma^2")
+    N: int = _f(200, "number of data times (>= 2)")
+    dt: float = _f(0.025, "data time step (> 0)")
+    k: int = _f(1, "model steps per data step (a model grid k times finer than the data)")
+    rule: str = _f("trapezoid", "discretisation rule of the model term")
+    params: dict = _f({}, "true parameter values by name (default: the model's own)")
+    estimate: tuple = _f((), "names of parameters estimated with the states")
+    seed: int = _f(0, "seed of the true path's start and of the measurement noise (>= 0)")
+    n_future: int = _f(100, "data steps of truth kept beyond the window, for prediction")
+
+    def kwargs(self) -> dict:
+        """Keyword arguments of :func:`dalearn.twin_experiment` (besides the model)."""
+        d = asdict(self)
+        d.pop("model"), d.pop("D")
+        if d["observed"] is not None:
+            d["L"] = None
+        d["params"] = dict(d["params"]) or None
+        return d
+
+    def with_(self, **changes) -> "TwinSettings":
+        """A copy with ``changes``; giving ``L`` clears ``observed`` and vice versa."""
+        if changes.get("L") is not None:
+            changes.setdefault("observed", None)
+        if changes.get("observed") is not None:
+            changes.setdefault("L", None)
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class AnnealSettings:
+    """Precision annealing: R_f = R_f0 α^β for each β, from ``n_init`` starts."""
+    betas: object = _f(21, "beta values: a count (0..betas-1) or the values themselves")
+    Rf0: object = _f(0.01, "initial model precision R_f0 (> 0; a number or one per component)")
+    alpha: float = _f(2.0, "R_f ratio per beta step (> 1)")
+    n_init: int = _f(10, "number of starting paths (>= 1)")
+    seed: int = _f(0, "seed of the starting paths (>= 0)")
+    method: str | None = _f(None, "optimiser (default: the problem's first method)")
+    init_range: tuple | None = _f(None, "(low, high) of the uniform starting values of "
+                                        "unobserved states (default: the problem's)")
+    param_range: dict = _f({}, "starting range (low, high) of each estimated parameter")
+    maxiter: int | None = _f(None, "iteration cap per (beta, start) solve (default: the "
+                                   "method's)")
+    ftol: float = _f(1e-8, "relative tolerance on the action for convergence")
+
+    def kwargs(self) -> dict:
+        """Keyword arguments of :func:`dalearn.anneal`."""
+        d = asdict(self)
+        d["param_range"] = dict(d["param_range"])
+        return d
+
+    def with_(self, **changes) -> "AnnealSettings":
+        return replace(self, **changes)
+
+
+def help_of(cls, name: str) -> str:
+    """The help text of field ``name`` of a settings class."""
+    return next(f.metadata["help"] for f in fields(cls) if f.name == name)
