@@ -88,7 +88,9 @@ _FLAGS = {
     "rule": ("--rule", dict(choices=RULES)),
     "params": ("--param", dict(type=_named("value"), action="append", metavar="NAME=VALUE")),
     "estimate": ("--estimate", dict(nargs="*", metavar="PARAM")),
-    "seed": ("--seed", dict(type=int)), "n_future": ("--n-future", dict(type=int)),
+    "seed": ("--seed", dict(type=int, help="seed of the twin experiment (true path, noise) "
+                                           "and of the starting paths (>= 0)")),
+    "n_future": ("--n-future", dict(type=int)),
     "betas": ("--betas", dict(type=_betas, metavar="START:STOP[:STEP]|B,B,...")),
     "Rf0": ("--Rf0", dict(type=_Rf0)), "alpha": ("--alpha", dict(type=float)),
     "n_init": ("--n-init", dict(type=int)), "method": ("--method", dict()),
@@ -112,9 +114,10 @@ def _add_settings(group, cls, skip=()):
         if f.name in skip:
             continue
         flag, kw = _FLAGS[f.name]
+        kw = dict(kw)
+        text = kw.pop("help", f.metadata["help"])
         group.add_argument(flag, dest=f.name, default=None,
-                           help=f.metadata["help"] + _default_text(getattr(default, f.name)),
-                           **kw)
+                           help=text + _default_text(getattr(default, f.name)), **kw)
 
 
 def build_parser() -> argparse.ArgumentParser:
