@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_generator, check_int, check_observed, check_positive
+from ._checks import as_generator, check_int, check_memory, check_observed, check_positive
 from .discretize import integrate
 from .models import Model, get_model
 from .problem import Problem
@@ -83,6 +83,7 @@ def twin_experiment(model: Model, N: int = _DEF.N, dt: float = _DEF.dt,
     rng = as_generator(seed)
     p_true = _true_params(model, params)
     M = (N - 1) * k + 1
+    check_memory("the twin experiment's true path", 8.0 * 4 * (M + n_future * k) * model.D)
     path = _true_path(model, p_true, x0, rng, dt / k, M - 1 + n_future * k, substeps, spinup)
     x_window = path[:M].T
     data = x_window[obs, ::k] + rng.normal(0.0, sigma, size=(len(obs), N))
