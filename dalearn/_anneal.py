@@ -119,8 +119,8 @@ def check_schedule(betas, Rf0, alpha, n_init):
     if not np.isfinite(check_finite("alpha", alpha)) or alpha <= 1:
         raise ValueError(f"alpha must be a finite number > 1, got {alpha!r}")
     check_int("n_init", n_init, 1)
-    top = np.max(Rf0) * alpha ** betas[-1] if betas[-1] > 0 else np.max(Rf0)
-    if not np.isfinite(top) or top > 1e300:
+    log_top = np.log10(np.max(Rf0)) + max(betas[-1], 0.0) * np.log10(alpha)
+    if log_top > 300:
         raise ValueError(f"the schedule R_f = Rf0 alpha^beta overflows at the last beta "
                          f"({betas[-1]:g}); lower alpha or the largest beta")
     return betas, Rf0
@@ -147,11 +147,12 @@ def _check_options(problem, Rf0, init_range, param_range, method, executor, prog
     return (lo, hi), ranges, method
 
 
-def _bytes_needed(problem, n_init: int, n_beta: int, keep_all: bool) -> float:
-    """Memory the run plans: the starts' paths (every β with ``keep_all``) and one solver's
-    banded matrices (about 12 D numbers per unknown)."""
-    n = float(problem.n_unknowns)
-    return 8.0 * n * (n_init * (n_beta + 2 if keep_all else 3) + 12 * problem.D)
+def bytes_needed(n_unknowns: int, D: int, n_init: int, n_beta: int,
+                 keep_all: bool = False) -> float:
+    """Memory an annealing run plans: the starts' paths (every β with ``keep_all``) and one
+    solver's banded matrices (about 12 D numbers per unknown)."""
+    n = float(n_unknowns)
+    return 8.0 * n * (n_init * (n_beta + 2 if keep_all else 3) + 12 * D)
 
 
 def _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all, executor, progress):
@@ -216,7 +217,7 @@ def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float 
     ftol = check_positive("ftol", ftol)
     rng = as_generator(seed)
     check_memory(f"annealing {n_init} starts x {len(betas)} betas",
-                 _bytes_needed(problem, n_init, len(betas), keep_all))
+                 bytes_needed(problem.n_unknowns, problem.D, n_init, len(betas), keep_all))
     z0s, X0, P0 = problem.initial_vectors(n_init, rng, (lo, hi), ranges)
     Rf_table = rf_schedule(Rf0, alpha, betas)
     t_start = time.perf_counter()

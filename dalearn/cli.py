@@ -20,15 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ._anneal import anneal, check_schedule
-from ._checks import check_finite, check_int, check_observed, check_positive, check_range
+from ._anneal import anneal, bytes_needed, check_schedule
+from ._checks import (check_choice, check_finite, check_int, check_memory, check_observed,
+                      check_positive, check_range)
 from ._io import atomic_write, check_output_path
 from .discretize import RULES
 from .models import MODELS, get_model
 from .optimize import STATUS
 from .presets import PRESETS
 from .settings import AnnealSettings, TwinSettings
-from .twin import rms, twin_from_settings
+from .problem import Problem
+from .twin import check_truth_work, path_bytes, rms, twin_from_settings
 
 
 MAX_BETAS = 10_000
@@ -115,7 +117,7 @@ _FLAGS = {
     "n_future": ("--n-future", dict(type=int)),
     "betas": ("--betas", dict(type=_betas, metavar="START:STOP[:STEP]|B,B,...")),
     "Rf0": ("--Rf0", dict(type=_Rf0)), "alpha": ("--alpha", dict(type=float)),
-    "n_init": ("--n-init", dict(type=int)), "method": ("--method", dict()),
+    "n_init": ("--n-init", dict(type=int)), "method": ("--method", dict(type=str)),
     "init_range": ("--init-range", dict(type=_low_high, metavar="LOW:HIGH")),
     "param_range": ("--param-range", dict(type=_named("range"), action="append",
                                           metavar="NAME=LOW:HIGH")),
@@ -208,7 +210,7 @@ def _check_flags(args, twin: TwinSettings, schedule: AnnealSettings) -> None:
         v = getattr(args, name)
         if v is not None:
             check_positive(_FLAG_OF[name], v)
-    if args.sigma is not None and not np.isfinite(1.0 / args.sigma ** 2):
+    if args.sigma is not None and np.log10(args.sigma) * -2 > 300:
         raise ValueError(f"--sigma {args.sigma:g} is too small: R_m = 1/sigma^2 overflows")
     if args.alpha is not None and not (np.isfinite(args.alpha) and args.alpha > 1):
         raise ValueError(f"--alpha must be a finite number > 1, got {args.alpha:g}")
@@ -224,7 +226,7 @@ def _check_flags(args, twin: TwinSettings, schedule: AnnealSettings) -> None:
         check_schedule(schedule.betas, schedule.Rf0, schedule.alpha, schedule.n_init)
     except ValueError as e:
         raise ValueError(f"--Rf0/--alpha/--betas: {e}") from None
-    _check_twin_shape(twin)
+    _check_run(twin, schedule, _check_twin_shape(twin))
 
 
 def _check_twin_shape(twin: TwinSettings) -> None:
@@ -248,6 +250,28 @@ def _check_twin_shape(twin: TwinSettings) -> None:
     if bad:
         raise ValueError(f"--estimate/--param: {bad} are not parameters of {twin.model} "
                          f"{model.param_names}")
+    return model
+
+
+def _check_run(twin: TwinSettings, schedule: AnnealSettings, model) -> None:
+    """What only the combination of flags decides: estimated ranges, method, memory."""
+    estimated = model.param_names if twin.estimate is True else tuple(twin.estimate)
+    for name in schedule.param_range:
+        if name not in estimated:
+            raise ValueError(f"--param-range names {name!r}, which is not estimated "
+                             f"(--estimate {' '.join(estimated) or 'is empty'})")
+    if schedule.method is not None:
+        check_choice("--method", schedule.method, Problem.methods)
+    if np.size(schedule.Rf0) not in (1, model.D):
+        raise ValueError(f"--Rf0 takes one number or D={model.D} (one per component), "
+                         f"got {np.size(schedule.Rf0)}")
+    M = (twin.N - 1) * twin.k + 1
+    n_beta = schedule.betas if isinstance(schedule.betas, int) else len(schedule.betas)
+    sizes = "--N/--k/--D/--n-future"
+    check_memory(f"{sizes}: the twin experiment", path_bytes(model.D, M, twin.n_future, twin.k))
+    check_truth_work(M, twin.n_future, twin.k, twin.dt / twin.k, what=f"{sizes}: the twin")
+    check_memory(f"{sizes}/--n-init: annealing",
+                 bytes_needed(M * model.D + len(estimated), model.D, schedule.n_init, n_beta))
 
 
 def _workers(args, n_init: int) -> int:

@@ -38,6 +38,8 @@ def _precision(sigma, Rm, L: int):
                          "precision = 1/sigma**2)")
     if Rm is None:
         sigma = check_positive("sigma", sigma, allow_array=True)
+        if np.any(np.log10(sigma) * -2 > 300):
+            raise ValueError(f"sigma {sigma!r} is too small: R_m = 1/sigma**2 overflows")
         Rm = 1.0 / np.asarray(sigma) ** 2
     Rm = np.asarray(check_positive("Rm", Rm, allow_array=True), dtype=float)
     if Rm.ndim == 1 and Rm.size != L:
