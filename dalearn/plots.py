@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._action import EXPECTED_LEVEL
 
-__all__ = ["EXPECTED_LEVEL", "action_levels", "action_terms", "paths", "param_vs_beta",
+__all__ = ["action_levels", "action_terms", "paths", "param_vs_beta",
            "network_state_panels", "momentum_panels", "convergence", "phase_clouds",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
            "render"]
@@ -29,7 +28,7 @@ class Series:
     x: np.ndarray
     y: np.ndarray
     name: str
-    kind: str = "line"            # 'line', 'markers', 'dash', 'bigmarkers'
+    kind: str = "line"            # 'line', 'markers', 'dash', 'bigmarkers', 'crosses'
     color: str | None = None
     hover: dict = field(default_factory=dict)
     legend: bool = True
@@ -64,7 +63,7 @@ def _plotly_traces(panels):
     for col, p in enumerate(panels, start=1):
         for s in p.series:
             mode = {"line": "lines", "dash": "lines", "markers": "markers",
-                    "bigmarkers": "markers"}[s.kind]
+                    "bigmarkers": "markers", "crosses": "markers"}[s.kind]
             kw = {}
             if s.hover:
                 # Per-point labels as 1-D text; the y value comes from %{y}, so putting a
@@ -76,11 +75,12 @@ def _plotly_traces(panels):
                 kw["hovertemplate"] = (f"%{{text}}<br>{s.yname} = %{{y:.5g}}"
                                        f"<extra>{s.name}</extra>")
             line = dict(color=s.color, width=1.6, dash="dash" if s.kind == "dash" else None)
-            size = 11 if s.kind == "bigmarkers" else 5
+            size = {"bigmarkers": 11, "crosses": 9}.get(s.kind, 5)
             traces.append((col, go.Scatter(
                 x=np.asarray(s.x), y=np.asarray(s.y), name=s.name, mode=mode, line=line,
                 marker=dict(color=s.color, size=size,
-                            symbol="diamond" if s.kind == "bigmarkers" else "circle"),
+                            symbol={"bigmarkers": "diamond", "crosses": "x"}.get(s.kind,
+                                                                                  "circle")),
                 showlegend=s.legend and s.name not in named, legendgroup=s.name, **kw)))
             named.add(s.name)
     return traces
@@ -114,7 +114,7 @@ def update_figure(fig, panels) -> None:
         raise ValueError("update_figure needs the same traces; rebuild the figure instead")
     with fig.batch_update():
         for old, tr in zip(fig.data, new):
-            old.x, old.y, old.name = tr.x, tr.y, tr.name
+            old.x, old.y, old.name, old.showlegend = tr.x, tr.y, tr.name, tr.showlegend
             if tr.text is not None:
                 old.text = tr.text
         for i, p in enumerate(panels):
@@ -129,8 +129,10 @@ def _to_mpl(panels, title):
     axes = np.atleast_1d(fig.subplots(1, n))
     for ax, p in zip(axes, panels):
         for s in p.series:
-            style = {"line": "-", "dash": "--", "markers": "o", "bigmarkers": "D"}[s.kind]
-            ax.plot(s.x, s.y, style, color=s.color, ms=9 if s.kind == "bigmarkers" else 3,
+            style = {"line": "-", "dash": "--", "markers": "o", "bigmarkers": "D",
+                     "crosses": "x"}[s.kind]
+            ax.plot(s.x, s.y, style, color=s.color, ms=9 if s.kind in ("bigmarkers", "crosses")
+                    else 3,
                     lw=1.3, label=s.name if s.legend else None, alpha=0.9)
         if p.vline is not None:
             ax.axvline(p.vline, color="gray", ls=":")
@@ -157,23 +159,36 @@ def _x_axis(result, x: str):
 
 
 def level_panel(result, x: str = "beta", beta_index: int | None = None,
-                title: str | None = None) -> Panel:
+                title: str | None = None, n_slots: int | None = None) -> Panel:
+    """The level plot's panel: one trace per start (``n_slots`` >= n_init traces, the extra
+    ones empty, so a figure can show results with fewer starts without adding or removing
+    traces), the problem's expected level dashed, × on every solve that did not converge,
+    and (with ``beta_index``) a marker on every start at that β, last."""
     xs, xlabel = _x_axis(result, x)
     Rf = result.Rf.mean(axis=1)
+    n = result.n_init
     series = []
-    for i in range(result.n_init):
+    for i in range(max(n_slots or 0, n)):
+        if i >= n:
+            series.append(Series(np.empty(0), np.empty(0), f"start {i}", legend=False,
+                                 color=_COLORS[i % 10]))
+            continue
         series.append(Series(xs, result.action[:, i], f"start {i}", color=_COLORS[i % 10],
-                             legend=result.n_init <= 10, yname="A",
+                             legend=n <= 6, yname="A",
                              hover={"β": result.betas, "R_f": Rf, "start": np.full(len(xs), i)}))
-    series.append(Series(xs[[0, -1]], [EXPECTED_LEVEL] * 2, "expected level ≈ 1", "dash",
+    level = result.expected_level
+    series.append(Series(xs[[0, -1]], [level] * 2, f"expected level ≈ {level:.2g}", "dash",
                          "#444444"))
+    bad_b, bad_s = np.nonzero(result.status != 0)
+    series.append(Series(xs[bad_b], result.action[bad_b, bad_s], "not converged (×)",
+                         "crosses", "#d62728", legend=bad_b.size > 0,
+                         hover={"start": bad_s.astype(float)}, yname="A"))
     if beta_index is not None:
-        series.append(Series(np.full(result.n_init, xs[beta_index]), result.action[beta_index],
+        series.append(Series(np.full(n, xs[beta_index]), result.action[beta_index],
                              f"β = {result.betas[beta_index]:g}", "bigmarkers", "black",
-                             hover={"start": np.arange(result.n_init)}, yname="A"))
-    return Panel(title or f"Action levels, {result.n_init} start{'s' if result.n_init > 1 else ''}",
-                 xlabel, "action A", series,
-                 logy=True)
+                             hover={"start": np.arange(n)}, yname="A"))
+    return Panel(title or f"Action levels, {n} start{'s' if n > 1 else ''}",
+                 xlabel, "action A", series, logy=True)
 
 
 def action_levels(result, x: str = "beta", beta_index: int | None = None,

@@ -40,18 +40,29 @@ class BetaScrubber(_Panel):
 
     Attributes: ``beta`` (IntSlider over β indices), ``start`` (Dropdown), ``levels`` and
     ``paths`` (FigureWidgets), ``info`` (HTML with the numbers shown), ``box`` (the panel).
+    ``max_starts``: the level figure keeps that many start traces (empty ones hidden), so a
+    new result with up to that many starts updates it in place.
+
+    A figure is replaced only when a new result needs a different number of traces, and
+    then only inside its own container: re-setting a box's children re-renders the views
+    of every figure in it from their initial state, and later updates to such a view fail
+    in the browser ("Error setting state"), which froze the paths panel.
     """
 
-    def __init__(self, problem, truth, result, components=None, x: str = "beta"):
+    def __init__(self, problem, truth, result, components=None, x: str = "beta",
+                 max_starts: int | None = None):
         self.x = x
         self.components = components
+        self.max_starts = max_starts
         self._quiet = False
         self.beta = w.IntSlider(description="β", min=0, max=1, continuous_update=True,
                                 layout=w.Layout(width="420px"))
         self.start = w.Dropdown(description="start", layout=w.Layout(width="200px"))
         self.info = w.HTML()
         self.levels = self.paths = None
-        self.box = w.VBox([w.HBox([self.beta, self.start]), self.info])
+        self._levels_box, self._paths_box = w.Box(), w.Box()
+        self.box = w.VBox([w.HBox([self.beta, self.start]), self.info, self._levels_box,
+                           self._paths_box])
         self.set_result(problem, truth, result)
         self.beta.observe(self._scrub, "value")
         self.start.observe(self._scrub, "value")
@@ -67,25 +78,23 @@ class BetaScrubber(_Panel):
         self.beta.value = result.n_beta - 1
         self.start.options = [("best", -1)] + [(f"start {i}", i) for i in range(result.n_init)]
         self.start.value = -1
+        self.start.layout.display = "none" if result.n_init == 1 else None   # nothing to pick
         self._quiet = False
         comps = self.components
         if comps is not None:
             comps = [check_int("components entries", a, 0, problem.D - 1) for a in comps]
         self._comps = comps
         lp, pp = self._panels()
-        rebuilt = False
         if self.levels is None or len(self.levels.data) != len(_flat(lp)):
-            self.levels, rebuilt = render(lp, widget=True, height=360), True
+            self.levels = render(lp, widget=True, height=360)
+            self._levels_box.children = (self.levels,)
         else:
             update_figure(self.levels, lp)
         if self.paths is None or len(self.paths.data) != len(_flat(pp)):
-            self.paths, rebuilt = render(pp, widget=True, height=330), True
+            self.paths = render(pp, widget=True, height=330)
+            self._paths_box.children = (self.paths,)
         else:
             update_figure(self.paths, pp)
-        if rebuilt:
-            # Only when a figure is new: re-setting children re-renders every view from its
-            # initial state, and a FigureWidget re-rendered that way lost its trace names.
-            self.box.children = (self.box.children[0], self.info, self.levels, self.paths)
         self._show_info()
 
     @property
@@ -97,7 +106,7 @@ class BetaScrubber(_Panel):
         return self.result.all_paths[self.beta.value, self.start_index]
 
     def _panels(self):
-        lp = [level_panel(self.result, self.x, self.beta.value)]
+        lp = [level_panel(self.result, self.x, self.beta.value, n_slots=self.max_starts)]
         pp = path_panels(self.problem, self.current_path(), self.truth, self._comps)
         return lp, pp
 
@@ -173,7 +182,7 @@ class AnnealExplorer(_Panel):
         self.n_solves = 0
         problem, truth, result = self._solve()
         self._good = {c: c.value for c in self._controls()}
-        self.scrubber = BetaScrubber(problem, truth, result)
+        self.scrubber = BetaScrubber(problem, truth, result, max_starts=self.n_init.max)
         controls = w.VBox([w.HBox([self.L, self.sigma, self.N]),
                            w.HBox([self.n_init, self.seed, self.rule]),
                            w.HBox([self.progress, self.status])])

@@ -71,7 +71,15 @@ def test_changing_L_solves_again_and_the_figures_change():
     assert ex.n_solves == 2
     ex.n_init.value = 3                                    # more starts: new traces
     assert ex.n_solves == 3
-    assert len(sc.levels.data) == 3 + 2                    # starts + expected level + marker
+    # the figure keeps one trace per possible start (20, the slider's max): more starts fill
+    # hidden ones in place, so the browser never has to re-render a figure
+    figure = sc.levels
+    assert len(figure.data) == 20 + 3                      # slots + expected, ×, marker
+    r3 = sc.result
+    np.testing.assert_allclose(figure.data[2].y, r3.action[:, 2])
+    assert figure.data[2].showlegend and len(figure.data[3].x) == 0
+    ex.n_init.value = 2
+    assert sc.levels is figure and len(figure.data[2].x) == 0   # updated in place, not rebuilt
 
 
 def test_changing_the_rule_and_seed_recompute():
