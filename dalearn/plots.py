@@ -14,7 +14,7 @@ import numpy as np
 
 
 __all__ = ["action_levels", "action_terms", "paths", "param_vs_beta",
-           "network_state_panels", "momentum_panels", "convergence", "phase_clouds",
+           "network_state_panels", "momentum_panels", "shared_yrange", "convergence", "phase_clouds",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
            "render"]
 
@@ -33,6 +33,7 @@ class Series:
     hover: dict = field(default_factory=dict)
     legend: bool = True
     yname: str = "y"
+    symbol: str | None = None     # marker symbol ('circle-open', 'x', ...), else by kind
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Panel:
     logy: bool = False
     vline: float | None = None
     logx: bool = False
+    yrange: tuple | None = None   # (low, high) in data units, e.g. shared over frames
 
 
 # ---------------------------------------------------------------------------- renderers
@@ -79,8 +81,8 @@ def _plotly_traces(panels):
             traces.append((col, go.Scatter(
                 x=np.asarray(s.x), y=np.asarray(s.y), name=s.name, mode=mode, line=line,
                 marker=dict(color=s.color, size=size,
-                            symbol={"bigmarkers": "diamond", "crosses": "x"}.get(s.kind,
-                                                                                  "circle")),
+                            symbol=s.symbol or {"bigmarkers": "diamond", "crosses": "x"}.get(
+                                s.kind, "circle")),
                 showlegend=s.legend and s.name not in named, legendgroup=s.name, **kw)))
             named.add(s.name)
     return traces
@@ -91,20 +93,64 @@ def _to_plotly(panels, widget, title, height):
     from plotly.subplots import make_subplots
     n = len(panels)
     fig = make_subplots(rows=1, cols=n, subplot_titles=[p.title for p in panels],
-                        horizontal_spacing=0.09 if n > 1 else 0.0)
+                        horizontal_spacing=0.13 if n > 1 else 0.0)
     for col, tr in _plotly_traces(panels):
         fig.add_trace(tr, row=1, col=col)
     for col, p in enumerate(panels, start=1):
-        fig.update_xaxes(title_text=p.xlabel, type="log" if p.logx else "linear", row=1,
-                         col=col)
-        fig.update_yaxes(title_text=p.ylabel, type="log" if p.logy else "linear", row=1,
-                         col=col)
+        fig.update_xaxes(title_text=p.xlabel, row=1, col=col,
+                         **_axis_style(p.logx, [s.x for s in p.series]))
+        fig.update_yaxes(title_text=p.ylabel, row=1, col=col,
+                         **_axis_style(p.logy, [s.y for s in p.series], p.yrange))
         if p.vline is not None:
             fig.add_vline(x=p.vline, line=dict(color="gray", dash="dot"), row=1, col=col)
     fig.update_layout(height=height, margin=dict(l=60, r=20, t=60 if title else 40, b=50),
                       title=title or None, template="plotly_white",
                       legend=dict(font=dict(size=10)))
     return go.FigureWidget(fig) if widget else fig
+
+
+def _axis_style(log: bool, arrays, yrange=None) -> dict:
+    """Axis type and ticks: on a log axis spanning two decades or more one labelled tick per
+    decade (plotly's default labels the 2s and 5s of every decade with bare digits, which
+    read as a crowd of '2' and '5'); on a shorter log axis full values ('0.2', '0.5');
+    ``yrange`` fixed in data units."""
+    style = {"type": "log" if log else "linear"}
+    if yrange is not None:
+        lo, hi = yrange
+        style["range"] = [np.log10(lo), np.log10(hi)] if log else [lo, hi]
+    if not log:
+        return style
+    vals = np.concatenate([np.ravel(np.asarray(a, float)) for a in arrays] or [np.ones(1)])
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    span = np.log10(vals.max() / vals.min()) if vals.size else 0.0
+    if yrange is not None:
+        span = np.log10(yrange[1] / yrange[0])
+    if span >= 2:
+        style.update(dtick=1, exponentformat="power")
+    else:
+        style.update(tickformat=".2~g")
+    return style
+
+
+def shared_yrange(frames: list) -> list:
+    """Give every panel position of ``frames`` (lists of panels with the same layout) one
+    y-range over all frames, so a slider over them shows change, not rescaling.  Returns
+    the frames (panels changed in place)."""
+    for j in range(len(frames[0])):
+        ys = [np.ravel(np.asarray(s.y, float)) for f in frames for s in f[j].series]
+        ys = np.concatenate(ys) if ys else np.ones(1)
+        ys = ys[np.isfinite(ys) & ((ys > 0) if frames[0][j].logy else True)]
+        if ys.size == 0:
+            continue
+        lo, hi = ys.min(), ys.max()
+        if frames[0][j].logy:
+            lo, hi = lo / 1.5, hi * 1.5
+        else:
+            pad = 0.05 * (hi - lo or 1.0)
+            lo, hi = lo - pad, hi + pad
+        for f in frames:
+            f[j].yrange = (lo, hi)
+    return frames
 
 
 def update_figure(fig, panels) -> None:
@@ -141,6 +187,8 @@ def _to_mpl(panels, title):
             ax.set_yscale("log")
         if p.logx:
             ax.set_xscale("log")
+        if p.yrange is not None:
+            ax.set_ylim(*p.yrange)
         ax.grid(alpha=0.3)
         if any(s.legend for s in p.series):
             ax.legend(fontsize=7, loc="best")
@@ -304,7 +352,7 @@ def network_state_panels(problem, X, theta, pair: int = 0) -> list:
         s.append(Series(layers, X[pair, :, i], f"node {i}: states", "dash", c, legend=False))
     r = problem.layer_residual(X, theta)[pair]
     res = Series(layers[:-1] + 0.5, np.maximum(np.linalg.norm(r, axis=1), 1e-16),
-                 "|x(l+1) - f(x(l))|", "line", _COLORS[3])
+                 "|x(l+1) - f(x(l))|", "line", "#222222")
     return [Panel(f"Pair {pair}: states (dashed) and forward pass (solid)", "layer l",
                   "x_i(l)", s),
             Panel("Model residual per layer", "layer l", "|residual|", [res], logy=True)]
@@ -320,7 +368,7 @@ def momentum_panels(t, pi, minus_lam, Rf: float) -> list:
         s.append(Series(t, pi[i], f"π_{i}", "line", c))
         s.append(Series(t, minus_lam[i], f"-λ_{i} (backprop)", "dash", c, legend=False))
     resid = Series(t, np.maximum(np.linalg.norm(pi, axis=0) / Rf, 1e-300), "|ẋ - F| = |π|/R_f",
-                   "line", _COLORS[3])
+                   "line", "#222222")
     return [Panel(f"R_f = {Rf:.3g}: momentum π (solid), -λ (dashed)", "t (layer)", "π", s),
             Panel("Model residual", "t (layer)", "|ẋ - F|", [resid], logy=True)]
 
@@ -340,8 +388,10 @@ def convergence(n, err, xlabel: str = "n (intervals)", ylabel: str = "max error"
 def phase_clouds(clouds: dict, areas: dict, steps, backend: str = "plotly"):
     """Left: final (x, π) clouds of each map (and the initial ring); right: area over steps.
     ``clouds``: {name: (n_points, 2)}, ``areas``: {name: (n_steps,)}."""
-    s = [Series(c[:, 0], c[:, 1], name, "markers", _COLORS[i % 10])
-         for i, (name, c) in enumerate(clouds.items())]
+    # open circles, filled dots and crosses, so clouds that coincide all stay visible
+    symbols = ["circle", "circle-open", "x-thin-open", "diamond-open"]
+    s = [Series(c[:, 0], c[:, 1], name, "markers", _COLORS[i % 10],
+                symbol=symbols[i % len(symbols)]) for i, (name, c) in enumerate(clouds.items())]
     a = [Series(np.asarray(steps), v, name, "line", _COLORS[(i + 1) % 10])
          for i, (name, v) in enumerate(areas.items())]
     return render([Panel("Phase-space cloud after the last step", "x", "π", s),

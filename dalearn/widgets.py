@@ -20,7 +20,8 @@ import numpy as np
 from ._anneal import anneal
 from ._checks import check_choice, check_finite, check_int
 from .discretize import RULES
-from .plots import level_panel, network_state_panels, path_panels, render, update_figure
+from .plots import (level_panel, network_state_panels, path_panels, render, shared_yrange,
+                    update_figure)
 from .settings import AnnealSettings, TwinSettings
 from .twin import rms, twin_from_settings
 
@@ -294,6 +295,11 @@ class NetworkScrubber(_Panel):
         self.beta = w.IntSlider(value=0, min=0, max=result.n_beta - 1, description="β index",
                                 continuous_update=True, layout=w.Layout(width="420px"))
         self.info = w.HTML()
+        # every β's panels up front, with one axis range each over all β: the residual's
+        # fall by orders of magnitude shows as a fall, not as a rescaled axis
+        self.frames = shared_yrange([network_state_panels(
+            problem, result.all_paths[b, self.start], result.params[b, self.start], self.pair)
+            for b in range(result.n_beta)])
         self.figure = render(self._panels(), widget=True, height=360)
         self.beta.observe(self._scrub, "value")
         self.box = w.VBox([self.beta, self.info, self.figure])
@@ -304,8 +310,7 @@ class NetworkScrubber(_Panel):
         return self.result.all_paths[b, self.start], self.result.params[b, self.start]
 
     def _panels(self):
-        X, theta = self._state()
-        return network_state_panels(self.problem, X, theta, self.pair)
+        return self.frames[self.beta.value]
 
     def numbers(self) -> dict:
         X, theta = self._state()
@@ -334,6 +339,7 @@ class FrameScrubber(_Panel):
         if not frames or len(frames) != len(labels):
             raise ValueError("frames and labels must be non-empty and of equal length")
         start = check_int("start", start, 0, len(frames) - 1)
+        shared_yrange(frames)               # one axis range over all frames: see the change
         self.frames, self.labels = frames, list(labels)
         self.slider = w.IntSlider(value=start, min=0, max=len(frames) - 1,
                                   description=description, continuous_update=True,
