@@ -35,7 +35,8 @@ from pathlib import Path
 __all__ = ["build_site", "execute_notebook", "find_notebooks", "MATHJAX_CDN"]
 
 MATHJAX_CDN = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js"
-_MATHJAX_CONFIG = "?config=TeX-AMS_CHTML-full,Safe"
+#: the one full configuration jupyter_server_mathjax ships (HTML-CSS output, STIX-Web fonts)
+_MATHJAX_CONFIG = "?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 _PLOTLY_MIME = "application/vnd.plotly.v1+json"
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -44,7 +45,16 @@ _TEMPLATE = r"""
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block html_head_js_mathjax -%}
+<script type="text/x-mathjax-config">
+  // the web font jupyter_server_mathjax ships (as Jupyter's classic notebook configures it)
+  MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null,
+                                   webFont: "STIX-Web", imageFont: null}});
+</script>
+{{ super() }}
+{%- endblock html_head_js_mathjax -%}
 {% block extra_css %}
+<link rel="icon" href="data:,">
 <script src="assets/plotly.min.js"></script>
 <style>
   .dalearn-nav { font: 14px sans-serif; padding: 8px 16px; border-bottom: 1px solid #ddd; }
@@ -123,10 +133,8 @@ def _mathjax_assets(out: Path) -> str | None:
     src = Path(jupyter_server_mathjax.__file__).parent / "static"
     dst = out / "assets" / "mathjax"
     if not dst.exists():
-        # the CommonHTML output needs no image or SVG fonts: skip them (12 MB -> ~3 MB)
-        shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
-            "SVG", "HTML-CSS", "PreviewHTML", "NativeMML", "Gyre-*", "Asana-*", "Latin-*",
-            "Neo-Euler", "STIX*", "*.otf", "*.eot", "*.svg"))
+        # the pages use the HTML-CSS output: skip the SVG one and the translations
+        shutil.copytree(src, dst, ignore=shutil.ignore_patterns("SVG", "localization"))
     return "assets/mathjax/MathJax.js"
 
 
@@ -260,6 +268,7 @@ def build_site(out="build/site", notebooks=None, *, jobs: int = 1, timeout: int 
                            "metadata": {"name": entry["title"]}})
         (out / entry["page"]).write_text(body, encoding="utf-8")
     index = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+             "<link rel='icon' href='data:,'>",
              "<title>dalearn: deep learning is data assimilation</title></head>",
              "<body style='font: 16px sans-serif; max-width: 50em; margin: 2em auto'>",
              "<h1>dalearn: deep learning is data assimilation</h1>",
