@@ -22,13 +22,24 @@ import warnings
 import numpy as np
 
 __all__ = ["Model", "Lorenz96", "Lorenz63", "NeuralField", "CustomModel", "get_model",
-           "MODELS"]
+           "MODELS", "ACTIVATIONS"]
 
 
 def _arr(x):
     """x as a float array; complex stays complex (complex-step derivatives need it)."""
     x = np.asarray(x)
     return x if np.iscomplexobj(x) else x.astype(float, copy=False)
+
+
+def _sigmoid(a):
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
+
+
+#: activations of network layers and the neural field: name -> (g(a), g'(a) from a and g)
+ACTIVATIONS = {
+    "tanh": (np.tanh, lambda a, g: 1.0 - g * g),
+    "sigmoid": (_sigmoid, lambda a, g: g * (1.0 - g)),
+}
 
 
 class Model:
@@ -180,19 +191,18 @@ class NeuralField(Model):
         W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
         if W.ndim != 2 or W.shape[0] != W.shape[1] or b.shape != (W.shape[0],):
             raise ValueError(f"W must be (D, D) and b (D,), got {W.shape} and {b.shape}")
-        if activation not in ("tanh", "sigmoid"):
-            raise ValueError(f"activation must be 'tanh' or 'sigmoid', got {activation!r}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, "
+                             f"got {activation!r}")
         self.W, self.b, self.activation = W, b, activation
         self.D = W.shape[0]
         self.default_params = np.zeros(0)
 
     def _g(self, x):
         a = _arr(x) @ self.W.T + self.b
-        if self.activation == "tanh":
-            g = np.tanh(a)
-            return g, 1.0 - g * g
-        g = 0.5 * (1.0 + np.tanh(0.5 * a))
-        return g, g * (1.0 - g)
+        g, dg = ACTIVATIONS[self.activation]
+        ga = g(a)
+        return ga, dg(a, ga)
 
     def rhs(self, x, p):
         return self._g(x)[0]

@@ -340,17 +340,17 @@ def network_state_panels(problem, X, theta, pair: int = 0) -> list:
 
 
 
-def momentum_panels(t, p, minus_lam, Rf: float) -> list:
-    """Two panels: the canonical momentum p_i(t) (solid) against the backpropagated adjoint
-    -λ_i(t) (dashed); and |ẋ - F| = |p| / R_f over t (log)."""
+def momentum_panels(t, pi, minus_lam, Rf: float) -> list:
+    """Two panels: the canonical momentum π_i(t) (solid) against the backpropagated adjoint
+    -λ_i(t) (dashed); and |ẋ - F| = |π| / R_f over t (log)."""
     s = []
-    for i in range(p.shape[0]):
+    for i in range(pi.shape[0]):
         c = _COLORS[i % 10]
-        s.append(Series(t, p[i], f"p_{i}", "line", c))
+        s.append(Series(t, pi[i], f"π_{i}", "line", c))
         s.append(Series(t, minus_lam[i], f"-λ_{i} (backprop)", "dash", c, legend=False))
-    resid = Series(t, np.maximum(np.linalg.norm(p, axis=0) / Rf, 1e-300), "|ẋ - F| = |p|/R_f",
+    resid = Series(t, np.maximum(np.linalg.norm(pi, axis=0) / Rf, 1e-300), "|ẋ - F| = |π|/R_f",
                    "line", _COLORS[3])
-    return [Panel(f"R_f = {Rf:.3g}: momentum p (solid), -λ (dashed)", "t (layer)", "p", s),
+    return [Panel(f"R_f = {Rf:.3g}: momentum π (solid), -λ (dashed)", "t (layer)", "π", s),
             Panel("Model residual", "t (layer)", "|ẋ - F|", [resid], logy=True)]
 
 
@@ -367,11 +367,11 @@ def convergence(n, err, xlabel: str = "n (intervals)", ylabel: str = "max error"
 
 
 def phase_clouds(clouds: dict, areas: dict, steps, backend: str = "plotly"):
-    """Left: final (x, p) clouds of each map (and the initial ring); right: area over steps.
+    """Left: final (x, π) clouds of each map (and the initial ring); right: area over steps.
     ``clouds``: {name: (n_points, 2)}, ``areas``: {name: (n_steps,)}."""
     s = [Series(c[:, 0], c[:, 1], name, "markers", _COLORS[i % 10])
          for i, (name, c) in enumerate(clouds.items())]
     a = [Series(np.asarray(steps), v, name, "line", _COLORS[(i + 1) % 10])
          for i, (name, v) in enumerate(areas.items())]
-    return render([Panel("Phase-space cloud after the last step", "x", "p", s),
+    return render([Panel("Phase-space cloud after the last step", "x", "π", s),
                    Panel("Area enclosed by the cloud", "step", "area", a)], backend)

@@ -1,0 +1,27 @@
+"""Feedforward and recurrent networks as data assimilation problems: the layer index is time.
+
+A network of fixed width D maps layer l to l+1 by
+
+    residual:  x(l+1) = x(l) + h g(W(l) x(l) + b(l)),   h = T / n_layers   (a ResNet / Euler step)
+    plain:     x(l+1) = g(W(l) x(l) + b(l))
+
+Weights W(l), b(l) are the time-dependent parameters (``shared=True``: one W, b for every
+layer, a recurrent network, i.e. static parameters).  K training pairs are K repeated
+experiments; inputs are measured at layer 0 and outputs at layer n_layers.  The action over
+states X (K, n_layers + 1, D) and weights θ is
+
+    A = Rm / (K (n_in + n_out)) Σ_k [ |x^k(0)_in - u^k|² + |x^k(L)_out - v^k|² ]
+      + Rf / (K L D)            Σ_k Σ_l |x^k(l+1) - f(x^k(l), W(l))|²
+
+and R_f → ∞ is ordinary training: :meth:`NetworkProblem.strong_loss_grad`, whose gradient is
+backpropagation written as the backward recursion of the momentum λ(l) = ∂loss/∂x(l).
+θ layout: for each weight set, W (D, D) row-major then b (D,).
+"""
+from ..models import ACTIVATIONS
+from ._architecture import Network
+from ._backprop import TrainResult, strong_loss_grad, train_backprop, weak_weight_gradient
+from ._problem import NetworkProblem
+from ._twin import NetworkTwin, network_twin
+
+__all__ = ["Network", "NetworkProblem", "NetworkTwin", "network_twin", "TrainResult",
+           "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS"]

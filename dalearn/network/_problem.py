@@ -1,0 +1,204 @@
+"""Training a network as data assimilation: the weak-constraint action over states and
+weights, and the annealing contract."""
+from __future__ import annotations
+
+import numpy as np
+
+from .._action import ActionValue
+from .._checks import check_positive
+from ..models import ACTIVATIONS
+from ._architecture import Network
+from ._backprop import strong_loss_grad
+
+__all__ = ["NetworkProblem"]
+
+
+class NetworkProblem:
+    """Training a :class:`Network` on pairs (inputs (K, n_in), outputs (K, n_out)) as SDA.
+
+    ``in_nodes``/``out_nodes``: which nodes of layer 0 / the last layer are measured
+    (default: the first n_in / n_out).  ``sigma`` (noise std) sets R_m = 1/sigma²
+    (``Rm_measured``; ``Rm`` is (D,) per node, 0 where unmeasured) unless ``Rm`` is given.
+    It is :class:`dalearn.Annealable`, so :func:`dalearn.anneal` trains it by precision
+    annealing (optimiser: L-BFGS-B with the exact gradient).
+    """
+
+    methods = ("lbfgsb",)      # Gauss-Newton (LM) stalls on the weight-state products
+    default_init_range = (-1.0, 1.0)
+
+    def __init__(self, network: Network, inputs, outputs, sigma=None, Rm=None,
+                 in_nodes=None, out_nodes=None, weight_scale: float = 1.0):
+        if not isinstance(network, Network):
+            raise TypeError(f"network must be a dalearn Network, got {type(network).__name__}")
+        self.net = network
+        D = network.width
+        U = np.asarray(inputs, dtype=float)
+        V = np.asarray(outputs, dtype=float)
+        if U.ndim != 2 or V.ndim != 2 or U.shape[0] != V.shape[0] or U.shape[0] < 1:
+            raise ValueError(f"inputs (K, n_in) and outputs (K, n_out) must be 2-D with the same "
+                             f"K >= 1, got {U.shape} and {V.shape}")
+        if not (np.all(np.isfinite(U)) and np.all(np.isfinite(V))):
+            raise ValueError("inputs and outputs must be finite")
+        self.in_nodes = self._nodes("in_nodes", in_nodes, U.shape[1], D)
+        self.out_nodes = self._nodes("out_nodes", out_nodes, V.shape[1], D)
+        if Rm is None:
+            if sigma is None:
+                raise ValueError("give sigma (noise std) or Rm (measurement precision)")
+            Rm = 1.0 / check_positive("sigma", sigma) ** 2
+        self.Rm_measured = float(check_positive("Rm", Rm))
+        self.U, self.V = U, V
+        self.K = U.shape[0]
+        self.weight_scale = float(weight_scale)
+        self.w_meas = self.Rm_measured / (self.K * (len(self.in_nodes) + len(self.out_nodes)))
+        Rm_vec = np.zeros(D)
+        Rm_vec[np.union1d(self.in_nodes, self.out_nodes)] = self.Rm_measured
+        self.Rm = Rm_vec
+        self.nx = self.K * (network.n_layers + 1) * D
+
+    @staticmethod
+    def _nodes(name, nodes, n, D):
+        idx = np.arange(n) if nodes is None else np.asarray(nodes)
+        if idx.ndim != 1 or len(idx) != n or len(np.unique(idx)) != n or \
+                np.any(idx < 0) or np.any(idx >= D):
+            raise ValueError(f"{name} must be {n} distinct node indices in 0..{D - 1}, got {nodes}")
+        return idx.astype(int)
+
+    # ---------------------------------------------------------------- shapes
+    @property
+    def D(self) -> int:
+        return self.net.width
+
+    @property
+    def t(self) -> np.ndarray:
+        """Layer index of each state, (n_layers + 1,)."""
+        return np.arange(self.net.n_layers + 1, dtype=float)
+
+    @property
+    def params(self) -> np.ndarray:
+        return np.zeros(self.net.n_weights)
+
+    @property
+    def param_names(self) -> tuple:
+        """One name per weight, in θ order: ``W{set}[i,j]`` then ``b{set}[i]``."""
+        return self.net.weight_names()
+
+    @property
+    def estimate(self) -> tuple:
+        """Every weight is estimated."""
+        return self.param_names
+
+    @property
+    def expected_level(self) -> float:
+        """Expected measurement term at a consistent minimum, 1 - (free numbers)/(measured
+        numbers): the layer-0 states (K D) and the weights are fitted to the data."""
+        n_meas = self.K * (len(self.in_nodes) + len(self.out_nodes))
+        return 1.0 - (self.K * self.D + self.net.n_weights) / n_meas
+
+    def model_weights(self, Rf) -> float:
+        """Weight of each squared model residual in the normalised action."""
+        return float(Rf) / (self.K * self.net.n_layers * self.D)
+
+    def split(self, z):
+        """Packed vector -> (states (K, n_layers + 1, D), θ)."""
+        z = np.asarray(z, dtype=float)
+        return z[:self.nx].reshape(self.K, self.net.n_layers + 1, self.D), z[self.nx:]
+
+    def pack(self, X, theta) -> np.ndarray:
+        return np.concatenate([np.asarray(X, float).ravel(), np.asarray(theta, float)])
+
+    def input_states(self) -> np.ndarray:
+        """Layer-0 states from the inputs (unmeasured nodes 0), (K, D)."""
+        x0 = np.zeros((self.K, self.D))
+        x0[:, self.in_nodes] = self.U
+        return x0
+
+    # ---------------------------------------------------------------- the action
+    def _layer_terms(self, X, theta):
+        W, b = self.net.weights(theta)
+        g, dg = ACTIVATIONS[self.net.activation]
+        a = np.einsum("klj,lij->kli", X[:, :-1], W) + b[None]
+        ga = g(a)
+        f = X[:, :-1] + self.net.h * ga if self.net.residual else ga
+        return W, a, ga, dg(a, ga), X[:, 1:] - f
+
+    def layer_residual(self, X, theta) -> np.ndarray:
+        """Model residual x(l+1) - f(x(l)) of states X, (K, n_layers, D)."""
+        return self._layer_terms(np.asarray(X, dtype=float), theta)[-1]
+
+    def action(self, z, Rf, grad: bool = False) -> ActionValue:
+        """The action of packed ``z`` at ``Rf`` and its two terms; with ``grad`` its exact
+        gradient: ``grad_x`` (K, n_layers + 1, D) over states, ``grad_p`` (n_weights,)."""
+        X, theta = self.split(z)
+        W, a, ga, dga, r = self._layer_terms(X, theta)
+        wf = self.model_weights(Rf)
+        din = X[:, 0, self.in_nodes] - self.U
+        dout = X[:, -1, self.out_nodes] - self.V
+        meas = self.w_meas * (np.sum(din ** 2) + np.sum(dout ** 2))
+        mod = wf * np.sum(r ** 2)
+        if not grad:
+            return ActionValue(meas + mod, meas, mod)
+        gX = np.zeros_like(X)
+        gX[:, 0, self.in_nodes] += 2 * self.w_meas * din
+        gX[:, -1, self.out_nodes] += 2 * self.w_meas * dout
+        wr = 2 * wf * r
+        gX[:, 1:] += wr
+        s = wr * self.net.h * dga                              # ∂/∂a of -f, weighted
+        if self.net.residual:
+            gX[:, :-1] -= wr
+        gX[:, :-1] -= np.einsum("kli,lij->klj", s, W)
+        gW = -np.einsum("kli,klj->lij", s, X[:, :-1])
+        gb = -s.sum(axis=0)
+        return ActionValue(meas + mod, meas, mod, gX, self.net.pack_grad(gW, gb))
+
+    def evaluator(self, Rf):
+        return _NetworkEvaluator(self, Rf)
+
+    # ---------------------------------------------------------------- strong constraint
+    def strong_loss_grad(self, theta, return_momentum: bool = False):
+        """The R_f → ∞ loss and its gradient by backpropagation: see
+        :func:`dalearn.network.strong_loss_grad`."""
+        return strong_loss_grad(self, theta, return_momentum)
+
+    def predict(self, theta, inputs) -> np.ndarray:
+        """Network outputs (K', n_out) for inputs (K', n_in)."""
+        x0 = np.zeros((len(inputs), self.D))
+        x0[:, self.in_nodes] = inputs
+        return self.net.forward(theta, x0)[:, -1, self.out_nodes]
+
+    # ---------------------------------------------------------------- annealing protocol
+    def initial_vectors(self, n, rng, init_range=None, param_range=None):
+        """Starting states U(init_range) with measured nodes on the data, weights
+        U(±weight_scale/√D) (or ``param_range={'weights': (lo, hi)}``)."""
+        lo, hi = init_range or self.default_init_range
+        X0 = rng.uniform(lo, hi, (n, self.K, self.net.n_layers + 1, self.D))
+        X0[:, :, 0, self.in_nodes] = self.U
+        X0[:, :, -1, self.out_nodes] = self.V
+        wl, wh = (param_range or {}).get("weights", (-self.weight_scale / np.sqrt(self.D),
+                                                     self.weight_scale / np.sqrt(self.D)))
+        P0 = rng.uniform(wl, wh, (n, self.net.n_weights))
+        return [self.pack(X0[i], P0[i]) for i in range(n)], X0, P0
+
+    def describe(self) -> dict:
+        n = self.net
+        return {"network": {"width": n.width, "n_layers": n.n_layers, "activation": n.activation,
+                            "residual": n.residual, "T": n.T, "shared": n.shared},
+                "K": self.K, "in_nodes": self.in_nodes.tolist(),
+                "out_nodes": self.out_nodes.tolist(), "Rm": self.Rm_measured,
+                "expected_level": self.expected_level}
+
+
+class _NetworkEvaluator:
+    """The evaluator interface of :mod:`dalearn.optimize` for a NetworkProblem."""
+
+    def __init__(self, problem: NetworkProblem, Rf):
+        self.pb, self.Rf = problem, float(Rf)
+
+    def terms(self, z) -> ActionValue:
+        return self.pb.action(z, self.Rf)
+
+    def value(self, z) -> float:
+        return self.pb.action(z, self.Rf).total
+
+    def value_grad(self, z):
+        a = self.pb.action(z, self.Rf, grad=True)
+        return a.total, np.concatenate([a.grad_x.ravel(), a.grad_p])
