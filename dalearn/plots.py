@@ -150,11 +150,15 @@ def render_frames(frames: list, labels: list, *, active: int = 0, name: str = "f
         return out
 
     figs = [_to_plotly(padded(f), False, title, height) for f in frames]
+    # plotly does not re-autorange axes when it animates to a frame: each frame carries the
+    # ranges of its own data (a residual that falls by decades stays in view)
+    ranges = [_frame_ranges(f) for f in frames]
     fig = go.Figure(figs[active])
+    fig.update_layout(ranges[active])
     n = len(fig.data)
     fig.frames = [go.Frame(data=list(f.data), name=str(i), traces=list(range(n)),
-                           layout=dict(annotations=f.layout.annotations))
-                  for i, f in enumerate(figs)]
+                           layout=dict(annotations=f.layout.annotations, **r))
+                  for i, (f, r) in enumerate(zip(figs, ranges))]
     steps = [dict(method="animate", label=str(lab),
                   args=[[str(i)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
                                        transition=dict(duration=0))])
@@ -164,6 +168,28 @@ def render_frames(frames: list, labels: list, *, active: int = 0, name: str = "f
         sliders=[dict(active=active, steps=steps, pad=dict(t=60, l=20, r=20),
                       currentvalue=dict(prefix=f"{name}: ", font=dict(size=14)))])
     return fig
+
+
+def _axis_range(arrays, log: bool):
+    v = np.concatenate([np.asarray(a, float).ravel() for a in arrays]) if arrays else np.array([])
+    v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    lo, hi = (np.log10(v.min()), np.log10(v.max())) if log else (v.min(), v.max())
+    pad = 0.05 * (hi - lo) if hi > lo else (0.5 if log else max(abs(hi), 1.0) * 0.05)
+    return [float(lo - pad), float(hi + pad)]
+
+
+def _frame_ranges(panels) -> dict:
+    """{'xaxis': {'range': ...}, 'yaxis2': ...} of one frame (log axes in decades)."""
+    out = {}
+    for i, p in enumerate(panels, start=1):
+        suffix = "" if i == 1 else str(i)
+        for ax, key, log in (("x", "x", p.logx), ("y", "y", p.logy)):
+            r = _axis_range([getattr(s, key) for s in p.series], log)
+            if r is not None:
+                out[f"{ax}axis{suffix}"] = dict(range=r, autorange=False)
+    return out
 
 
 def _to_mpl(panels, title):

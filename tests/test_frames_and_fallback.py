@@ -30,6 +30,10 @@ def test_render_frames_steps_through_every_frame(run):
         np.testing.assert_allclose(frame.data[-1].y, r.action[b])          # the marker
         assert list(fig.layout.sliders[0].steps[b].args[0]) == [frame.name]
     np.testing.assert_allclose(fig.data[-1].y, r.action[2])               # shown first
+    # plotly keeps axis ranges when it animates: each frame's own range holds its data
+    for b, frame in enumerate(fig.frames):
+        lo, hi = frame.layout.yaxis.range
+        assert lo <= np.log10(r.action[b].min()) and np.log10(r.action[b].max()) <= hi
 
 
 def test_render_frames_pads_frames_with_fewer_traces_and_rejects_bad_input():
@@ -40,6 +44,7 @@ def test_render_frames_pads_frames_with_fewer_traces_and_rejects_bad_input():
     assert len(fig.data) == 2 and all(len(f.data) == 2 for f in fig.frames)
     assert len(fig.frames[0].data[1].x) == 0                          # padded, empty
     assert fig.frames[1].layout.annotations[0].text == "b"            # titles follow frames
+    assert fig.frames[0].layout.yaxis.range[1] >= 2 and fig.frames[1].layout.yaxis.range[1] < 2
     with pytest.raises(ValueError, match="equal length"):
         plots.render_frames([[a]], ["a", "b"])
     with pytest.raises(ValueError, match="active"):
