@@ -120,7 +120,15 @@ def _slider_state(page, fig_id):
     return page.evaluate("""(id) => { const gd = document.getElementById(id);
         return {active: gd.layout.sliders[0].active,
                 label: gd.querySelector('.slider-group > .slider-label').textContent,
-                ys: JSON.stringify(gd._fullData.map(t => Array.from(t.y || [])))}; }""", fig_id)
+                ys: JSON.stringify(gd._fullData.map(t => Array.from(t.y || []))),
+                // every trace with data has a point inside its axis' current range
+                inView: gd._fullData.every(t => {
+                    if (!t.y || !t.y.length) return true;
+                    const ax = gd._fullLayout['yaxis' + t.yaxis.slice(1)];
+                    const lo = Math.min(...ax.range), hi = Math.max(...ax.range);
+                    return Array.from(t.y).some(v => {
+                        const w = ax.type === 'log' ? Math.log10(v) : v;
+                        return w >= lo && w <= hi; }); })}; }""", fig_id)
 
 
 def test_site_in_a_real_browser_renders_and_kernel_free_sliders_move(site, server):
@@ -189,6 +197,7 @@ def test_site_in_a_real_browser_renders_and_kernel_free_sliders_move(site, serve
                     assert after["active"] != before["active"], (name, kf, before["active"])
                     assert after["label"] != before["label"], (name, kf)
                     assert after["ys"] != before["ys"], f"{name} {kf['id']}: the frame did not change"
+                    assert before["inView"] and after["inView"], f"{name} {kf['id']}: data out of view"
                     fig.screenshot(path=str(SHOTS / f"{Path(name).stem}-{kf['id']}-dragged.png"))
                     dragged += 1
                 page.close()
