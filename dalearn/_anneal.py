@@ -7,16 +7,16 @@ run through any ``concurrent.futures.Executor`` (a process pool here; a Dask clu
 """
 from __future__ import annotations
 
-import json
 import time
 from concurrent.futures import as_completed
-from dataclasses import dataclass, field, fields
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from . import _runtime
-from ._checks import as_generator, check_finite, check_int, check_positive, check_range
+from ._result import AnnealResult
+from ._checks import (as_generator, check_finite, check_int, check_memory, check_positive,
+                      check_range)
 from .optimize import minimize
 from .settings import AnnealSettings
 
@@ -34,7 +34,8 @@ class Annealable(Protocol):
     component (0 = unobserved); ``t``: the time (layer) of each path point;
     ``param_names``/``estimate``: all and estimated parameter names; ``methods``: optimiser
     names it supports, the first the default; ``default_init_range``: (low, high) of random
-    starting states; ``expected_level``: where a noise-consistent minimum of the action lies.
+    starting states; ``expected_level``: where a noise-consistent minimum of the action lies;
+    ``n_unknowns``: the length of the packed vector the optimisers work on.
     """
     D: int
     Rm: np.ndarray
@@ -44,6 +45,7 @@ class Annealable(Protocol):
     methods: tuple
     default_init_range: tuple
     expected_level: float
+    n_unknowns: int
 
     def initial_vectors(self, n: int, rng: np.random.Generator, init_range, param_range):
         """(n packed starting vectors, their paths (n, *path), params (n, P))."""
@@ -63,124 +65,6 @@ def rf_schedule(Rf0, alpha: float, betas) -> np.ndarray:
     Rf0 = np.asarray(Rf0, dtype=float)
     scale = float(alpha) ** np.asarray(betas, dtype=float)
     return scale[:, None] * Rf0[None, :] if Rf0.ndim else scale * Rf0
-
-
-@dataclass(frozen=True)
-class AnnealResult:
-    """Results of precision annealing.
-
-    Shapes: ``n_beta`` values of β, ``n_init`` starts, ``P`` parameters (all of the model's;
-    fixed ones repeat their value); a path is ``(D, M)`` for a data assimilation Problem
-    (``D`` components, ``M`` model times) and ``(K, n_layers + 1, width)`` for a network.
-
-    betas (n_beta,), Rf (n_beta, D), Rm (D,) [0 for unobserved components],
-    action / meas_term / model_term / nit / status (n_beta, n_init),
-    params (n_beta, n_init, P), paths (n_init, *path) at the last β,
-    init_paths (n_init, *path), init_params (n_init, P),
-    all_paths (n_beta, n_init, *path) or None, t (M,) model times (or layer indices).
-    ``status`` codes: see ``dalearn.optimize.STATUS`` (0 = converged).
-    """
-    betas: np.ndarray
-    Rf: np.ndarray
-    Rm: np.ndarray
-    action: np.ndarray
-    meas_term: np.ndarray
-    model_term: np.ndarray
-    params: np.ndarray
-    status: np.ndarray
-    nit: np.ndarray
-    paths: np.ndarray
-    init_paths: np.ndarray
-    init_params: np.ndarray
-    t: np.ndarray
-    param_names: tuple = ()
-    estimate: tuple = ()
-    wall_s: float = float("nan")
-    settings: dict = field(default_factory=dict)
-    all_paths: np.ndarray | None = None
-
-    # ---------------------------------------------------------------- summaries
-    @property
-    def n_beta(self) -> int:
-        return len(self.betas)
-
-    @property
-    def n_init(self) -> int:
-        return self.action.shape[1]
-
-    @property
-    def converged(self) -> np.ndarray:
-        """Bool (n_beta, n_init): the optimiser reported convergence."""
-        return self.status == 0
-
-    @property
-    def final_action(self) -> np.ndarray:
-        """Action at the last β per start, (n_init,)."""
-        return self.action[-1]
-
-    @property
-    def best(self) -> int:
-        """Index of the start with the lowest final action (non-finite ones never win)."""
-        a = np.where(np.isfinite(self.final_action), self.final_action, np.inf)
-        return int(np.argmin(a))
-
-    @property
-    def log_ratio(self) -> np.ndarray:
-        """log10(R_f / R_m) per β, with means over components (observed ones for R_m)."""
-        Rm = self.Rm[self.Rm > 0].mean()
-        return np.log10(self.Rf.mean(axis=1) / Rm)
-
-    def levels(self, rtol: float = 1e-3, beta_index: int = -1) -> np.ndarray:
-        """Distinct action levels at one β (starts within ``rtol`` are one level), sorted."""
-        a = np.sort(self.action[beta_index][np.isfinite(self.action[beta_index])])
-        if a.size == 0:
-            return a
-        out = [a[0]]
-        for v in a[1:]:
-            if v - out[-1] > rtol * abs(out[-1]):
-                out.append(v)
-        return np.array(out)
-
-    def fraction_at_lowest(self, rtol: float = 1e-3, beta_index: int = -1) -> float:
-        """Fraction of starts whose action at ``beta_index`` is within ``rtol`` of the lowest."""
-        a = self.action[beta_index]
-        low = np.nanmin(a)
-        return float(np.mean(np.isfinite(a) & (a - low <= rtol * abs(low))))
-
-    def path(self, beta_index: int = -1, start: int | None = None) -> np.ndarray:
-        """Path (D, M) of ``start`` (default: best) at ``beta_index`` (all β need
-        ``keep_all=True``)."""
-        start = self.best if start is None else start
-        if beta_index in (-1, self.n_beta - 1):
-            return self.paths[start]
-        if self.all_paths is None:
-            raise ValueError("paths at every β were not kept: anneal(..., keep_all=True)")
-        return self.all_paths[beta_index, start]
-
-    def param_estimates(self, start: int | None = None) -> dict:
-        """Final estimates of the estimated parameters, {name: value}."""
-        start = self.best if start is None else start
-        return {n: float(self.params[-1, start, self.param_names.index(n)])
-                for n in self.estimate}
-
-    # ---------------------------------------------------------------- save/load
-    def save(self, path) -> None:
-        """Write to ``.npz`` (plain arrays and JSON text; no pickle)."""
-        arrays = {f.name: getattr(self, f.name) for f in fields(self)
-                  if isinstance(getattr(self, f.name), np.ndarray)}
-        meta = {"param_names": list(self.param_names), "estimate": list(self.estimate),
-                "wall_s": self.wall_s, "settings": self.settings}
-        np.savez_compressed(path, _meta=np.array(json.dumps(meta)), **arrays)
-
-    @classmethod
-    def load(cls, path) -> "AnnealResult":
-        """Read a file written by :meth:`save`."""
-        with np.load(path, allow_pickle=False) as f:
-            data = {k: f[k] for k in f.files}
-        meta = json.loads(str(data.pop("_meta")))
-        return cls(param_names=tuple(meta["param_names"]), estimate=tuple(meta["estimate"]),
-                   wall_s=meta["wall_s"], settings=meta["settings"],
-                   all_paths=data.pop("all_paths", None), **data)
 
 
 def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
@@ -235,8 +119,8 @@ def check_schedule(betas, Rf0, alpha, n_init):
     if not np.isfinite(check_finite("alpha", alpha)) or alpha <= 1:
         raise ValueError(f"alpha must be a finite number > 1, got {alpha!r}")
     check_int("n_init", n_init, 1)
-    top = np.max(Rf0) * alpha ** betas[-1] if betas[-1] > 0 else np.max(Rf0)
-    if not np.isfinite(top) or top > 1e300:
+    log_top = np.log10(np.max(Rf0)) + max(betas[-1], 0.0) * np.log10(alpha)
+    if log_top > 300:
         raise ValueError(f"the schedule R_f = Rf0 alpha^beta overflows at the last beta "
                          f"({betas[-1]:g}); lower alpha or the largest beta")
     return betas, Rf0
@@ -261,6 +145,14 @@ def _check_options(problem, Rf0, init_range, param_range, method, executor, prog
                              f"(estimate={problem.estimate})")
         ranges[name] = check_range(f"param_range[{name!r}]", rng_)
     return (lo, hi), ranges, method
+
+
+def bytes_needed(n_unknowns: int, D: int, n_init: int, n_beta: int,
+                 keep_all: bool = False) -> float:
+    """Memory an annealing run plans: the starts' paths (every β with ``keep_all``) and one
+    solver's banded matrices (about 12 D numbers per unknown)."""
+    n = float(n_unknowns)
+    return 8.0 * n * (n_init * (n_beta + 2 if keep_all else 3) + 12 * D)
 
 
 def _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all, executor, progress):
@@ -324,6 +216,8 @@ def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float 
         maxiter = check_int("maxiter", maxiter, 1)
     ftol = check_positive("ftol", ftol)
     rng = as_generator(seed)
+    check_memory(f"annealing {n_init} starts x {len(betas)} betas",
+                 bytes_needed(problem.n_unknowns, problem.D, n_init, len(betas), keep_all))
     z0s, X0, P0 = problem.initial_vectors(n_init, rng, (lo, hi), ranges)
     Rf_table = rf_schedule(Rf0, alpha, betas)
     t_start = time.perf_counter()

@@ -10,7 +10,7 @@ import numbers
 import numpy as np
 
 __all__ = ["check_int", "check_positive", "check_finite", "check_choice", "check_observed",
-           "as_generator", "check_range"]
+           "as_generator", "check_range", "check_memory", "memory_limit", "check_real_array"]
 
 
 def check_int(name: str, value, low: int | None = None, high: int | None = None) -> int:
@@ -67,6 +67,20 @@ def _real_array(name: str, value, kind: str) -> np.ndarray:
     return arr.astype(float)
 
 
+def check_real_array(name: str, value, ndim: int | None = None) -> np.ndarray:
+    """``value`` as a float array (of ``ndim`` dimensions if given): real numbers (NaN
+    allowed here), not strings, booleans, complex numbers or ragged lists."""
+    try:
+        arr = np.asarray(value)
+    except ValueError:
+        raise TypeError(f"{name} must be an array of numbers (ragged lists are not)") from None
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{name} must be real numbers, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D, got shape {arr.shape}")
+    return arr.astype(float)
+
+
 def check_range(name: str, value) -> tuple[float, float]:
     """``(low, high)`` of two finite numbers with low < high."""
     try:
@@ -74,8 +88,9 @@ def check_range(name: str, value) -> tuple[float, float]:
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be (low, high), got {value!r}") from None
     lo, hi = check_finite(f"{name}[0]", lo), check_finite(f"{name}[1]", hi)
-    if not lo < hi:
-        raise ValueError(f"{name} must be (low, high) with low < high, got {value!r}")
+    if not lo < hi or not np.isfinite(hi - lo):
+        raise ValueError(f"{name} must be (low, high) with low < high (and a finite width), "
+                         f"got {value!r}")
     return lo, hi
 
 
@@ -114,3 +129,23 @@ def as_generator(seed, name: str = "seed") -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     return np.random.default_rng(check_int(name, seed, 0))
+
+
+def memory_limit() -> int:
+    """Bytes a single run may plan to use: half the memory available now (4 GiB if unknown)."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024 // 2
+    except OSError:
+        pass
+    return 4 * 2 ** 30
+
+
+def check_memory(what: str, n_bytes: float) -> None:
+    """Refuse, before the work, a run whose arrays would need more than :func:`memory_limit`."""
+    limit = memory_limit()
+    if not n_bytes <= limit:
+        raise ValueError(f"{what} would need about {n_bytes / 2 ** 30:.3g} GiB of memory; "
+                         f"the limit is {limit / 2 ** 30:.3g} GiB (half of what is available)")

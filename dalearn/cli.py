@@ -9,33 +9,57 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
+import os
+import signal
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import fields
+from pathlib import Path
 
 import numpy as np
 
-from ._anneal import anneal, check_schedule
+from ._anneal import anneal, bytes_needed, check_schedule
+from ._checks import (check_choice, check_finite, check_int, check_memory, check_observed,
+                      check_positive, check_range)
+from ._io import atomic_write, check_output_path
 from .discretize import RULES
-from .models import MODELS
+from .models import MODELS, get_model
 from .optimize import STATUS
 from .presets import PRESETS
 from .settings import AnnealSettings, TwinSettings
-from .twin import rms, twin_from_settings
+from .problem import Problem
+from .twin import check_truth_work, path_bytes, rms, twin_from_settings
+
+
+MAX_BETAS = 10_000
 
 
 def _betas(text: str):
-    """'0:21' (start:stop[:step], stop excluded) or '0,1,2.5'."""
+    """'0:21' (start:stop[:step], stop excluded) or '0,1,2.5'; at most MAX_BETAS values."""
+    form = f"--betas must be start:stop[:step] or a comma list, got {text!r}"
     try:
         if ":" in text:
             parts = [float(v) for v in text.split(":")]
             if len(parts) not in (2, 3):
                 raise ValueError
-            return np.arange(*parts)
-        return np.array([float(v) for v in text.split(",")])
+            start, stop, step = (parts + [1.0])[:3]
+            if not all(np.isfinite(parts)) or step <= 0:
+                raise argparse.ArgumentTypeError(
+                    f"--betas start:stop:step needs finite numbers and a step > 0, got {text!r}")
+            n = int(np.ceil((stop - start) / step))
+            if n > MAX_BETAS:
+                raise argparse.ArgumentTypeError(
+                    f"--betas {text} gives {n} values; at most {MAX_BETAS} are allowed")
+            return np.arange(start, stop, step)
+        values = np.array([float(v) for v in text.split(",")])
     except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--betas must be start:stop[:step] or a comma list, got {text!r}") from None
+        raise argparse.ArgumentTypeError(form) from None
+    if values.size > MAX_BETAS:
+        raise argparse.ArgumentTypeError(f"--betas has {values.size} values; at most "
+                                         f"{MAX_BETAS} are allowed")
+    return values
 
 
 def _indices(text: str):
@@ -93,7 +117,7 @@ _FLAGS = {
     "n_future": ("--n-future", dict(type=int)),
     "betas": ("--betas", dict(type=_betas, metavar="START:STOP[:STEP]|B,B,...")),
     "Rf0": ("--Rf0", dict(type=_Rf0)), "alpha": ("--alpha", dict(type=float)),
-    "n_init": ("--n-init", dict(type=int)), "method": ("--method", dict()),
+    "n_init": ("--n-init", dict(type=int)), "method": ("--method", dict(type=str)),
     "init_range": ("--init-range", dict(type=_low_high, metavar="LOW:HIGH")),
     "param_range": ("--param-range", dict(type=_named("range"), action="append",
                                           metavar="NAME=LOW:HIGH")),
@@ -120,10 +144,17 @@ def _add_settings(group, cls, skip=()):
                            help=text + _default_text(getattr(default, f.name)), **kw)
 
 
+class _Parser(argparse.ArgumentParser):
+    """Errors in one line (the flag and what is allowed), exit code 2; no usage dump."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="python -m dalearn",
-                                 description="dalearn: precision annealing from the shell.")
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap = _Parser(prog="python -m dalearn",
+                 description="dalearn: precision annealing from the shell.")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     a = sub.add_parser("anneal", help="twin experiment + precision annealing")
     a.add_argument("--preset", choices=sorted(PRESETS),
                    help="start from named settings (the flags given override them)")
@@ -165,26 +196,139 @@ def settings_from_args(args) -> tuple[TwinSettings, AnnealSettings]:
     return twin, schedule.with_(**changes)
 
 
+#: flag of each settings field, for naming the flag the user typed in error messages
+_FLAG_OF = {name: flag for name, (flag, _) in _FLAGS.items()}
+
+
+def _check_flags(args, twin: TwinSettings, schedule: AnnealSettings) -> None:
+    """Every value the user typed, checked with the flag's own name, before any work."""
+    for name, low in (("D", 1), ("L", 1), ("N", 2), ("k", 1), ("seed", 0), ("n_future", 0),
+                      ("n_init", 1), ("maxiter", 1)):
+        v = getattr(args, name)
+        if v is not None:
+            check_int(_FLAG_OF[name], v, low)
+    for name in ("sigma", "dt", "ftol"):
+        v = getattr(args, name)
+        if v is not None:
+            check_positive(_FLAG_OF[name], v)
+    if args.sigma is not None and np.log10(args.sigma) * -2 > 300:
+        raise ValueError(f"--sigma {args.sigma:g} is too small: R_m = 1/sigma^2 overflows")
+    if args.alpha is not None and not (np.isfinite(args.alpha) and args.alpha > 1):
+        raise ValueError(f"--alpha must be a finite number > 1, got {args.alpha:g}")
+    if args.Rf0 is not None:
+        check_positive("--Rf0", args.Rf0, allow_array=True)
+    for name, (lo, hi) in (args.param_range or []):
+        check_range(f"--param-range {name}", (lo, hi))
+    if args.init_range is not None:
+        check_range("--init-range", args.init_range)
+    for name, v in (args.params or []):
+        check_finite(f"--param {name}", v)
+    try:
+        check_schedule(schedule.betas, schedule.Rf0, schedule.alpha, schedule.n_init)
+    except ValueError as e:
+        raise ValueError(f"--Rf0/--alpha/--betas: {e}") from None
+    _check_run(twin, schedule, _check_twin_shape(twin))
+
+
+def _check_twin_shape(twin: TwinSettings) -> None:
+    """The model, D and the observed set, without building anything large."""
+    fixed_D = twin.model != "lorenz96"
+    try:
+        model = get_model(twin.model) if fixed_D or twin.D is None else \
+            get_model(twin.model, D=twin.D)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"--D: {e}") from None
+    if fixed_D and twin.D is not None and twin.D != model.D:
+        raise ValueError(f"--D must be {model.D} for {twin.model}, got {twin.D}")
+    flag = "--observed" if twin.observed is not None else "--L"
+    try:
+        check_observed(model.D, twin.observed, twin.L)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"{flag}: {e}") from None
+    bad = [n for n in (twin.estimate if twin.estimate is not True else ())
+           if n not in model.param_names]
+    bad += [n for n in twin.params if n not in model.param_names]
+    if bad:
+        raise ValueError(f"--estimate/--param: {bad} are not parameters of {twin.model} "
+                         f"{model.param_names}")
+    return model
+
+
+def _check_run(twin: TwinSettings, schedule: AnnealSettings, model) -> None:
+    """What only the combination of flags decides: estimated ranges, method, memory."""
+    estimated = model.param_names if twin.estimate is True else tuple(twin.estimate)
+    for name in schedule.param_range:
+        if name not in estimated:
+            raise ValueError(f"--param-range names {name!r}, which is not estimated "
+                             f"(--estimate {' '.join(estimated) or 'is empty'})")
+    if schedule.method is not None:
+        check_choice("--method", schedule.method, Problem.methods)
+    if np.size(schedule.Rf0) not in (1, model.D):
+        raise ValueError(f"--Rf0 takes one number or D={model.D} (one per component), "
+                         f"got {np.size(schedule.Rf0)}")
+    M = (twin.N - 1) * twin.k + 1
+    n_beta = schedule.betas if isinstance(schedule.betas, int) else len(schedule.betas)
+    sizes = "--N/--k/--D/--n-future"
+    check_memory(f"{sizes}: the twin experiment", path_bytes(model.D, M, twin.n_future, twin.k))
+    check_truth_work(M, twin.n_future, twin.k, twin.dt / twin.k, what=f"{sizes}: the twin")
+    check_memory(f"{sizes}/--n-init: annealing",
+                 bytes_needed(M * model.D + len(estimated), model.D, schedule.n_init, n_beta))
+
+
+def _workers(args, n_init: int) -> int:
+    """--workers, capped at the number of starts and of CPUs (with a note on stderr)."""
+    asked = check_int("--workers", args.workers, 1)
+    cap = max(1, min(n_init, os.cpu_count() or 1))
+    if asked > cap:
+        print(f"note: --workers {asked} capped at {cap} ({n_init} starts, "
+              f"{os.cpu_count()} CPUs)", file=sys.stderr)
+    return min(asked, cap)
+
+
+def _outputs(args) -> tuple[Path, Path]:
+    """--out and --plot checked before any work (the plot defaults to --out's name, .png)."""
+    out = check_output_path("--out", args.out)
+    plot = args.plot if args.plot is not None else \
+        (out.with_suffix(".png") if out.suffix == ".npz" else Path(f"{out}.png"))
+    plot = check_output_path("--plot", plot)
+    if plot.resolve() == out.resolve():
+        raise ValueError("--plot and --out must be different files")
+    return out, plot
+
+
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's to handle
+
+
+def _anneal_with_workers(problem, schedule, workers: int):
+    if workers == 1:
+        return anneal(problem, **schedule.kwargs())
+    ex = ProcessPoolExecutor(workers, initializer=_ignore_sigint)
+    try:
+        result = anneal(problem, **schedule.kwargs(), executor=ex)
+    except BaseException:
+        ex.shutdown(wait=False, cancel_futures=True)
+        for child in multiprocessing.active_children():
+            child.terminate()
+        raise
+    ex.shutdown()
+    return result
+
+
 def run_anneal(args) -> dict:
     twin_s, schedule = settings_from_args(args)
-    check_schedule(schedule.betas, schedule.Rf0, schedule.alpha, schedule.n_init)
-    if args.workers < 1:
-        raise ValueError(f"--workers must be >= 1, got {args.workers}")
+    _check_flags(args, twin_s, schedule)
+    out, plot = _outputs(args)
+    workers = _workers(args, schedule.n_init)
     problem, truth = twin_from_settings(twin_s)
     t0 = time.perf_counter()
-    if args.workers > 1:
-        from concurrent.futures import ProcessPoolExecutor
-        with ProcessPoolExecutor(args.workers) as ex:
-            result = anneal(problem, **schedule.kwargs(), executor=ex)
-    else:
-        result = anneal(problem, **schedule.kwargs())
+    result = _anneal_with_workers(problem, schedule, workers)
     wall = time.perf_counter() - t0
-    result.save(args.out)
-    plot = args.plot or (args.out[:-4] if args.out.endswith(".npz") else args.out) + ".png"
     from .plots import action_levels_mpl
     fig = action_levels_mpl(result, title=f"{problem.model.name} D={problem.D} L={problem.L}")
-    fig.savefig(plot, dpi=110)
-    return _summary(problem, truth, result, wall, args.out, plot)
+    result.save(out)
+    atomic_write(plot, lambda f: fig.savefig(f, format="png", dpi=110))
+    return _summary(problem, truth, result, wall, str(out), str(plot))
 
 
 def _summary(problem, truth, result, wall, out, plot) -> dict:
@@ -204,6 +348,11 @@ def _summary(problem, truth, result, wall, out, plot) -> dict:
     }
 
 
+def _num(v) -> str:
+    """A table entry: 9 characters, '-' where undefined (e.g. no unobserved component)."""
+    return f"{v:9.4f}" if np.isfinite(v) else f"{'-':>9}"
+
+
 def _table(summary: dict) -> str:
     names = summary["estimated"] or list(summary["params"])
     head = f"{'start':>5} {'action':>12} {'rms obs':>9} {'rms unobs':>9} " + \
@@ -211,12 +360,23 @@ def _table(summary: dict) -> str:
     lines = [head, "-" * len(head)]
     for i, a in enumerate(summary["final_actions"]):
         ps = " ".join(f"{summary['params'][n][i]:9.4f}" for n in names)
-        lines.append(f"{i:5d} {a:12.6g} {summary['rms_observed'][i]:9.4f} "
-                     f"{summary['rms_unobserved'][i]:9.4f} {ps}  {summary['status'][i]}")
+        ro, ru = (_num(summary[k][i]) for k in ("rms_observed", "rms_unobserved"))
+        lines.append(f"{i:5d} {a:12.6g} {ro} {ru} {ps}  {summary['status'][i]}")
     lines.append(f"levels at the last beta: {', '.join(f'{v:.6g}' for v in summary['levels'])}")
     lines.append(f"wall time: {summary['wall_s']:.2f} s; wrote {summary['out']} and "
                  f"{summary['plot']}")
     return "\n".join(lines)
+
+
+def _strict(obj):
+    """NaN and inf as None, so the JSON is strict."""
+    if isinstance(obj, float):
+        return obj if np.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _strict(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_strict(v) for v in obj]
+    return obj
 
 
 def main(argv=None) -> int:
@@ -228,7 +388,10 @@ def main(argv=None) -> int:
         summary = run_anneal(args)
     except (ValueError, TypeError) as e:
         ap.exit(2, f"{ap.prog} {args.command}: error: {e}\n")
-    print(json.dumps(summary) if args.json else _table(summary))
+    except KeyboardInterrupt:
+        ap.exit(130, f"{ap.prog} {args.command}: interrupted; earlier output files are "
+                     f"unchanged\n")
+    print(json.dumps(_strict(summary), allow_nan=False) if args.json else _table(summary))
     return 0
 
 

@@ -253,11 +253,11 @@ class CustomModel(Model):
                           stacklevel=2)
 
     def rhs(self, x, p):
-        return _arr(self._rhs(_arr(x), _arr(p)))
+        return _numeric("rhs", self._rhs(_arr(x), _arr(p)))
 
     def jac(self, x, p):
         if self._jac is not None:
-            return _arr(self._jac(_arr(x), p))
+            return _numeric("jac", self._jac(_arr(x), p))
         x = _arr(x)
         cols = []
         for b in range(self.D):
@@ -271,7 +271,7 @@ class CustomModel(Model):
         if self.P == 0:
             return np.zeros(x.shape + (0,), dtype=x.dtype)
         if self._jac_p is not None:
-            return _arr(self._jac_p(x, p))
+            return _numeric("jac_p", self._jac_p(x, p))
         p = np.asarray(p, dtype=float)
         cols = []
         for j in range(self.P):
@@ -279,6 +279,15 @@ class CustomModel(Model):
             e[j] = h = 1e-6 * max(1.0, abs(p[j]))
             cols.append((self.rhs(x, p + e) - self.rhs(x, p - e)) / (2 * h))
         return np.stack(cols, axis=-1)
+
+
+def _numeric(name: str, out):
+    """A user function's output as an array of numbers, or a TypeError naming the function."""
+    arr = np.asarray(out) if out is not None else None
+    if arr is None or arr.dtype.kind not in "iufc":
+        kind = type(out).__name__ + (f" of dtype {arr.dtype}" if arr is not None else "")
+        raise TypeError(f"{name}(x, p) must return an array of numbers, got {kind}")
+    return _arr(arr)
 
 
 MODELS = {"lorenz96": Lorenz96, "lorenz63": Lorenz63}

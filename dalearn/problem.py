@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._action import ActionEvaluator
-from ._checks import check_finite, check_int, check_observed, check_positive
+from ._checks import check_finite, check_int, check_observed, check_positive, check_real_array
 from .discretize import check_rule
 from .models import Model
 
@@ -18,14 +18,7 @@ __all__ = ["Problem"]
 
 def _check_data(data, L: int) -> np.ndarray:
     """Data ``(L, N)`` as floats, checked: real numbers, N >= 2, not all NaN, no inf."""
-    try:
-        arr = np.asarray(data)
-    except ValueError:
-        raise TypeError("data must be a 2-D array of numbers (ragged lists are not)") from None
-    if arr.dtype.kind not in "iuf":
-        raise TypeError(f"data must be real numbers (NaN = not measured), got dtype "
-                        f"{arr.dtype}")
-    arr = arr.astype(float)
+    arr = check_real_array("data", data)
     if arr.ndim != 2 or arr.shape[0] != L:
         raise ValueError(f"data must have shape (L={L}, N) for the observed components, "
                          f"got {arr.shape}")
@@ -45,6 +38,8 @@ def _precision(sigma, Rm, L: int):
                          "precision = 1/sigma**2)")
     if Rm is None:
         sigma = check_positive("sigma", sigma, allow_array=True)
+        if np.any(np.log10(sigma) * -2 > 300):
+            raise ValueError(f"sigma {sigma!r} is too small: R_m = 1/sigma**2 overflows")
         Rm = 1.0 / np.asarray(sigma) ** 2
     Rm = np.asarray(check_positive("Rm", Rm, allow_array=True), dtype=float)
     if Rm.ndim == 1 and Rm.size != L:
@@ -64,6 +59,29 @@ def _check_params(model, params) -> np.ndarray:
     if not np.all(np.isfinite(p)):
         raise ValueError(f"params must be finite, got {p.tolist()}")
     return p.astype(float).copy()
+
+
+def _check_model(model, params) -> None:
+    """Evaluate the model once on sample states (2, D): a user's vector field or Jacobian of
+    the wrong shape or kind fails here, with its name, not deep inside annealing."""
+    D, P = model.D, model.P
+    x = np.linspace(-1.0, 1.0, 2 * D).reshape(2, D)
+    for name, call, shape in (("rhs", model.rhs, (2, D)), ("jac", model.jac, (2, D, D)),
+                              ("jac_p", model.jac_p, (2, D, P))):
+        try:
+            out = call(x, params)
+        except Exception as e:      # a user's function: report whatever it raised
+            raise TypeError(f"model {model.name!r}: {name}(x, p) failed on a sample state "
+                            f"x of shape (2, {D}): {type(e).__name__}: {e}") from e
+        arr = np.asarray(out) if out is not None else None
+        if arr is None or arr.dtype.kind not in "iufc":
+            raise TypeError(f"model {model.name!r}: {name}(x, p) must return an array of "
+                            f"numbers, got {type(out).__name__}"
+                            + (f" of dtype {arr.dtype}" if arr is not None else ""))
+        if arr.shape != shape:
+            raise ValueError(f"model {model.name!r}: {name}(x, p) returned shape {arr.shape} "
+                             f"for x of shape (2, {D}), expected {shape} (the state is on the "
+                             f"last axis)")
 
 
 def _check_estimate(model, estimate) -> tuple:
@@ -123,6 +141,7 @@ class Problem:
         self.N = self.data.shape[1]
         self.sigma, self.Rm_observed = _precision(sigma, Rm, len(self.observed))
         self.params = _check_params(model, params)
+        _check_model(model, self.params)
         self.estimate = _check_estimate(model, estimate)
         self.est_idx = np.array([model.param_names.index(n) for n in self.estimate], dtype=int)
         self._build_grid()

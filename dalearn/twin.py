@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import as_generator, check_int, check_observed, check_positive
+from ._checks import as_generator, check_int, check_memory, check_observed, check_positive
 from .discretize import integrate
 from .models import Model, get_model
 from .problem import Problem
@@ -50,6 +50,24 @@ def rms(a, b, components=None) -> float:
     return float(np.sqrt(np.mean((a - b) ** 2))) if a.size else float("nan")
 
 
+#: RK4 sub-steps a twin experiment may take to make its true path (about a minute here)
+MAX_RK4_STEPS = 2_000_000
+
+
+def path_bytes(D: int, M: int, n_future: int, k: int) -> float:
+    """Memory of integrating a true path over the window and the future (a few copies)."""
+    return 8.0 * 4 * (M + n_future * k) * D
+
+
+def check_truth_work(M: int, n_future: int, k: int, h: float, substeps: int = 10,
+                     spinup: float = 10.0, what: str = "the twin experiment") -> None:
+    """Refuse, before it starts, a true path that would take more than MAX_RK4_STEPS."""
+    steps = (M - 1 + n_future * k + spinup / h) * substeps
+    if steps > MAX_RK4_STEPS:
+        raise ValueError(f"{what} would integrate {steps:.3g} RK4 steps for its true path; "
+                         f"the limit is {MAX_RK4_STEPS:.3g} (fewer data times, k or n_future)")
+
+
 def _true_path(model, p_true, x0, rng, h, n_steps, substeps, spinup):
     """RK4 path (n_steps + 1, D) from ``x0`` or, if None, from a random state after spin-up."""
     if x0 is None:
@@ -83,6 +101,8 @@ def twin_experiment(model: Model, N: int = _DEF.N, dt: float = _DEF.dt,
     rng = as_generator(seed)
     p_true = _true_params(model, params)
     M = (N - 1) * k + 1
+    check_memory("the twin experiment's true path", path_bytes(model.D, M, n_future, k))
+    check_truth_work(M, n_future, k, dt / k, substeps, spinup if x0 is None else 0.0)
     path = _true_path(model, p_true, x0, rng, dt / k, M - 1 + n_future * k, substeps, spinup)
     x_window = path[:M].T
     data = x_window[obs, ::k] + rng.normal(0.0, sigma, size=(len(obs), N))

@@ -12,6 +12,7 @@
 """
 from __future__ import annotations
 
+import html
 import io
 import os
 
@@ -19,6 +20,7 @@ import ipywidgets as w
 import numpy as np
 
 from ._anneal import anneal
+from ._checks import check_choice, check_finite, check_int
 from .discretize import RULES
 from .plots import (level_panel, network_state_panels, path_panels, render, render_frames,
                     update_figure)
@@ -164,8 +166,8 @@ class BetaScrubber(_Panel):
         self.start.value = -1
         self._quiet = False
         comps = self.components
-        if comps is not None and any(int(a) >= problem.D for a in comps):
-            comps = None
+        if comps is not None:
+            comps = [check_int("components entries", a, 0, problem.D - 1) for a in comps]
         self._comps = comps
         lp, pp = self._panels()
         rebuilt = False
@@ -268,6 +270,7 @@ class AnnealExplorer(_Panel):
         self.twin, self.schedule, self.executor = twin, schedule, executor
         D = twin.D or 20
         self.D = D
+        _check_start_values(twin, schedule, D)
         cu = dict(continuous_update=False)
         self.L = w.IntSlider(value=twin.L or D, min=1, max=D, description="L observed", **cu)
         self.sigma = w.FloatSlider(value=twin.sigma, min=0.1, max=1.0, step=0.1,
@@ -284,6 +287,7 @@ class AnnealExplorer(_Panel):
         self.cache: dict = {}
         self.n_solves = 0
         problem, truth, result = self._solve()
+        self._good = {c: c.value for c in self._controls()}
         self.scrubber = BetaScrubber(problem, truth, result)
         controls = w.VBox([w.HBox([self.L, self.sigma, self.N]),
                            w.HBox([self.n_init, self.seed, self.rule]),
@@ -321,8 +325,27 @@ class AnnealExplorer(_Panel):
                                                       if bad else ""))
         return problem, truth, result
 
-    def _on_change(self, _change=None) -> None:
-        self.scrubber.set_result(*self._solve())
+    def _controls(self):
+        return (self.L, self.sigma, self.N, self.n_init, self.seed, self.rule)
+
+    def _on_change(self, change=None) -> None:
+        """Solve for the new settings; a value that cannot be solved (e.g. NaN typed into a
+        box) is refused: the message shows in the panel and the control goes back."""
+        try:
+            if change is not None and isinstance(change.get("new"), float) \
+                    and not np.isfinite(change["new"]):
+                raise ValueError(f"{change['owner'].description} must be a finite number")
+            self.scrubber.set_result(*self._solve())
+            self._good = {c: c.value for c in self._controls()}
+        except (ValueError, TypeError) as e:
+            self._refuse(str(e))
+
+    def _refuse(self, message: str) -> None:
+        for c in self._controls():
+            c.unobserve(self._on_change, "value")
+            c.value = self._good[c]
+            c.observe(self._on_change, "value")
+        self.status.value = f'<span style="color:#b00">refused: {html.escape(message)}</span>'
 
     def figure_panels(self) -> list:
         return self.scrubber.figure_panels()
@@ -330,6 +353,17 @@ class AnnealExplorer(_Panel):
     def frame_set(self):
         """The β frames of the result shown now (other settings need a kernel to solve)."""
         return self.scrubber.frame_set()
+
+
+def _check_start_values(twin, schedule, D: int) -> None:
+    """The explorer's starting values inside its sliders' ranges (not silently clamped)."""
+    for name, v, lo, hi in (("L", twin.L or D, 1, D), ("N", twin.N, 20, 400),
+                            ("n_init", schedule.n_init, 1, 20), ("seed", twin.seed, 0, 20)):
+        check_int(f"{name} (explorer slider {lo}..{hi})", v, lo, hi)
+    sigma = check_finite("sigma", twin.sigma)
+    if not 0.1 <= sigma <= 1.0:
+        raise ValueError(f"sigma must be in 0.1..1.0 (the explorer's slider), got {sigma}")
+    check_choice("rule", twin.rule, RULES)
 
 
 class ResultPicker(_Panel):
@@ -377,8 +411,9 @@ class NetworkScrubber(_Panel):
         if result.all_paths is None:
             raise ValueError("NetworkScrubber needs a result annealed with keep_all=True")
         self.problem, self.result = problem, result
-        self.start = result.best if start is None else int(start)
-        self.pair = int(pair)
+        self.start = result.best if start is None else check_int("start", start, 0,
+                                                                 result.n_init - 1)
+        self.pair = check_int("pair", pair, 0, problem.K - 1)
         self.beta = w.IntSlider(value=0, min=0, max=result.n_beta - 1, description="β index",
                                 continuous_update=True, layout=w.Layout(width="420px"))
         self.info = w.HTML()
@@ -432,6 +467,7 @@ class FrameScrubber(_Panel):
                  start: int = 0):
         if not frames or len(frames) != len(labels):
             raise ValueError("frames and labels must be non-empty and of equal length")
+        start = check_int("start", start, 0, len(frames) - 1)
         self.frames, self.labels = frames, list(labels)
         self.slider = w.IntSlider(value=start, min=0, max=len(frames) - 1,
                                   description=description, continuous_update=True,

@@ -16,14 +16,14 @@ PKG = Path(da.__file__).resolve().parent
 
 #: the layers, lowest first; a module may import only modules of lower (or its own) layers
 LAYERS = [
-    {"_checks", "_runtime", "settings"},
+    {"_checks", "_runtime", "_io", "settings"},
     {"models"},
     {"discretize"},
     {"_action"},
     {"problem"},
     {"twin", "_predict"},
     {"optimize"},
-    {"_anneal"},
+    {"_result", "_anneal"},
     {"presets", "studies"},
     {"plots"},
     {"widgets"},

@@ -36,14 +36,14 @@ def test_cli_table_lists_every_start(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,msg", [
-    (["--L", "30"], "L must be an integer in 1..20"),
+    (["--L", "30"], "--L: L must be an integer in 1..20"),
     (["--alpha", "1"], "alpha must be a finite number > 1"),
-    (["--sigma", "0"], "sigma must be finite and > 0"),
+    (["--sigma", "0"], "--sigma must be finite and > 0"),
     (["--rule", "leapfrog"], "invalid choice"),
     (["--betas", "a:b"], "--betas must be"),
-    (["--Rf0", "nan"], "Rf0 must be finite"),
+    (["--Rf0", "nan"], "--Rf0 must be finite"),
     (["--observed", "0,0,1"], "must not repeat"),
-    (["--N", "1"], "N (number of data times) must be an integer >= 2"),
+    (["--N", "1"], "--N must be an integer >= 2"),
 ])
 def test_cli_bad_flags_exit_2_with_a_message(argv, msg, capsys):
     with pytest.raises(SystemExit) as e:

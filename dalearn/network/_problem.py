@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._action import ActionValue
-from .._checks import check_positive
+from .._checks import check_positive, check_real_array
 from ..models import ACTIVATIONS
 from ._architecture import Network
 from ._backprop import strong_loss_grad
@@ -32,9 +32,9 @@ class NetworkProblem:
             raise TypeError(f"network must be a dalearn Network, got {type(network).__name__}")
         self.net = network
         D = network.width
-        U = np.asarray(inputs, dtype=float)
-        V = np.asarray(outputs, dtype=float)
-        if U.ndim != 2 or V.ndim != 2 or U.shape[0] != V.shape[0] or U.shape[0] < 1:
+        U = check_real_array("inputs", inputs, 2)
+        V = check_real_array("outputs", outputs, 2)
+        if U.shape[0] != V.shape[0] or U.shape[0] < 1:
             raise ValueError(f"inputs (K, n_in) and outputs (K, n_out) must be 2-D with the same "
                              f"K >= 1, got {U.shape} and {V.shape}")
         if not (np.all(np.isfinite(U)) and np.all(np.isfinite(V))):
@@ -48,7 +48,7 @@ class NetworkProblem:
         self.Rm_measured = float(check_positive("Rm", Rm))
         self.U, self.V = U, V
         self.K = U.shape[0]
-        self.weight_scale = float(weight_scale)
+        self.weight_scale = check_positive("weight_scale", weight_scale)
         self.w_meas = self.Rm_measured / (self.K * (len(self.in_nodes) + len(self.out_nodes)))
         Rm_vec = np.zeros(D)
         Rm_vec[np.union1d(self.in_nodes, self.out_nodes)] = self.Rm_measured
@@ -58,6 +58,8 @@ class NetworkProblem:
     @staticmethod
     def _nodes(name, nodes, n, D):
         idx = np.arange(n) if nodes is None else np.asarray(nodes)
+        if idx.dtype.kind not in "iu":
+            raise TypeError(f"{name} must be integer node indices, got {nodes!r}")
         if idx.ndim != 1 or len(idx) != n or len(np.unique(idx)) != n or \
                 np.any(idx < 0) or np.any(idx >= D):
             raise ValueError(f"{name} must be {n} distinct node indices in 0..{D - 1}, got {nodes}")
@@ -72,6 +74,11 @@ class NetworkProblem:
     def t(self) -> np.ndarray:
         """Layer index of each state, (n_layers + 1,)."""
         return np.arange(self.net.n_layers + 1, dtype=float)
+
+    @property
+    def n_unknowns(self) -> int:
+        """States of every pair and layer, and the weights."""
+        return self.nx + self.net.n_weights
 
     @property
     def params(self) -> np.ndarray:
