@@ -16,7 +16,7 @@ import numpy as np
 __all__ = ["action_levels", "action_terms", "paths", "param_vs_beta",
            "network_state_panels", "momentum_panels", "shared_yrange", "convergence", "phase_clouds",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
-           "render"]
+           "render", "render_frames"]
 
 _COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf"]
@@ -166,6 +166,76 @@ def update_figure(fig, panels) -> None:
         for i, p in enumerate(panels):
             if i < len(fig.layout.annotations):
                 fig.layout.annotations[i].text = p.title
+
+
+def render_frames(frames: list, labels: list, *, active: int = 0, name: str = "frame",
+                  title: str = "", height: int = 420):
+    """A kernel-free interactive figure: a plotly ``go.Figure`` whose own slider steps
+    through precomputed ``frames`` (each a list of :class:`Panel`, the same panels in the
+    same order; series counts may differ and are padded with empty traces), labelled by
+    ``labels``; ``active`` is the frame shown first.  It needs no Python to move: the page
+    holding the figure's JSON and plotly.js is enough."""
+    import plotly.graph_objects as go
+    if not frames or len(frames) != len(labels):
+        raise ValueError("frames and labels must be non-empty and of equal length, got "
+                         f"{len(frames)} frames and {len(labels)} labels")
+    if not 0 <= active < len(frames):
+        raise ValueError(f"active must be in 0..{len(frames) - 1}, got {active}")
+    n_panels = {len(f) for f in frames}
+    if len(n_panels) != 1:
+        raise ValueError(f"every frame must have the same number of panels, got {n_panels}")
+    width = [max(len(f[i].series) for f in frames) for i in range(len(frames[0]))]
+
+    def padded(f):
+        out = []
+        for p, n in zip(f, width):
+            blank = [Series(np.array([]), np.array([]), "", "line", legend=False)
+                     for _ in range(n - len(p.series))]
+            out.append(Panel(p.title, p.xlabel, p.ylabel, list(p.series) + blank, p.logy,
+                             p.vline, p.logx))
+        return out
+
+    figs = [_to_plotly(padded(f), False, title, height) for f in frames]
+    # plotly does not re-autorange axes when it animates to a frame: each frame carries the
+    # ranges of its own data (a residual that falls by decades stays in view)
+    ranges = [_frame_ranges(f) for f in frames]
+    fig = go.Figure(figs[active])
+    fig.update_layout(ranges[active])
+    n = len(fig.data)
+    fig.frames = [go.Frame(data=list(f.data), name=str(i), traces=list(range(n)),
+                           layout=dict(annotations=f.layout.annotations, **r))
+                  for i, (f, r) in enumerate(zip(figs, ranges))]
+    steps = [dict(method="animate", label=str(lab),
+                  args=[[str(i)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                       transition=dict(duration=0))])
+             for i, lab in enumerate(labels)]
+    fig.update_layout(
+        height=height + 90, margin=dict(b=130),
+        sliders=[dict(active=active, steps=steps, pad=dict(t=60, l=20, r=20),
+                      currentvalue=dict(prefix=f"{name}: ", font=dict(size=14)))])
+    return fig
+
+
+def _axis_range(arrays, log: bool):
+    v = np.concatenate([np.asarray(a, float).ravel() for a in arrays]) if arrays else np.array([])
+    v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    lo, hi = (np.log10(v.min()), np.log10(v.max())) if log else (v.min(), v.max())
+    pad = 0.05 * (hi - lo) if hi > lo else (0.5 if log else max(abs(hi), 1.0) * 0.05)
+    return [float(lo - pad), float(hi + pad)]
+
+
+def _frame_ranges(panels) -> dict:
+    """{'xaxis': {'range': ...}, 'yaxis2': ...} of one frame (log axes in decades)."""
+    out = {}
+    for i, p in enumerate(panels, start=1):
+        suffix = "" if i == 1 else str(i)
+        for ax, key, log in (("x", "x", p.logx), ("y", "y", p.logy)):
+            r = _axis_range([getattr(s, key) for s in p.series], log)
+            if r is not None:
+                out[f"{ax}axis{suffix}"] = dict(range=r, autorange=False)
+    return out
 
 
 def _to_mpl(panels, title):

@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import html
+import io
+import os
 
 import ipywidgets as w
 import numpy as np
@@ -20,20 +22,114 @@ import numpy as np
 from ._anneal import anneal
 from ._checks import check_choice, check_finite, check_int
 from .discretize import RULES
-from .plots import (level_panel, network_state_panels, path_panels, render, shared_yrange,
-                    update_figure)
+from .plots import (level_panel, network_state_panels, path_panels, render, render_frames,
+                    shared_yrange, update_figure)
 from .settings import AnnealSettings, TwinSettings
 from .twin import rms, twin_from_settings
 
 __all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber"]
 
 
+#: set to "mpl" (``set_backend("mpl")``) where the front end cannot show a plotly
+#: FigureWidget (VS Code, Colab): every panel then shows matplotlib images under the same
+#: sliders, redrawn on each move
+BACKENDS = ("plotly", "mpl")
+_backend = "plotly"
+
+
+def set_backend(backend: str) -> None:
+    """Choose how every panel displays from now on: ``"plotly"`` (FigureWidgets, JupyterLab)
+    or ``"mpl"`` (matplotlib images redrawn under the same sliders; VS Code, Colab)."""
+    global _backend
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    _backend = backend
+
+
 class _Panel:
-    """A panel displays its ``box`` when it is the value of a notebook cell."""
+    """A panel displays its ``box`` when it is the value of a notebook cell.
+
+    Every panel also knows its figures as :mod:`plots` panels: ``figure_panels()`` (what it
+    shows now, one list of panels per figure) and ``frame_set()`` (``(frames, labels, active,
+    name)``: every state its main slider can reach), from which come ``kernel_free()`` (a
+    plotly figure with its own slider, no kernel needed), ``static_figure()`` (matplotlib)
+    and ``mpl_view()`` (the same controls over matplotlib images)."""
+
+    backend: str | None = None          # None: the module's choice (set_backend)
+
+    def show(self, backend: str | None = None):
+        """Display the panel with ``backend`` ("plotly" or "mpl"; default: set_backend's)."""
+        from IPython.display import display
+        backend = backend or self.backend or _backend
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        display(self.mpl_view() if backend == "mpl" else self.box)
+        if os.environ.get("DALEARN_SITE"):
+            self._display_for_site()
 
     def _ipython_display_(self):
+        self.show()
+
+    # kernel-free and static forms --------------------------------------------------------
+    def kernel_free(self):
+        """A plotly ``go.Figure`` with its own slider over every frame of ``frame_set()``."""
+        frames, labels, active, name = self.frame_set()
+        return render_frames(frames, labels, active=active, name=name)
+
+    def static_figure(self):
+        """A matplotlib Figure of what the panel shows now (every figure's panels in a row)."""
+        return render([p for group in self.figure_panels() for p in group], backend="mpl")
+
+    def _display_for_site(self) -> None:
+        # The static site (python -m dalearn site) cannot run a kernel: it shows the panel's
+        # first frame as an image and a plotly figure with its own slider over all frames.
+        import json
+
+        import plotly.io as pio
         from IPython.display import display
-        display(self.box)
+        fig = self.kernel_free()
+        meta = {"dalearn": {"kind": "kernel-free", "panel": type(self).__name__,
+                            "frames": len(fig.frames)}}
+        display({"application/vnd.plotly.v1+json": json.loads(pio.to_json(fig)),
+                 "text/plain": f"<kernel-free {type(self).__name__}>"}, raw=True,
+                metadata=meta)
+        display({"image/png": _png(self.static_figure()),
+                 "text/plain": f"<first frame of {type(self).__name__}>"}, raw=True,
+                metadata={"dalearn": {"kind": "first-frame", "panel": type(self).__name__}})
+
+    # the matplotlib fallback -------------------------------------------------------------
+    def mpl_view(self):
+        """The panel's controls with its FigureWidgets replaced by one ``Output`` holding a
+        matplotlib PNG, redrawn whenever a control changes (an ``interact``-style panel for
+        front ends that cannot show a FigureWidget)."""
+        from plotly.graph_objects import FigureWidget
+        out = w.Output()
+        controls = []
+
+        def strip(widget):
+            if isinstance(widget, w.Box):
+                kids = [k for k in (strip(c) for c in widget.children) if k is not None]
+                return type(widget)(kids, layout=widget.layout)
+            if isinstance(widget, FigureWidget):
+                return None
+            if isinstance(widget, w.ValueWidget) and not isinstance(
+                    widget, (w.HTML, w.Label, w.IntProgress)):
+                controls.append(widget)
+            return widget
+
+        def redraw(_change=None):
+            from IPython.display import Image
+            out.clear_output(wait=True)
+            out.outputs = ()
+            out.append_display_data(Image(data=_png(self.static_figure()), format="png"))
+
+        view = strip(self.box)
+        for c in controls:
+            c.observe(redraw, "value")
+        redraw()
+        view.children = tuple(view.children) + (out,)
+        self._mpl_out = out
+        return view
 
 
 class BetaScrubber(_Panel):
@@ -111,6 +207,18 @@ class BetaScrubber(_Panel):
         pp = path_panels(self.problem, self.current_path(), self.truth, self._comps)
         return lp, pp
 
+    def figure_panels(self) -> list:
+        return list(self._panels())
+
+    def frame_set(self):
+        """Every β of the shown start: (frames, labels, active, "β"); each frame is the
+        level plot with its marker and the two path panels."""
+        r, s = self.result, self.start_index
+        frames = [[level_panel(r, self.x, b)] +
+                  path_panels(self.problem, r.all_paths[b, s], self.truth, self._comps)
+                  for b in range(r.n_beta)]
+        return frames, [f"{v:g}" for v in r.betas], self.beta.value, "β"
+
     def _scrub(self, _change=None) -> None:
         if self._quiet:
             return
@@ -145,6 +253,12 @@ class BetaScrubber(_Panel):
         if "rms_unobserved" in n:
             txt += f"; RMS error of unobserved components = {n['rms_unobserved']:.3g}"
         self.info.value = txt
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return buf.getvalue()
 
 
 def _flat(panels):
@@ -242,6 +356,13 @@ class AnnealExplorer(_Panel):
             c.observe(self._on_change, "value")
         self.status.value = f'<span style="color:#b00">refused: {html.escape(message)}</span>'
 
+    def figure_panels(self) -> list:
+        return self.scrubber.figure_panels()
+
+    def frame_set(self):
+        """The β frames of the result shown now (other settings need a kernel to solve)."""
+        return self.scrubber.frame_set()
+
 
 def _check_start_values(twin, schedule, D: int) -> None:
     """The explorer's starting values inside its sliders' ranges (not silently clamped)."""
@@ -272,6 +393,16 @@ class ResultPicker(_Panel):
     def _panel(self):
         _, _, r = self.results[self.choice.value]
         return level_panel(r, title=f"Action levels, {self.choice.value}")
+
+    def figure_panels(self) -> list:
+        return [[self._panel()]]
+
+    def frame_set(self):
+        """One level plot per result: (frames, labels, active, description)."""
+        labels = list(self.results)
+        frames = [[level_panel(self.results[k][2], title=f"Action levels, {k}")]
+                  for k in labels]
+        return frames, labels, labels.index(self.choice.value), self.choice.description
 
     def _update(self, _change=None):
         p = self._panel()
@@ -311,6 +442,13 @@ class NetworkScrubber(_Panel):
 
     def _panels(self):
         return self.frames[self.beta.value]
+
+    def figure_panels(self) -> list:
+        return [self._panels()]
+
+    def frame_set(self):
+        """Every β: (frames, labels, active, "β")."""
+        return self.frames, [f"{v:g}" for v in self.result.betas], self.beta.value, "β"
 
     def numbers(self) -> dict:
         X, theta = self._state()
@@ -352,3 +490,9 @@ class FrameScrubber(_Panel):
     def _show(self, _change=None):
         update_figure(self.figure, self.frames[self.slider.value])
         self.label.value = self.labels[self.slider.value]
+
+    def figure_panels(self) -> list:
+        return [self.frames[self.slider.value]]
+
+    def frame_set(self):
+        return self.frames, self.labels, self.slider.value, self.slider.description

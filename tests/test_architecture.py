@@ -29,7 +29,8 @@ LAYERS = [
     {"widgets"},
 ]
 #: beside the stack: they may use any layer below plots, and nothing uses them but the top
-BESIDE = {"network": 8, "continuous": 8, "cli": 10, "__main__": 11, "__init__": 11}
+BESIDE = {"network": 8, "continuous": 8, "cli": 10, "site": 10, "__main__": 11,
+          "__init__": 11}
 
 
 def layer_of(module: str) -> int:
