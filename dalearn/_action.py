@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._banded import block_band
 from ._curvature import residual_curvature
 from .discretize import residual
 
@@ -70,6 +71,11 @@ class GaussNewton:
     Hxp: np.ndarray
     Hpp: np.ndarray
     exact: bool = False
+
+    def band(self):
+        """(band storage, border (M D, Pe), Hpp, None): see :mod:`dalearn._banded`."""
+        M, D, Pe = self.Hxp.shape
+        return block_band(self.Hd, self.Ho), self.Hxp.reshape(M * D, Pe), self.Hpp, None
 
     def matvec(self, v) -> np.ndarray:
         """H v for a packed vector ``v`` (n,), from the blocks (a Hessian-vector product)."""
