@@ -9,7 +9,7 @@ The front door: ``import dalearn as da`` gives the names a user needs.
 Modules, in the order imports flow (each imports only those before it):
 ``models`` → ``discretize`` → action → ``problem`` → ``twin`` → ``optimize`` → annealing →
 ``presets``, ``studies`` → ``plots`` → ``widgets``; beside them ``network``, ``continuous``
-and ``cli``.  Symbols: see docs/glossary.md.
+``exercises`` (the course's checked exercises) and ``cli``.  Symbols: see docs/glossary.md.
 """
 from . import continuous, plots
 from ._action import action
@@ -22,6 +22,7 @@ from .presets import PRESETS, get_preset
 from .problem import Problem
 from .settings import AnnealSettings, TwinSettings
 from .twin import Truth, Twin, lorenz96_twin, rms, twin_experiment, twin_from_settings
+from .exercises import exercise
 
 __version__ = "0.1.0"
 
@@ -31,7 +32,7 @@ __all__ = [
     "Truth", "rms", "Model", "Lorenz96", "Lorenz63", "NeuralField", "CustomModel",
     "get_model", "Network", "NetworkProblem", "network_twin", "train_backprop",
     "AnnealSettings", "TwinSettings", "PRESETS", "get_preset", "STATUS", "plots",
-    "continuous", "widgets",
+    "continuous", "widgets", "exercise",
 ]
 
 

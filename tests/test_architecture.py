@@ -30,7 +30,7 @@ LAYERS = [
 ]
 #: beside the stack: they may use any layer below plots, and nothing uses them but the top
 BESIDE = {"network": 8, "continuous": 8, "cli": 10, "site": 10, "__main__": 11,
-          "__init__": 11}
+          "__init__": 11, "_exercise": 0, "_exercise_bank": 9, "exercises": 9, "course": 10}
 
 
 def layer_of(module: str) -> int:
