@@ -168,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="action-level plot (.png; default: beside --out)")
     o.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     _add_site_parser(sub)
+    _add_course_parser(sub)
     return ap
 
 
@@ -384,6 +385,8 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.command == "site":
         return run_site(args, ap)
+    if args.command == "course":
+        return run_course(args, ap)
     try:
         summary = run_anneal(args)
     except (ValueError, TypeError) as e:
@@ -424,6 +427,33 @@ def run_site(args, ap) -> int:
     print(f"executed in {manifest['execute_s']} s; wrote {args.out}/index.html")
     if manifest["needs_network"]:
         print("needs a network to view: " + ", ".join(manifest["needs_network"]))
+    return 0
+
+
+# -------------------------------------------------------------------------- course
+def _add_course_parser(sub) -> None:
+    c = sub.add_parser("course", help="instructor tools: learner copies of the notebooks",
+                       description="Write learner copies of the course: every notebook "
+                       "without its solution cells (tagged 'solution') and without outputs, "
+                       "plus answers.md with every exercise's answer and worked solution.")
+    c.add_argument("--student-copy", metavar="OUT", required=True,
+                   help="folder to write the learner copies and answers.md into")
+    c.add_argument("--notebooks", default=None,
+                   help="folder of NN_name.ipynb notebooks (default: the course's)")
+    c.add_argument("--no-answers", action="store_true",
+                   help="leave the computed answers out of answers.md (no computation)")
+
+
+def run_course(args, ap) -> int:
+    from .course import student_copy
+    try:
+        done = student_copy(args.notebooks, args.student_copy,
+                            compute_answers=not args.no_answers)
+    except ValueError as e:
+        ap.exit(2, f"{ap.prog} course: error: {e}\n")
+    for name in done["notebooks"]:
+        print(f"{args.student_copy}/{name}: {done['removed'][name]} solution cells removed")
+    print(f"answers: {done['answers']}")
     return 0
 
 
