@@ -50,12 +50,15 @@ GROUP = {
     "varanneal-nu": Preset(
         "varanneal-nu",
         "Lorenz96 D=20, every other component observed (L=10), sigma=0.5, 161 points, "
-        "dt=0.025, forcing nu estimated from U(6, 10); Rf0/Rm=1e-6, alpha=1.5, beta=0..45 "
-        "(cut short of the group's schedule for speed), 5 starts.",
-        "the group's older varanneal Lorenz96 script (every other component observed), "
-        "schedule shortened by dalearn",
+        "dt=0.025, trapezoid rule, forcing nu estimated from U(6, 10); Rf0/Rm=1e-6, "
+        "alpha=1.5, beta=0,2,..,70 (every other beta of the group's schedule, stopped at "
+        "beta=70 where the action has plateaued at 0.984 and nu=8.200; the group goes to "
+        "beta=100), 5 starts.",
+        "the group's older varanneal Lorenz96 script (every other component observed, "
+        "R_f0/R_m, alpha, nu range); rule, number of starts and the shortened schedule are "
+        "dalearn's",
         _L96.with_(observed=tuple(range(0, 20, 2)), sigma=0.5, N=161, estimate=("nu",)),
-        AnnealSettings(betas=46, Rf0=4e-6, alpha=1.5, n_init=5, seed=0,
+        AnnealSettings(betas=tuple(range(0, 71, 2)), Rf0=4e-6, alpha=1.5, n_init=5, seed=0,
                        param_range={"nu": (6.0, 10.0)})),
     "group-lorenz96": Preset(
         "group-lorenz96",
