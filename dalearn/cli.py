@@ -25,7 +25,7 @@ from ._checks import (check_choice, check_finite, check_int, check_memory, check
                       check_positive, check_range)
 from ._io import atomic_write, check_output_path
 from .discretize import RULES
-from .models import MODELS, get_model
+from .catalog import MODELS, SIZED, get_model
 from .optimize import STATUS
 from .presets import PRESETS
 from .settings import AnnealSettings, TwinSettings
