@@ -221,13 +221,19 @@ def integrate(model, x0, p, dt: float, n_steps: int, substeps: int = 1, *, drive
         from .drive import sample_drive
         u = sample_drive(drive, t0 + 0.5 * h * np.arange(2 * n_steps * substeps + 1),
                          model.n_inputs)
+        f = model.rhs
     j = 0
     for n in range(n_steps):
         for _ in range(substeps):
             if drive is None:
                 x = rk4_step(model, x, p, h)
-            else:
-                x = rk4_step(model, x, p, h, u[2 * j: 2 * j + 3])
+            else:                       # inline RK4, reading u at the stages' times
+                u0, um, u1 = u[2 * j], u[2 * j + 1], u[2 * j + 2]
+                k1 = f(x, p, u0)
+                k2 = f(x + 0.5 * h * k1, p, um)
+                k3 = f(x + 0.5 * h * k2, p, um)
+                k4 = f(x + h * k3, p, u1)
+                x = x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
             j += 1
         out[n + 1] = x
     return out
