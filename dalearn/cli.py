@@ -115,6 +115,8 @@ _FLAGS = {
     "seed": ("--seed", dict(type=int, help="seed of the twin experiment (true path, noise) "
                                            "and of the starting paths (>= 0)")),
     "n_future": ("--n-future", dict(type=int)),
+    "stimulus": ("--stimulus", dict(type=_named("value"), action="append",
+                                    metavar="NAME=VALUE")),
     "betas": ("--betas", dict(type=_betas, metavar="START:STOP[:STEP]|B,B,...")),
     "Rf0": ("--Rf0", dict(type=_Rf0)), "alpha": ("--alpha", dict(type=float)),
     "n_init": ("--n-init", dict(type=int)), "method": ("--method", dict(type=str)),
@@ -181,6 +183,8 @@ def settings_from_args(args) -> tuple[TwinSettings, AnnealSettings]:
              if getattr(args, f.name) is not None}
     if "params" in given:
         given["params"] = {**twin.params, **dict(given["params"])}
+    if "stimulus" in given:
+        given["stimulus"] = {**twin.stimulus, **dict(given["stimulus"])}
     if "estimate" in given:
         given["estimate"] = True if given["estimate"] == [] else tuple(given["estimate"])
     if "model" in given and given["model"] != twin.model and "params" not in given:
@@ -231,7 +235,7 @@ def _check_flags(args, twin: TwinSettings, schedule: AnnealSettings) -> None:
 
 def _check_twin_shape(twin: TwinSettings) -> None:
     """The model, D and the observed set, without building anything large."""
-    fixed_D = twin.model != "lorenz96"
+    fixed_D = twin.model not in SIZED
     try:
         model = get_model(twin.model) if fixed_D or twin.D is None else \
             get_model(twin.model, D=twin.D)

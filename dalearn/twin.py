@@ -71,16 +71,19 @@ def check_truth_work(M: int, n_future: int, k: int, h: float, substeps: int = 10
 
 def _true_path(model, p_true, x0, rng, h, n_steps, substeps, spinup, drive=None):
     """RK4 path (n_steps + 1, D) from ``x0`` or, if None, from a random state after spin-up
-    (a driven model spins up with zero input, then is driven from t = 0)."""
+    (a driven model spins up with its input held at u(0), then is driven from t = 0)."""
     if x0 is None:
         if hasattr(model, "sample_state"):
             x0 = model.sample_state(rng)
         else:
             x0 = rng.normal(0.0, 1.0, model.D) + \
                 (p_true[0] if model.name == "lorenz96" else 1.0)
-        zero = (lambda t: np.zeros((np.size(t), model.n_inputs))) if model.n_inputs else None
+        held = None
+        if drive is not None:
+            u0 = np.asarray(drive(np.zeros(1)), dtype=float).reshape(1, -1)
+            held = lambda t: np.repeat(u0, np.size(t), axis=0)     # noqa: E731
         x0 = integrate(model, x0, p_true, h, int(round(spinup / h)), substeps,
-                       drive=zero)[-1]
+                       drive=held)[-1]
     path = integrate(model, np.asarray(x0, float), p_true, h, n_steps, substeps, drive=drive)
     if not np.all(np.isfinite(path)):
         raise ValueError("the true path blew up (non-finite); check params, dt and x0")
@@ -163,7 +166,29 @@ def twin_from_settings(settings: TwinSettings = _DEF, **changes) -> Twin:
     model = get_model(s.model) if fixed_D else get_model(s.model, **_given(D=s.D))
     if fixed_D and s.D is not None and s.D != model.D:
         raise ValueError(f"D must be {model.D} for {s.model}, got {s.D}")
-    return twin_experiment(model, **s.kwargs())
+    if s.stimulus and not model.n_inputs:
+        raise ValueError(f"stimulus given, but model {s.model!r} has no inputs")
+    drive = stimulus_drive(s) if model.n_inputs else None
+    return twin_experiment(model, **s.kwargs(), **({"drive": drive} if drive else {}))
+
+
+#: a driven twin's default stimulus (dalearn.chaotic_current): a chaotic current that makes
+#: NaKL spike irregularly a few times per 15 ms
+STIMULUS = {"amplitude": 10.0, "offset": 5.0, "time_scale": 0.2}
+
+
+def stimulus_drive(s: TwinSettings):
+    """The chaotic stimulus of twin settings ``s`` over the window and its future."""
+    from .neuron import chaotic_current
+    kw = {**STIMULUS, "seed": s.seed, **dict(s.stimulus)}
+    bad = [k for k in kw if k not in ("amplitude", "offset", "time_scale", "seed", "dt")]
+    if bad:
+        raise ValueError(f"stimulus names {bad}; allowed: amplitude, offset, time_scale, "
+                         f"seed, dt")
+    if "seed" in kw:
+        kw["seed"] = int(kw["seed"])
+    t_end = s.dt * (s.N - 1 + s.n_future) + s.dt
+    return chaotic_current(t_end, **kw)
 
 
 def _given(**kwargs) -> dict:
