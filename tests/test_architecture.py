@@ -22,7 +22,7 @@ LAYERS = [
     {"discretize"},
     {"_action"},
     {"problem"},
-    {"twin", "_predict"},
+    {"twin", "_predict", "datafiles"},
     {"optimize"},
     {"_result", "_anneal"},
     {"presets", "studies"},
