@@ -9,11 +9,11 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 
-def test_the_course_has_its_five_notebooks_in_order():
+def test_the_course_has_its_notebooks_in_order():
     names = [p.name for p in NOTEBOOKS]
     assert names == ["01_data_assimilation.ipynb", "02_precision_annealing.ipynb",
                      "03_ml_as_da.ipynb", "04_deeper_is_finer.ipynb",
-                     "05_deepest_learning.ipynb"]
+                     "05_deepest_learning.ipynb", "07_neuron.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
