@@ -176,3 +176,17 @@ def test_cli_file_errors_are_one_line_before_any_work(tmp_path, capsys, argv, ms
     err = capsys.readouterr().err
     assert e.value.code == 2 and msg in err and err.count("\n") == 1, err
     assert not (tmp_path / "run.npz").exists()
+
+
+def test_iris_from_plotly_with_the_standard_library():
+    from dalearn.datasets import load_iris, split_stratified
+    X, y, species = load_iris()
+    assert X.shape == (150, 4) and species == ("setosa", "versicolor", "virginica")
+    assert np.bincount(y).tolist() == [50, 50, 50]
+    np.testing.assert_allclose(X[0], [5.1, 3.5, 1.4, 0.2])          # Fisher's first flower
+    assert y[0] == 0 and y[-1] == 2
+    # petal length separates setosa from the others completely
+    assert X[y == 0, 2].max() < X[y != 0, 2].min()
+    train, test = split_stratified(y, 30, seed=0)
+    assert len(train) == 90 and len(test) == 60 and not set(train) & set(test)
+    assert np.bincount(y[train]).tolist() == [30, 30, 30]
