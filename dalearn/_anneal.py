@@ -247,4 +247,4 @@ def _collect(problem, outs, betas, Rf_table, X0, P0, wall, settings, keep_all) -
         status=stack("status"), nit=stack("nit"), paths=paths[-1].copy(), init_paths=X0,
         init_params=P0, t=problem.t, param_names=tuple(problem.param_names),
         estimate=tuple(problem.estimate), wall_s=wall, settings=settings,
-        all_paths=paths if keep_all else None)
+        all_paths=paths if keep_all else None, expected_level=float(problem.expected_level))

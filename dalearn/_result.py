@@ -28,6 +28,8 @@ class AnnealResult:
     init_paths (n_init, *path), init_params (n_init, P),
     all_paths (n_beta, n_init, *path) or None, t (M,) model times (or layer indices).
     ``status`` codes: see ``dalearn.optimize.STATUS`` (0 = converged).
+    ``expected_level``: where the problem's noise-consistent minimum of the action lies
+    (1 for data assimilation; lower for a network, whose weights are fitted too).
     """
     betas: np.ndarray
     Rf: np.ndarray
@@ -47,6 +49,7 @@ class AnnealResult:
     wall_s: float = float("nan")
     settings: dict = field(default_factory=dict)
     all_paths: np.ndarray | None = None
+    expected_level: float = 1.0
 
     # ---------------------------------------------------------------- summaries
     @property
@@ -121,7 +124,7 @@ class AnnealResult:
                   if isinstance(getattr(self, f.name), np.ndarray)}
         meta = {"format": FORMAT, "param_names": list(self.param_names),
                 "estimate": list(self.estimate), "wall_s": _finite_or_none(self.wall_s),
-                "settings": self.settings}
+                "settings": self.settings, "expected_level": float(self.expected_level)}
         return atomic_write(path, lambda f: np.savez_compressed(
             f, _meta=np.array(json.dumps(meta, allow_nan=False)), **arrays))
 
@@ -136,7 +139,8 @@ class AnnealResult:
             raise ValueError(f"not a dalearn result: {path}: {e}") from None
         return cls(param_names=tuple(meta["param_names"]), estimate=tuple(meta["estimate"]),
                    wall_s=float("nan") if meta["wall_s"] is None else float(meta["wall_s"]),
-                   settings=meta["settings"], all_paths=data.pop("all_paths", None), **data)
+                   settings=meta["settings"], all_paths=data.pop("all_paths", None),
+                   expected_level=meta["expected_level"], **data)
 
 
 FORMAT = "dalearn.AnnealResult/1"
@@ -184,6 +188,9 @@ def _read(path) -> tuple[dict, dict]:
     if meta.get("wall_s") is not None and not isinstance(meta["wall_s"], (int, float)):
         raise _NotAResult("metadata 'wall_s' is not a number")
     meta.setdefault("wall_s", None)
+    level = meta.setdefault("expected_level", 1.0)
+    if not isinstance(level, (int, float)) or not np.isfinite(level):
+        raise _NotAResult("metadata 'expected_level' is not a finite number")
     missing = [k for k in _REQUIRED if k not in data]
     extra = sorted(set(data) - set(_REQUIRED) - {"all_paths"})
     if missing or extra:

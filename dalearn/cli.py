@@ -195,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out-truth", dest="out_truth", help="true path file to write (CSV, "
                                                          "data times)")
     w.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    _add_site_parser(sub)
     return ap
 
 
@@ -506,6 +507,8 @@ def _strict(obj):
 def main(argv=None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
+    if args.command == "site":
+        return run_site(args, ap)
     try:
         summary = run_anneal(args) if args.command == "anneal" else run_twin(args)
     except (ValueError, TypeError) as e:
@@ -518,6 +521,38 @@ def main(argv=None) -> int:
               "\n".join(f"{k}: {v}" for k, v in summary.items()))
         return 0
     print(json.dumps(_strict(summary), allow_nan=False) if args.json else _table(summary))
+    return 0
+
+
+# ---------------------------------------------------------------------------- site
+def _add_site_parser(sub) -> None:
+    s = sub.add_parser("site", help="execute the course and write it as a static HTML site",
+                       description="Execute every notebook and write one HTML page each, "
+                       "with every figure and a kernel-free version of every widget panel "
+                       "(plotly.js and MathJax bundled: the site works offline).")
+    s.add_argument("--out", default="build/site", help="output folder (default: build/site)")
+    s.add_argument("--notebooks", default=None,
+                   help="folder of NN_name.ipynb notebooks (default: the course's)")
+    s.add_argument("--jobs", type=int, default=1,
+                   help="notebooks executed at once, one kernel each (default: 1)")
+    s.add_argument("--timeout", type=int, default=600,
+                   help="seconds allowed per cell (default: 600)")
+
+
+def run_site(args, ap) -> int:
+    from .site import build_site
+    if args.jobs < 1:
+        ap.exit(2, f"{ap.prog} site: error: --jobs must be >= 1, got {args.jobs}\n")
+    try:
+        manifest = build_site(args.out, args.notebooks, jobs=args.jobs, timeout=args.timeout)
+    except ValueError as e:
+        ap.exit(2, f"{ap.prog} site: error: {e}\n")
+    for page in manifest["pages"]:
+        print(f"{page['page']}: {page['figures']} figures, "
+              f"{len(page['kernel_free'])} kernel-free panels")
+    print(f"executed in {manifest['execute_s']} s; wrote {args.out}/index.html")
+    if manifest["needs_network"]:
+        print("needs a network to view: " + ", ".join(manifest["needs_network"]))
     return 0
 
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._action import EXPECTED_LEVEL
 
-__all__ = ["EXPECTED_LEVEL", "action_levels", "action_terms", "paths", "param_vs_beta",
-           "network_state_panels", "momentum_panels", "convergence", "phase_clouds",
+__all__ = ["action_levels", "action_terms", "paths", "param_vs_beta",
+           "network_state_panels", "momentum_panels", "shared_yrange", "convergence", "phase_clouds",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
-           "render"]
+           "render", "render_frames"]
 
 _COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf"]
@@ -29,11 +28,12 @@ class Series:
     x: np.ndarray
     y: np.ndarray
     name: str
-    kind: str = "line"            # 'line', 'markers', 'dash', 'bigmarkers'
+    kind: str = "line"            # 'line', 'markers', 'dash', 'bigmarkers', 'crosses'
     color: str | None = None
     hover: dict = field(default_factory=dict)
     legend: bool = True
     yname: str = "y"
+    symbol: str | None = None     # marker symbol ('circle-open', 'x', ...), else by kind
 
 
 @dataclass
@@ -45,6 +45,7 @@ class Panel:
     logy: bool = False
     vline: float | None = None
     logx: bool = False
+    yrange: tuple | None = None   # (low, high) in data units, e.g. shared over frames
 
 
 # ---------------------------------------------------------------------------- renderers
@@ -64,7 +65,7 @@ def _plotly_traces(panels):
     for col, p in enumerate(panels, start=1):
         for s in p.series:
             mode = {"line": "lines", "dash": "lines", "markers": "markers",
-                    "bigmarkers": "markers"}[s.kind]
+                    "bigmarkers": "markers", "crosses": "markers"}[s.kind]
             kw = {}
             if s.hover:
                 # Per-point labels as 1-D text; the y value comes from %{y}, so putting a
@@ -76,11 +77,12 @@ def _plotly_traces(panels):
                 kw["hovertemplate"] = (f"%{{text}}<br>{s.yname} = %{{y:.5g}}"
                                        f"<extra>{s.name}</extra>")
             line = dict(color=s.color, width=1.6, dash="dash" if s.kind == "dash" else None)
-            size = 11 if s.kind == "bigmarkers" else 5
+            size = {"bigmarkers": 11, "crosses": 9}.get(s.kind, 5)
             traces.append((col, go.Scatter(
                 x=np.asarray(s.x), y=np.asarray(s.y), name=s.name, mode=mode, line=line,
                 marker=dict(color=s.color, size=size,
-                            symbol="diamond" if s.kind == "bigmarkers" else "circle"),
+                            symbol=s.symbol or {"bigmarkers": "diamond", "crosses": "x"}.get(
+                                s.kind, "circle")),
                 showlegend=s.legend and s.name not in named, legendgroup=s.name, **kw)))
             named.add(s.name)
     return traces
@@ -91,20 +93,64 @@ def _to_plotly(panels, widget, title, height):
     from plotly.subplots import make_subplots
     n = len(panels)
     fig = make_subplots(rows=1, cols=n, subplot_titles=[p.title for p in panels],
-                        horizontal_spacing=0.09 if n > 1 else 0.0)
+                        horizontal_spacing=0.13 if n > 1 else 0.0)
     for col, tr in _plotly_traces(panels):
         fig.add_trace(tr, row=1, col=col)
     for col, p in enumerate(panels, start=1):
-        fig.update_xaxes(title_text=p.xlabel, type="log" if p.logx else "linear", row=1,
-                         col=col)
-        fig.update_yaxes(title_text=p.ylabel, type="log" if p.logy else "linear", row=1,
-                         col=col)
+        fig.update_xaxes(title_text=p.xlabel, row=1, col=col,
+                         **_axis_style(p.logx, [s.x for s in p.series]))
+        fig.update_yaxes(title_text=p.ylabel, row=1, col=col,
+                         **_axis_style(p.logy, [s.y for s in p.series], p.yrange))
         if p.vline is not None:
             fig.add_vline(x=p.vline, line=dict(color="gray", dash="dot"), row=1, col=col)
     fig.update_layout(height=height, margin=dict(l=60, r=20, t=60 if title else 40, b=50),
                       title=title or None, template="plotly_white",
                       legend=dict(font=dict(size=10)))
     return go.FigureWidget(fig) if widget else fig
+
+
+def _axis_style(log: bool, arrays, yrange=None) -> dict:
+    """Axis type and ticks: on a log axis spanning two decades or more one labelled tick per
+    decade (plotly's default labels the 2s and 5s of every decade with bare digits, which
+    read as a crowd of '2' and '5'); on a shorter log axis full values ('0.2', '0.5');
+    ``yrange`` fixed in data units."""
+    style = {"type": "log" if log else "linear"}
+    if yrange is not None:
+        lo, hi = yrange
+        style["range"] = [np.log10(lo), np.log10(hi)] if log else [lo, hi]
+    if not log:
+        return style
+    vals = np.concatenate([np.ravel(np.asarray(a, float)) for a in arrays] or [np.ones(1)])
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    span = np.log10(vals.max() / vals.min()) if vals.size else 0.0
+    if yrange is not None:
+        span = np.log10(yrange[1] / yrange[0])
+    if span >= 2:
+        style.update(dtick=1, exponentformat="power")
+    else:
+        style.update(tickformat=".2~g")
+    return style
+
+
+def shared_yrange(frames: list) -> list:
+    """Give every panel position of ``frames`` (lists of panels with the same layout) one
+    y-range over all frames, so a slider over them shows change, not rescaling.  Returns
+    the frames (panels changed in place)."""
+    for j in range(len(frames[0])):
+        ys = [np.ravel(np.asarray(s.y, float)) for f in frames for s in f[j].series]
+        ys = np.concatenate(ys) if ys else np.ones(1)
+        ys = ys[np.isfinite(ys) & ((ys > 0) if frames[0][j].logy else True)]
+        if ys.size == 0:
+            continue
+        lo, hi = ys.min(), ys.max()
+        if frames[0][j].logy:
+            lo, hi = lo / 1.5, hi * 1.5
+        else:
+            pad = 0.05 * (hi - lo or 1.0)
+            lo, hi = lo - pad, hi + pad
+        for f in frames:
+            f[j].yrange = (lo, hi)
+    return frames
 
 
 def update_figure(fig, panels) -> None:
@@ -114,12 +160,82 @@ def update_figure(fig, panels) -> None:
         raise ValueError("update_figure needs the same traces; rebuild the figure instead")
     with fig.batch_update():
         for old, tr in zip(fig.data, new):
-            old.x, old.y, old.name = tr.x, tr.y, tr.name
+            old.x, old.y, old.name, old.showlegend = tr.x, tr.y, tr.name, tr.showlegend
             if tr.text is not None:
                 old.text = tr.text
         for i, p in enumerate(panels):
             if i < len(fig.layout.annotations):
                 fig.layout.annotations[i].text = p.title
+
+
+def render_frames(frames: list, labels: list, *, active: int = 0, name: str = "frame",
+                  title: str = "", height: int = 420):
+    """A kernel-free interactive figure: a plotly ``go.Figure`` whose own slider steps
+    through precomputed ``frames`` (each a list of :class:`Panel`, the same panels in the
+    same order; series counts may differ and are padded with empty traces), labelled by
+    ``labels``; ``active`` is the frame shown first.  It needs no Python to move: the page
+    holding the figure's JSON and plotly.js is enough."""
+    import plotly.graph_objects as go
+    if not frames or len(frames) != len(labels):
+        raise ValueError("frames and labels must be non-empty and of equal length, got "
+                         f"{len(frames)} frames and {len(labels)} labels")
+    if not 0 <= active < len(frames):
+        raise ValueError(f"active must be in 0..{len(frames) - 1}, got {active}")
+    n_panels = {len(f) for f in frames}
+    if len(n_panels) != 1:
+        raise ValueError(f"every frame must have the same number of panels, got {n_panels}")
+    width = [max(len(f[i].series) for f in frames) for i in range(len(frames[0]))]
+
+    def padded(f):
+        out = []
+        for p, n in zip(f, width):
+            blank = [Series(np.array([]), np.array([]), "", "line", legend=False)
+                     for _ in range(n - len(p.series))]
+            out.append(Panel(p.title, p.xlabel, p.ylabel, list(p.series) + blank, p.logy,
+                             p.vline, p.logx))
+        return out
+
+    figs = [_to_plotly(padded(f), False, title, height) for f in frames]
+    # plotly does not re-autorange axes when it animates to a frame: each frame carries the
+    # ranges of its own data (a residual that falls by decades stays in view)
+    ranges = [_frame_ranges(f) for f in frames]
+    fig = go.Figure(figs[active])
+    fig.update_layout(ranges[active])
+    n = len(fig.data)
+    fig.frames = [go.Frame(data=list(f.data), name=str(i), traces=list(range(n)),
+                           layout=dict(annotations=f.layout.annotations, **r))
+                  for i, (f, r) in enumerate(zip(figs, ranges))]
+    steps = [dict(method="animate", label=str(lab),
+                  args=[[str(i)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                       transition=dict(duration=0))])
+             for i, lab in enumerate(labels)]
+    fig.update_layout(
+        height=height + 90, margin=dict(b=130),
+        sliders=[dict(active=active, steps=steps, pad=dict(t=60, l=20, r=20),
+                      currentvalue=dict(prefix=f"{name}: ", font=dict(size=14)))])
+    return fig
+
+
+def _axis_range(arrays, log: bool):
+    v = np.concatenate([np.asarray(a, float).ravel() for a in arrays]) if arrays else np.array([])
+    v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    lo, hi = (np.log10(v.min()), np.log10(v.max())) if log else (v.min(), v.max())
+    pad = 0.05 * (hi - lo) if hi > lo else (0.5 if log else max(abs(hi), 1.0) * 0.05)
+    return [float(lo - pad), float(hi + pad)]
+
+
+def _frame_ranges(panels) -> dict:
+    """{'xaxis': {'range': ...}, 'yaxis2': ...} of one frame (log axes in decades)."""
+    out = {}
+    for i, p in enumerate(panels, start=1):
+        suffix = "" if i == 1 else str(i)
+        for ax, key, log in (("x", "x", p.logx), ("y", "y", p.logy)):
+            r = _axis_range([getattr(s, key) for s in p.series], log)
+            if r is not None:
+                out[f"{ax}axis{suffix}"] = dict(range=r, autorange=False)
+    return out
 
 
 def _to_mpl(panels, title):
@@ -129,8 +245,10 @@ def _to_mpl(panels, title):
     axes = np.atleast_1d(fig.subplots(1, n))
     for ax, p in zip(axes, panels):
         for s in p.series:
-            style = {"line": "-", "dash": "--", "markers": "o", "bigmarkers": "D"}[s.kind]
-            ax.plot(s.x, s.y, style, color=s.color, ms=9 if s.kind == "bigmarkers" else 3,
+            style = {"line": "-", "dash": "--", "markers": "o", "bigmarkers": "D",
+                     "crosses": "x"}[s.kind]
+            ax.plot(s.x, s.y, style, color=s.color, ms=9 if s.kind in ("bigmarkers", "crosses")
+                    else 3,
                     lw=1.3, label=s.name if s.legend else None, alpha=0.9)
         if p.vline is not None:
             ax.axvline(p.vline, color="gray", ls=":")
@@ -139,6 +257,8 @@ def _to_mpl(panels, title):
             ax.set_yscale("log")
         if p.logx:
             ax.set_xscale("log")
+        if p.yrange is not None:
+            ax.set_ylim(*p.yrange)
         ax.grid(alpha=0.3)
         if any(s.legend for s in p.series):
             ax.legend(fontsize=7, loc="best")
@@ -157,23 +277,36 @@ def _x_axis(result, x: str):
 
 
 def level_panel(result, x: str = "beta", beta_index: int | None = None,
-                title: str | None = None) -> Panel:
+                title: str | None = None, n_slots: int | None = None) -> Panel:
+    """The level plot's panel: one trace per start (``n_slots`` >= n_init traces, the extra
+    ones empty, so a figure can show results with fewer starts without adding or removing
+    traces), the problem's expected level dashed, × on every solve that did not converge,
+    and (with ``beta_index``) a marker on every start at that β, last."""
     xs, xlabel = _x_axis(result, x)
     Rf = result.Rf.mean(axis=1)
+    n = result.n_init
     series = []
-    for i in range(result.n_init):
+    for i in range(max(n_slots or 0, n)):
+        if i >= n:
+            series.append(Series(np.empty(0), np.empty(0), f"start {i}", legend=False,
+                                 color=_COLORS[i % 10]))
+            continue
         series.append(Series(xs, result.action[:, i], f"start {i}", color=_COLORS[i % 10],
-                             legend=result.n_init <= 10, yname="A",
+                             legend=n <= 6, yname="A",
                              hover={"β": result.betas, "R_f": Rf, "start": np.full(len(xs), i)}))
-    series.append(Series(xs[[0, -1]], [EXPECTED_LEVEL] * 2, "expected level ≈ 1", "dash",
+    level = result.expected_level
+    series.append(Series(xs[[0, -1]], [level] * 2, f"expected level ≈ {level:.2g}", "dash",
                          "#444444"))
+    bad_b, bad_s = np.nonzero(result.status != 0)
+    series.append(Series(xs[bad_b], result.action[bad_b, bad_s], "not converged (×)",
+                         "crosses", "#d62728", legend=bad_b.size > 0,
+                         hover={"start": bad_s.astype(float)}, yname="A"))
     if beta_index is not None:
-        series.append(Series(np.full(result.n_init, xs[beta_index]), result.action[beta_index],
+        series.append(Series(np.full(n, xs[beta_index]), result.action[beta_index],
                              f"β = {result.betas[beta_index]:g}", "bigmarkers", "black",
-                             hover={"start": np.arange(result.n_init)}, yname="A"))
-    return Panel(title or f"Action levels, {result.n_init} start{'s' if result.n_init > 1 else ''}",
-                 xlabel, "action A", series,
-                 logy=True)
+                             hover={"start": np.arange(n)}, yname="A"))
+    return Panel(title or f"Action levels, {n} start{'s' if n > 1 else ''}",
+                 xlabel, "action A", series, logy=True)
 
 
 def action_levels(result, x: str = "beta", beta_index: int | None = None,
@@ -289,7 +422,7 @@ def network_state_panels(problem, X, theta, pair: int = 0) -> list:
         s.append(Series(layers, X[pair, :, i], f"node {i}: states", "dash", c, legend=False))
     r = problem.layer_residual(X, theta)[pair]
     res = Series(layers[:-1] + 0.5, np.maximum(np.linalg.norm(r, axis=1), 1e-16),
-                 "|x(l+1) - f(x(l))|", "line", _COLORS[3])
+                 "|x(l+1) - f(x(l))|", "line", "#222222")
     return [Panel(f"Pair {pair}: states (dashed) and forward pass (solid)", "layer l",
                   "x_i(l)", s),
             Panel("Model residual per layer", "layer l", "|residual|", [res], logy=True)]
@@ -305,7 +438,7 @@ def momentum_panels(t, pi, minus_lam, Rf: float) -> list:
         s.append(Series(t, pi[i], f"π_{i}", "line", c))
         s.append(Series(t, minus_lam[i], f"-λ_{i} (backprop)", "dash", c, legend=False))
     resid = Series(t, np.maximum(np.linalg.norm(pi, axis=0) / Rf, 1e-300), "|ẋ - F| = |π|/R_f",
-                   "line", _COLORS[3])
+                   "line", "#222222")
     return [Panel(f"R_f = {Rf:.3g}: momentum π (solid), -λ (dashed)", "t (layer)", "π", s),
             Panel("Model residual", "t (layer)", "|ẋ - F|", [resid], logy=True)]
 
@@ -325,8 +458,10 @@ def convergence(n, err, xlabel: str = "n (intervals)", ylabel: str = "max error"
 def phase_clouds(clouds: dict, areas: dict, steps, backend: str = "plotly"):
     """Left: final (x, π) clouds of each map (and the initial ring); right: area over steps.
     ``clouds``: {name: (n_points, 2)}, ``areas``: {name: (n_steps,)}."""
-    s = [Series(c[:, 0], c[:, 1], name, "markers", _COLORS[i % 10])
-         for i, (name, c) in enumerate(clouds.items())]
+    # open circles, filled dots and crosses, so clouds that coincide all stay visible
+    symbols = ["circle", "circle-open", "x-thin-open", "diamond-open"]
+    s = [Series(c[:, 0], c[:, 1], name, "markers", _COLORS[i % 10],
+                symbol=symbols[i % len(symbols)]) for i, (name, c) in enumerate(clouds.items())]
     a = [Series(np.asarray(steps), v, name, "line", _COLORS[(i + 1) % 10])
          for i, (name, v) in enumerate(areas.items())]
     return render([Panel("Phase-space cloud after the last step", "x", "π", s),

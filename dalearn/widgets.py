@@ -13,6 +13,8 @@
 from __future__ import annotations
 
 import html
+import io
+import os
 
 import ipywidgets as w
 import numpy as np
@@ -20,19 +22,114 @@ import numpy as np
 from ._anneal import anneal
 from ._checks import check_choice, check_finite, check_int
 from .discretize import RULES
-from .plots import level_panel, network_state_panels, path_panels, render, update_figure
+from .plots import (level_panel, network_state_panels, path_panels, render, render_frames,
+                    shared_yrange, update_figure)
 from .settings import AnnealSettings, TwinSettings
 from .twin import rms, twin_from_settings
 
 __all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber"]
 
 
+#: set to "mpl" (``set_backend("mpl")``) where the front end cannot show a plotly
+#: FigureWidget (VS Code, Colab): every panel then shows matplotlib images under the same
+#: sliders, redrawn on each move
+BACKENDS = ("plotly", "mpl")
+_backend = "plotly"
+
+
+def set_backend(backend: str) -> None:
+    """Choose how every panel displays from now on: ``"plotly"`` (FigureWidgets, JupyterLab)
+    or ``"mpl"`` (matplotlib images redrawn under the same sliders; VS Code, Colab)."""
+    global _backend
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    _backend = backend
+
+
 class _Panel:
-    """A panel displays its ``box`` when it is the value of a notebook cell."""
+    """A panel displays its ``box`` when it is the value of a notebook cell.
+
+    Every panel also knows its figures as :mod:`plots` panels: ``figure_panels()`` (what it
+    shows now, one list of panels per figure) and ``frame_set()`` (``(frames, labels, active,
+    name)``: every state its main slider can reach), from which come ``kernel_free()`` (a
+    plotly figure with its own slider, no kernel needed), ``static_figure()`` (matplotlib)
+    and ``mpl_view()`` (the same controls over matplotlib images)."""
+
+    backend: str | None = None          # None: the module's choice (set_backend)
+
+    def show(self, backend: str | None = None):
+        """Display the panel with ``backend`` ("plotly" or "mpl"; default: set_backend's)."""
+        from IPython.display import display
+        backend = backend or self.backend or _backend
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        display(self.mpl_view() if backend == "mpl" else self.box)
+        if os.environ.get("DALEARN_SITE"):
+            self._display_for_site()
 
     def _ipython_display_(self):
+        self.show()
+
+    # kernel-free and static forms --------------------------------------------------------
+    def kernel_free(self):
+        """A plotly ``go.Figure`` with its own slider over every frame of ``frame_set()``."""
+        frames, labels, active, name = self.frame_set()
+        return render_frames(frames, labels, active=active, name=name)
+
+    def static_figure(self):
+        """A matplotlib Figure of what the panel shows now (every figure's panels in a row)."""
+        return render([p for group in self.figure_panels() for p in group], backend="mpl")
+
+    def _display_for_site(self) -> None:
+        # The static site (python -m dalearn site) cannot run a kernel: it shows the panel's
+        # first frame as an image and a plotly figure with its own slider over all frames.
+        import json
+
+        import plotly.io as pio
         from IPython.display import display
-        display(self.box)
+        fig = self.kernel_free()
+        meta = {"dalearn": {"kind": "kernel-free", "panel": type(self).__name__,
+                            "frames": len(fig.frames)}}
+        display({"application/vnd.plotly.v1+json": json.loads(pio.to_json(fig)),
+                 "text/plain": f"<kernel-free {type(self).__name__}>"}, raw=True,
+                metadata=meta)
+        display({"image/png": _png(self.static_figure()),
+                 "text/plain": f"<first frame of {type(self).__name__}>"}, raw=True,
+                metadata={"dalearn": {"kind": "first-frame", "panel": type(self).__name__}})
+
+    # the matplotlib fallback -------------------------------------------------------------
+    def mpl_view(self):
+        """The panel's controls with its FigureWidgets replaced by one ``Output`` holding a
+        matplotlib PNG, redrawn whenever a control changes (an ``interact``-style panel for
+        front ends that cannot show a FigureWidget)."""
+        from plotly.graph_objects import FigureWidget
+        out = w.Output()
+        controls = []
+
+        def strip(widget):
+            if isinstance(widget, w.Box):
+                kids = [k for k in (strip(c) for c in widget.children) if k is not None]
+                return type(widget)(kids, layout=widget.layout)
+            if isinstance(widget, FigureWidget):
+                return None
+            if isinstance(widget, w.ValueWidget) and not isinstance(
+                    widget, (w.HTML, w.Label, w.IntProgress)):
+                controls.append(widget)
+            return widget
+
+        def redraw(_change=None):
+            from IPython.display import Image
+            out.clear_output(wait=True)
+            out.outputs = ()
+            out.append_display_data(Image(data=_png(self.static_figure()), format="png"))
+
+        view = strip(self.box)
+        for c in controls:
+            c.observe(redraw, "value")
+        redraw()
+        view.children = tuple(view.children) + (out,)
+        self._mpl_out = out
+        return view
 
 
 class BetaScrubber(_Panel):
@@ -40,18 +137,29 @@ class BetaScrubber(_Panel):
 
     Attributes: ``beta`` (IntSlider over β indices), ``start`` (Dropdown), ``levels`` and
     ``paths`` (FigureWidgets), ``info`` (HTML with the numbers shown), ``box`` (the panel).
+    ``max_starts``: the level figure keeps that many start traces (empty ones hidden), so a
+    new result with up to that many starts updates it in place.
+
+    A figure is replaced only when a new result needs a different number of traces, and
+    then only inside its own container: re-setting a box's children re-renders the views
+    of every figure in it from their initial state, and later updates to such a view fail
+    in the browser ("Error setting state"), which froze the paths panel.
     """
 
-    def __init__(self, problem, truth, result, components=None, x: str = "beta"):
+    def __init__(self, problem, truth, result, components=None, x: str = "beta",
+                 max_starts: int | None = None):
         self.x = x
         self.components = components
+        self.max_starts = max_starts
         self._quiet = False
         self.beta = w.IntSlider(description="β", min=0, max=1, continuous_update=True,
                                 layout=w.Layout(width="420px"))
         self.start = w.Dropdown(description="start", layout=w.Layout(width="200px"))
         self.info = w.HTML()
         self.levels = self.paths = None
-        self.box = w.VBox([w.HBox([self.beta, self.start]), self.info])
+        self._levels_box, self._paths_box = w.Box(), w.Box()
+        self.box = w.VBox([w.HBox([self.beta, self.start]), self.info, self._levels_box,
+                           self._paths_box])
         self.set_result(problem, truth, result)
         self.beta.observe(self._scrub, "value")
         self.start.observe(self._scrub, "value")
@@ -67,25 +175,23 @@ class BetaScrubber(_Panel):
         self.beta.value = result.n_beta - 1
         self.start.options = [("best", -1)] + [(f"start {i}", i) for i in range(result.n_init)]
         self.start.value = -1
+        self.start.layout.display = "none" if result.n_init == 1 else None   # nothing to pick
         self._quiet = False
         comps = self.components
         if comps is not None:
             comps = [check_int("components entries", a, 0, problem.D - 1) for a in comps]
         self._comps = comps
         lp, pp = self._panels()
-        rebuilt = False
         if self.levels is None or len(self.levels.data) != len(_flat(lp)):
-            self.levels, rebuilt = render(lp, widget=True, height=360), True
+            self.levels = render(lp, widget=True, height=360)
+            self._levels_box.children = (self.levels,)
         else:
             update_figure(self.levels, lp)
         if self.paths is None or len(self.paths.data) != len(_flat(pp)):
-            self.paths, rebuilt = render(pp, widget=True, height=330), True
+            self.paths = render(pp, widget=True, height=330)
+            self._paths_box.children = (self.paths,)
         else:
             update_figure(self.paths, pp)
-        if rebuilt:
-            # Only when a figure is new: re-setting children re-renders every view from its
-            # initial state, and a FigureWidget re-rendered that way lost its trace names.
-            self.box.children = (self.box.children[0], self.info, self.levels, self.paths)
         self._show_info()
 
     @property
@@ -97,9 +203,21 @@ class BetaScrubber(_Panel):
         return self.result.all_paths[self.beta.value, self.start_index]
 
     def _panels(self):
-        lp = [level_panel(self.result, self.x, self.beta.value)]
+        lp = [level_panel(self.result, self.x, self.beta.value, n_slots=self.max_starts)]
         pp = path_panels(self.problem, self.current_path(), self.truth, self._comps)
         return lp, pp
+
+    def figure_panels(self) -> list:
+        return list(self._panels())
+
+    def frame_set(self):
+        """Every β of the shown start: (frames, labels, active, "β"); each frame is the
+        level plot with its marker and the two path panels."""
+        r, s = self.result, self.start_index
+        frames = [[level_panel(r, self.x, b)] +
+                  path_panels(self.problem, r.all_paths[b, s], self.truth, self._comps)
+                  for b in range(r.n_beta)]
+        return frames, [f"{v:g}" for v in r.betas], self.beta.value, "β"
 
     def _scrub(self, _change=None) -> None:
         if self._quiet:
@@ -135,6 +253,12 @@ class BetaScrubber(_Panel):
         if "rms_unobserved" in n:
             txt += f"; RMS error of unobserved components = {n['rms_unobserved']:.3g}"
         self.info.value = txt
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    return buf.getvalue()
 
 
 def _flat(panels):
@@ -173,7 +297,7 @@ class AnnealExplorer(_Panel):
         self.n_solves = 0
         problem, truth, result = self._solve()
         self._good = {c: c.value for c in self._controls()}
-        self.scrubber = BetaScrubber(problem, truth, result)
+        self.scrubber = BetaScrubber(problem, truth, result, max_starts=self.n_init.max)
         controls = w.VBox([w.HBox([self.L, self.sigma, self.N]),
                            w.HBox([self.n_init, self.seed, self.rule]),
                            w.HBox([self.progress, self.status])])
@@ -232,6 +356,13 @@ class AnnealExplorer(_Panel):
             c.observe(self._on_change, "value")
         self.status.value = f'<span style="color:#b00">refused: {html.escape(message)}</span>'
 
+    def figure_panels(self) -> list:
+        return self.scrubber.figure_panels()
+
+    def frame_set(self):
+        """The β frames of the result shown now (other settings need a kernel to solve)."""
+        return self.scrubber.frame_set()
+
 
 def _check_start_values(twin, schedule, D: int) -> None:
     """The explorer's starting values inside its sliders' ranges (not silently clamped)."""
@@ -263,6 +394,16 @@ class ResultPicker(_Panel):
         _, _, r = self.results[self.choice.value]
         return level_panel(r, title=f"Action levels, {self.choice.value}")
 
+    def figure_panels(self) -> list:
+        return [[self._panel()]]
+
+    def frame_set(self):
+        """One level plot per result: (frames, labels, active, description)."""
+        labels = list(self.results)
+        frames = [[level_panel(self.results[k][2], title=f"Action levels, {k}")]
+                  for k in labels]
+        return frames, labels, labels.index(self.choice.value), self.choice.description
+
     def _update(self, _change=None):
         p = self._panel()
         if len(self.figure.data) == len(p.series):
@@ -285,6 +426,11 @@ class NetworkScrubber(_Panel):
         self.beta = w.IntSlider(value=0, min=0, max=result.n_beta - 1, description="β index",
                                 continuous_update=True, layout=w.Layout(width="420px"))
         self.info = w.HTML()
+        # every β's panels up front, with one axis range each over all β: the residual's
+        # fall by orders of magnitude shows as a fall, not as a rescaled axis
+        self.frames = shared_yrange([network_state_panels(
+            problem, result.all_paths[b, self.start], result.params[b, self.start], self.pair)
+            for b in range(result.n_beta)])
         self.figure = render(self._panels(), widget=True, height=360)
         self.beta.observe(self._scrub, "value")
         self.box = w.VBox([self.beta, self.info, self.figure])
@@ -295,8 +441,14 @@ class NetworkScrubber(_Panel):
         return self.result.all_paths[b, self.start], self.result.params[b, self.start]
 
     def _panels(self):
-        X, theta = self._state()
-        return network_state_panels(self.problem, X, theta, self.pair)
+        return self.frames[self.beta.value]
+
+    def figure_panels(self) -> list:
+        return [self._panels()]
+
+    def frame_set(self):
+        """Every β: (frames, labels, active, "β")."""
+        return self.frames, [f"{v:g}" for v in self.result.betas], self.beta.value, "β"
 
     def numbers(self) -> dict:
         X, theta = self._state()
@@ -325,6 +477,7 @@ class FrameScrubber(_Panel):
         if not frames or len(frames) != len(labels):
             raise ValueError("frames and labels must be non-empty and of equal length")
         start = check_int("start", start, 0, len(frames) - 1)
+        shared_yrange(frames)               # one axis range over all frames: see the change
         self.frames, self.labels = frames, list(labels)
         self.slider = w.IntSlider(value=start, min=0, max=len(frames) - 1,
                                   description=description, continuous_update=True,
@@ -337,3 +490,9 @@ class FrameScrubber(_Panel):
     def _show(self, _change=None):
         update_figure(self.figure, self.frames[self.slider.value])
         self.label.value = self.labels[self.slider.value]
+
+    def figure_panels(self) -> list:
+        return [self.frames[self.slider.value]]
+
+    def frame_set(self):
+        return self.frames, self.labels, self.slider.value, self.slider.description

@@ -30,7 +30,8 @@ LAYERS = [
     {"widgets"},
 ]
 #: beside the stack: they may use any layer below plots, and nothing uses them but the top
-BESIDE = {"network": 9, "continuous": 9, "cli": 11, "__main__": 12, "__init__": 12}
+BESIDE = {"network": 9, "continuous": 9, "cli": 11, "site": 11, "__main__": 12,
+          "__init__": 12}
 
 
 def layer_of(module: str) -> int:

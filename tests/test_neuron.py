@@ -112,9 +112,9 @@ def test_bounds_are_validated_up_front():
 
 
 def test_nakl_twin_from_the_voltage_recovers_conductances_and_gates():
-    """V only, sigma = 1 mV, dt = 0.02 ms, 3000 points, all 18 parameters estimated within
+    """V only, sigma = 1 mV, dt = 0.02 ms, 4000 points, all 18 parameters estimated within
     the group's bounds (random starts inside them)."""
-    N = 3000
+    N = 4000
     drive = da.chaotic_current(N * 0.02 + 1.0, amplitude=10, offset=5, time_scale=0.2, seed=0)
     tw = da.twin_experiment(da.NaKL(), N=N, dt=0.02, sigma=1.0, observed=[0], seed=0,
                             drive=drive, rule="hermite-simpson", estimate=True, n_future=0,

@@ -1,32 +1,93 @@
-"""Notebook hygiene: the course is stored clean (no outputs), each notebook opens with what
-it shows and how long it takes and ends with what to try next, and opens without a
-'Select Kernel' dialog.  nbval (the same test command) executes every notebook."""
+"""Notebook hygiene: the course is *committed* clean (no outputs), each notebook opens with
+what it shows and how long it takes and ends with what to try next, and opens without a
+'Select Kernel' dialog.  nbval (the same test command) executes every notebook.
+
+Running the course must never make these tests fail: JupyterLab autosaves outputs into the
+learner's working copy, so the no-outputs check reads what git has staged/committed (the
+working file only outside a git checkout), while the structure checks read the working file.
+The repository's .gitattributes names a filter that strips outputs when a notebook is
+staged; the README says how to switch it on."""
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def committed_text(path: Path) -> str:
+    """The notebook as git has it staged (= committed unless staged since), or the file."""
+    rel = path.relative_to(ROOT).as_posix()
+    try:
+        out = subprocess.run(["git", "show", f":{rel}"], cwd=ROOT, capture_output=True,
+                             text=True, check=True)
+        return out.stdout
+    except (OSError, subprocess.CalledProcessError):
+        return path.read_text()
+
+
+#: notebook numbers promised to work in progress elsewhere, which may be missing for now
+RESERVED = {6}
 
 
 def test_the_course_has_its_notebooks_in_order():
     names = [p.name for p in NOTEBOOKS]
-    assert names == ["01_data_assimilation.ipynb", "02_precision_annealing.ipynb",
-                     "03_ml_as_da.ipynb", "04_deeper_is_finer.ipynb",
-                     "05_deepest_learning.ipynb", "07_neuron.ipynb"]
+    assert names[:5] == ["01_data_assimilation.ipynb", "02_precision_annealing.ipynb",
+                         "03_ml_as_da.ipynb", "04_deeper_is_finer.ipynb",
+                         "05_deepest_learning.ipynb"]
+    numbers = [int(n[:2]) for n in names]
+    # 06 is reserved for a notebook being written on another branch (issue 14 asked for 07)
+    expected = [i for i in range(1, max(numbers) + 1) if i not in RESERVED or i in numbers]
+    assert numbers == expected
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_is_clean_and_framed(path):
-    nb = json.loads(path.read_text())
-    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+def test_notebook_is_committed_clean(path):
+    nb = json.loads(committed_text(path))
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None, \
                 f"{path.name}: stored outputs (clear them: the course is kept clean)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_framed(path):
+    nb = json.loads(path.read_text())
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
     first, last = "".join(nb["cells"][0]["source"]), "".join(nb["cells"][-1]["source"])
     assert nb["cells"][0]["cell_type"] == "markdown" and first.startswith("# ")
     assert "What this shows" in first and "Time:" in first
     assert "What to try next" in last
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert any("assert" in "".join(c["source"]) for c in code), "claims must be checked"
+
+
+def test_running_and_saving_a_notebook_does_not_break_the_tests(tmp_path):
+    """A learner's flow: clone, run a notebook, save it with outputs (as JupyterLab's
+    autosave does), run the cleanliness tests: they pass."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.fail("this test needs the git checkout the course is taught from")
+    clone = tmp_path / "course"
+    subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(ROOT), str(clone)], check=True)
+    for f in ("tests/test_notebooks.py", "notebooks/01_data_assimilation.ipynb"):
+        shutil.copy(ROOT / f, clone / f)              # this checkout's versions, committed or not
+    subprocess.run(["git", "-C", str(clone), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(clone), "-c", "user.name=t", "-c", "user.email=t@t",
+                    "commit", "-q", "--allow-empty", "-m", "as taught"], check=True)
+    import nbformat
+    from nbclient import NotebookClient
+    path = clone / "notebooks" / "01_data_assimilation.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    nbformat.write(nb, path)                                  # saved with outputs
+    assert any(c.get("outputs") for c in json.loads(path.read_text())["cells"])
+    env = {**__import__("os").environ, "PYTHONPATH": str(ROOT)}
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                          "tests/test_notebooks.py", "-k", "not running_and_saving"],
+                         cwd=clone, capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stdout[-2000:]

@@ -19,10 +19,11 @@ def test_level_plot_traces_hover_and_expected_level(run):
     problem, truth, r = run
     fig = plots.action_levels(r, beta_index=2)
     assert fig.layout.yaxis.type == "log"
-    assert len(fig.data) == r.n_init + 2
+    assert len(fig.data) == r.n_init + 3           # starts, expected level, ×, marker
     np.testing.assert_allclose(fig.data[1].y, r.action[:, 1])
     assert "R_f = " in fig.data[0].text[0] and "start = 0" in fig.data[0].text[0]
     np.testing.assert_allclose(fig.data[r.n_init].y, [1.0, 1.0])          # expected level
+    assert fig.data[r.n_init].name == "expected level ≈ 1"
     np.testing.assert_allclose(fig.data[-1].y, r.action[2])               # marker at beta 2
     fig2 = plots.action_levels(r, x="log_ratio")
     np.testing.assert_allclose(fig2.data[0].x, r.log_ratio)
@@ -62,3 +63,23 @@ def test_update_figure_in_place_and_mismatch(run):
         plots.update_figure(fig, plots.path_panels(problem, None, truth))
     with pytest.raises(ValueError, match="backend must be"):
         plots.render([], backend="bokeh")
+
+
+def test_level_plot_marks_every_unconverged_solve_and_keeps_slots(run):
+    """× on each (β, start) whose solve did not converge; empty slots keep the trace count."""
+    import dataclasses
+    problem, truth, r = run
+    status = r.status.copy()
+    status[1, 0] = status[3, 1] = 1
+    bad = dataclasses.replace(r, status=status, expected_level=0.43)
+    fig = plots.action_levels(bad)
+    cross = next(t for t in fig.data if t.name == "not converged (×)")
+    assert cross.marker.symbol == "x" and cross.showlegend
+    np.testing.assert_allclose(cross.y, [r.action[1, 0], r.action[3, 1]])
+    assert any(t.name == "expected level ≈ 0.43" for t in fig.data)
+    np.testing.assert_allclose(next(t for t in fig.data if t.name.startswith("expected")).y,
+                               [0.43, 0.43])
+    slots = plots.render([plots.level_panel(r, n_slots=6)])
+    assert len(slots.data) == 6 + 2 and len(slots.data[5].x) == 0 and not slots.data[5].showlegend
+    ok = next(t for t in plots.action_levels(r).data if t.name == "not converged (×)")
+    assert len(ok.x) == 0 and not ok.showlegend

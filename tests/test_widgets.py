@@ -71,7 +71,15 @@ def test_changing_L_solves_again_and_the_figures_change():
     assert ex.n_solves == 2
     ex.n_init.value = 3                                    # more starts: new traces
     assert ex.n_solves == 3
-    assert len(sc.levels.data) == 3 + 2                    # starts + expected level + marker
+    # the figure keeps one trace per possible start (20, the slider's max): more starts fill
+    # hidden ones in place, so the browser never has to re-render a figure
+    figure = sc.levels
+    assert len(figure.data) == 20 + 3                      # slots + expected, ×, marker
+    r3 = sc.result
+    np.testing.assert_allclose(figure.data[2].y, r3.action[:, 2])
+    assert figure.data[2].showlegend and len(figure.data[3].x) == 0
+    ex.n_init.value = 2
+    assert sc.levels is figure and len(figure.data[2].x) == 0   # updated in place, not rebuilt
 
 
 def test_changing_the_rule_and_seed_recompute():
@@ -127,3 +135,22 @@ def test_network_scrubber_states_relax_as_beta_grows():
     np.testing.assert_allclose(ns.figure.data[1].y, r.all_paths[-1, r.best, 0, :, 0])
     assert not np.allclose(ns.figure.data[1].y, states0)
     assert f"A = {r.action[-1, r.best]:.4g}" in ns.info.value
+
+
+def test_scrubbers_keep_one_axis_range_over_all_frames():
+    """The residual panel's axis is fixed over all β (log), so its fall is visible."""
+    from dalearn.widgets import NetworkScrubber
+    import dalearn as da
+    net = da.network_twin(width=3, n_layers=4, K_train=3, K_test=2, seed=0)
+    npb = net.problem(da.Network(3, 3, shared=True))
+    r = da.anneal(npb, betas=np.arange(0, 12, 3), Rf0=1.0, n_init=1, keep_all=True)
+    sc = NetworkScrubber(npb, r)
+    axis = sc.figure.layout.yaxis2
+    first = tuple(axis.range)
+    res = np.array([np.linalg.norm(npb.layer_residual(r.all_paths[b, 0], r.params[b, 0])[0],
+                                   axis=1) for b in range(r.n_beta)])      # what is drawn
+    assert res.max() > 100 * res.min()                      # orders of magnitude to show
+    assert axis.type == "log" and 10 ** first[0] <= res.min() and 10 ** first[1] >= res.max()
+    sc.beta.value = r.n_beta - 1
+    assert tuple(sc.figure.layout.yaxis2.range) == first
+    assert sc.figure.data[-1].line.color == "#222222"      # not a node's colour

@@ -1,0 +1,54 @@
+"""Installs that do not drift: constraints.txt pins everything requirements.txt pulls in, at
+versions inside its bounds; Binder installs the pinned learner set only, with no local path
+(so repo2docker caches that layer), and dalearn itself without re-resolving."""
+import re
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _lines(path: Path) -> list:
+    return [l.split("#")[0].strip() for l in path.read_text().splitlines()
+            if l.split("#")[0].strip()]
+
+
+def _pins(path: Path) -> dict:
+    out = {}
+    for line in _lines(path):
+        name, version = line.split("==")
+        out[canonicalize_name(name)] = version
+    return out
+
+
+def test_constraints_pin_every_requirement_inside_its_bounds():
+    pins = _pins(ROOT / "constraints.txt")
+    reqs = [Requirement(l) for l in _lines(ROOT / "requirements.txt") if not l.startswith("-")]
+    for r in reqs:
+        name = canonicalize_name(r.name)
+        assert name in pins, f"{r.name} is not pinned in constraints.txt"
+        assert r.specifier.contains(pins[name], prereleases=True), (r, pins[name])
+    plotly = next(r for r in reqs if r.name == "plotly")
+    assert not plotly.specifier.contains("5.24.1")      # FigureWidget needs anywidget: plotly 6+
+
+
+def test_binder_is_the_pinned_learner_set_with_no_local_paths():
+    binder = ROOT / "binder"
+    lines = _lines(binder / "requirements.txt")
+    assert not [l for l in lines if l.startswith(("-", ".", "/")) or "==" not in l], lines
+    pins, all_pins = _pins(binder / "requirements.txt"), _pins(ROOT / "constraints.txt")
+    for name, version in pins.items():
+        assert all_pins.get(name) == version, f"{name}: binder {version}, constraints {all_pins.get(name)}"
+    for tool in ("pytest", "nbval", "playwright"):
+        assert tool not in pins
+    for needed in ("numpy", "scipy", "matplotlib", "plotly", "anywidget", "ipywidgets",
+                   "jupyterlab", "ipykernel", "threadpoolctl"):
+        assert needed in pins
+    post = (binder / "postBuild").read_text()
+    assert re.search(r"pip install --no-deps -e \.", post)
+    runtime = (binder / "runtime.txt").read_text().strip()
+    assert re.fullmatch(r"python-3\.\d+", runtime)
+    assert "(Python " + runtime.split("-")[1] + ")" in (ROOT / "constraints.txt").read_text()
+
