@@ -329,7 +329,9 @@ class AnnealExplorer(_Panel):
             self.cache[key] = (problem, truth, result)
         problem, truth, result = self.cache[key]
         bad = int((~result.converged).sum())
-        self.status.value = (f"{result.wall_s:.1f} s, {result.n_init} starts × "
+        L, sigma, N, n_init, seed, rule = key
+        self.status.value = (f"L = {L}, σ = {sigma:g}, N = {N}, seed {seed}, {rule}: "
+                             f"{result.wall_s:.1f} s, {result.n_init} starts × "
                              f"{result.n_beta} β" + (f"; {bad} solves not converged (×)"
                                                       if bad else ""))
         return problem, truth, result

@@ -210,10 +210,13 @@ def _settle(page, locator, quiet_ms=800, timeout=30_000):
 
 
 def _run_all(page, url, token, notebook):
-    page.goto(f"{url}/lab/tree/{notebook}?token={token}")
+    # ?reset: a fresh workspace with only this notebook open (the previous one's tab would
+    # otherwise be restored, and its widgets and prompts would answer the selectors below)
+    page.goto(f"{url}/lab/tree/{notebook}?reset&token={token}")
     page.wait_for_selector(".jp-Notebook", timeout=60_000)
     _kernel_idle(url, token)                                 # a cold venv starts slowly
-    ran = ("() => { const p = document.querySelector('.jp-CodeCell .jp-InputPrompt');"
+    ran = ("() => { const p = document.querySelector("
+           "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt');"
            " return p !== null && /\\[[0-9*]+\\]/.test(p.innerText); }")
     for _attempt in range(3):                                # a click before the kernel is
         page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()   # ready can be
@@ -225,7 +228,8 @@ def _run_all(page, url, token, notebook):
             page.keyboard.press("Escape")
     else:
         raise AssertionError(f"{notebook}: Run All Cells did not start executing")
-    done = ("() => Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))"
+    done = ("() => Array.from(document.querySelectorAll("
+            "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt'))"
             ".every(p => /\\[[0-9]+\\]/.test(p.innerText))")
     page.wait_for_function(done, timeout=300_000)
     page.wait_for_timeout(1500)

@@ -83,3 +83,23 @@ def test_level_plot_marks_every_unconverged_solve_and_keeps_slots(run):
     assert len(slots.data) == 6 + 2 and len(slots.data[5].x) == 0 and not slots.data[5].showlegend
     ok = next(t for t in plots.action_levels(r).data if t.name == "not converged (×)")
     assert len(ok.x) == 0 and not ok.showlegend
+
+
+def test_log_axes_label_full_values_or_one_tick_per_decade():
+    """Plotly's default log ticks label the 2s and 5s with bare digits ('5', '2', '5', ...);
+    a long axis gets one labelled tick per decade, a short one full values ('0.2', '0.5')."""
+    long = plots.render([plots.Panel("t", "x", "y", [plots.Series(np.arange(3),
+                                                                  [1e-4, 1e-1, 10.0], "a")],
+                                     logy=True)])
+    assert long.layout.yaxis.dtick == 1 and long.layout.yaxis.tickformat is None
+    short = plots.sweep([1, 2, 4, 8], {"rms error": {"e": [2.3, 0.86, 0.29, 0.14],
+                                                     "--sigma": [0.4] * 4}}, xlabel="k")
+    assert short.layout.yaxis.tickformat == ".2~g" and short.layout.yaxis.dtick is None
+
+
+def test_phase_clouds_that_coincide_stay_distinguishable():
+    ring = np.c_[np.cos(np.linspace(0, 6, 20)), np.sin(np.linspace(0, 6, 20))]
+    fig = plots.phase_clouds({"start": ring, "symplectic Euler": ring, "implicit midpoint": ring},
+                             {"symplectic Euler": np.ones(3)}, np.arange(3))
+    symbols = [t.marker.symbol for t in fig.data[:3]]
+    assert len(set(symbols)) == 3, symbols
