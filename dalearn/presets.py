@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .neuron import NAKL_PARAMS
 from .settings import AnnealSettings, TwinSettings
 from .twin import Twin, twin_from_settings
 
@@ -70,6 +71,22 @@ GROUP = {
                    rule="hermite-simpson", estimate=("nu",)),
         AnnealSettings(betas=101, Rf0=4e-6, alpha=1.5, n_init=10, seed=0,
                        param_range={"nu": (6.0, 10.0)})),
+    "group-nakl": Preset(
+        "group-nakl",
+        "NaKL neuron from its voltage: V observed (sigma = 1 mV) under a known current, "
+        "dt = 0.02 ms, 6001 points, Hermite-Simpson, all 18 parameters estimated within "
+        "the group's bounds (random starts inside them); Rf0 = 1e-8 for V and 1e-4 for the "
+        "gates (Rm = 1/sigma^2 = 1), alpha = 1.1, beta = 0..400, 3 starts.  The stimulus is "
+        "dalearn's seeded chaotic current (the group's tutorial ships a recorded one).",
+        "the NaKL section of varanneal's jupyter tutorial "
+        "(examples/jupyter-tutorial/VarAnneal_tutorial.ipynb, data "
+        "NaKL_Vdata_dt0p02_N6001_sm1p0.npy), R_f0/alpha/beta as in issue 14; stimulus and "
+        "number of starts chosen by dalearn",
+        TwinSettings(model="nakl", observed=(0,), sigma=1.0, N=6001, dt=0.02,
+                     rule="hermite-simpson", estimate=tuple(NAKL_PARAMS), seed=0,
+                     n_future=2500),
+        AnnealSettings(betas=401, Rf0=(1e-8, 1e-4, 1e-4, 1e-4), alpha=1.1, n_init=3,
+                       seed=0)),
 }
 
 PRESETS = {**OURS, **GROUP}
