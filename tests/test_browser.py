@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["01_data_assimilation.ipynb", "02_precision_annealing.ipynb", "03_ml_as_da.ipynb",
-             "04_deeper_is_finer.ipynb", "05_deepest_learning.ipynb"]
+             "04_deeper_is_finer.ipynb", "05_deepest_learning.ipynb", "07_neuron.ipynb"]
 SHOTS = ROOT / "build" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -349,7 +349,18 @@ def check_05(page):
     assert label.inner_text() != text
 
 
-CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05}
+def check_07(page):
+    box, sl = _panel(page, "window")
+    fig = _figs(box, 1)[0]
+    label = box.locator(".widget-label").filter(has_text=" ms").first
+    before, text = [_data(fig)], label.inner_text()
+    _drag(page, sl, -400)
+    _changed(page, [fig], before)
+    assert label.inner_text() != text
+
+
+CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
+          "07": check_07}
 
 
 def test_every_widget_responds_in_a_real_browser_without_console_errors(lab):
