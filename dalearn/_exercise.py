@@ -181,6 +181,7 @@ class Exercise:
     solution_text: str
     answer: Any
     wrong: tuple = ()
+    show_solution: bool = True
     _shown: int = field(default=0, repr=False, compare=False)
 
     def __post_init__(self):
@@ -237,6 +238,10 @@ class Exercise:
 
     def solution(self) -> Shown:
         """The worked solution, folded (click to open) in a notebook."""
+        if not self.show_solution:
+            return Shown(f"Solution to exercise {self.id}", "This copy of the course holds "
+                         "the solutions back: ask your instructor, or compare with the "
+                         "hints (`ex.hint()`).", open=True)
         return Shown(f"Solution to exercise {self.id} (click to open)", self.solution_text,
                      open=False)
 

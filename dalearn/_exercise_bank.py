@@ -40,7 +40,8 @@ def _number(reference, *, rtol=0.0, atol=0.0, mistakes=(), what="a number", unit
 
 
 def _integer(reference, *, mistakes=None):
-    """A checker for a count: equal to ``reference()``; ``mistakes`` {value: message}."""
+    """A checker for a count: equal to ``reference()``; ``mistakes`` {value: message} (or a
+    function returning it, computed only when a wrong answer needs it)."""
     def check(answer):
         x = as_number(answer, "a whole number")
         if x != round(x):
@@ -48,8 +49,9 @@ def _integer(reference, *, mistakes=None):
         ref = reference()
         if int(x) == ref:
             return f"Yes: {ref}."
-        if mistakes and int(x) in mistakes:
-            raise Wrong(mistakes[int(x)])
+        known = mistakes() if callable(mistakes) else (mistakes or {})
+        if int(x) in known:
+            raise Wrong(known[int(x)])
         raise Wrong(f"Not {int(x)}: count again with the question's settings (`ex.hint()`).")
     return check
 
@@ -179,6 +181,16 @@ def _nb04_level(rule: str) -> float:
 
 
 @functools.lru_cache(maxsize=None)
+def _nakl_spikes(amplitude: float | None) -> int:
+    """Upward zero crossings of the true V in notebook 07's 40 ms window (2000 points)."""
+    from .presets import get_preset
+    changes = {} if amplitude is None else {"stimulus": {"amplitude": amplitude}}
+    _, truth = get_preset("group-nakl").make(N=2000, n_future=0, **changes)
+    V = truth.x[0]
+    return int(np.sum((V[1:] > 0) & (V[:-1] <= 0)))
+
+
+@functools.lru_cache(maxsize=None)
 def _sine_area_change(map_name: str) -> float:
     """Percent change of the area of the notebook-05 cloud after 100 steps of h = 0.1."""
     from .continuous import Hamiltonian, MAPS, polygon_area, push_cloud
@@ -283,9 +295,10 @@ neighbours; with L = 6 some do not, and the model term alone no longer pins them
 # ---- 02: precision annealing
 _B.append(Exercise(
     "02.1", "predict", "The marginal case",
-    """In the sweep over L, **L = 8** is the marginal case. **Before you look** at the printed
-table: of its five starts, how many end at the expected level (|A - 1| < 0.5)? Then read the
-number off (`frac[8]` is a fraction of five) and answer with the count.""",
+    """The next section repeats the experiment for L = 4 ... 14 observed components, five
+starts each. **Before you run it**: at **L = 8**, how many of the five starts will end at the
+expected level (|A - 1| < 0.5)? Write your guess, run the sweep, then count them
+(`frac[8]` is a fraction of five) and check.""",
     _integer(_nb02_at_level_L8, mistakes={
         5: "All five is what L ≥ 10 gives; at L = 8 the levels split.",
         0: "None is the L ≤ 6 case; at L = 8 some starts do make it."}),
@@ -548,5 +561,45 @@ no data inside the interval the π update is the backward recursion of backpropa
 with π = -λ. At finite R_f the path is not a forward pass: the momentum feeds back into
 the states.""",
     answer="b", wrong=(("a", "extra term"), ("c", "not with h"))))
+
+# ---- 07: a neuron from its voltage
+_C071 = {"a": "m, the fast sodium activation", "b": "h, the sodium inactivation",
+         "c": "n, the potassium activation", "d": "all three equally"}
+_B.append(Exercise(
+    "07.1", "choice", "The hardest gate",
+    "Only V is measured. Which gating variable does the 40 ms fit recover *worst*, and why "
+    "is that the one you would expect?\n\n" + _options(_C071),
+    _choice("b", _C071, {
+        "a": "m is fast (τ_m ≤ 0.5 ms): it follows m∞(V) closely, so V pins it down.",
+        "c": "n is recovered about as well as m here (rms about 0.01).",
+        "d": "the notebook's rms errors differ by several times between the gates."}),
+    ("Compare the time constants: τ_m ≤ 0.5 ms, τ_h up to 8 ms, τ_n up to 6 ms.",
+     "The notebook prints the three gates' rms errors."),
+    """(b), h. A gate that is fast follows its steady state z∞(V), which V determines; h is
+slow (τ_h = t1h + t2h up to 8 ms), so its value depends on the voltage history, and with
+only three spikes in 40 ms there is little history to pin it down. With 80 ms all three
+gates come within 0.05.""",
+    answer="b", wrong=(("a", "m is fast"), ("d", "differ by several times"))))
+
+_B.append(Exercise(
+    "07.2", "predict", "A weaker stimulus",
+    """Make the injected current weaker: `preset.make(N=2000, n_future=0,
+stimulus={"amplitude": 3.0})`. **Predict**, then count: how many spikes (upward crossings of
+0 mV) does the true neuron fire in the 40 ms window?""",
+    _integer(lambda: _nakl_spikes(3.0), mistakes=lambda: {
+        _nakl_spikes(None): "That is the count for the notebook's default stimulus; make the "
+                            "twin with amplitude 3.",
+        0: "It still spikes: a weaker current crosses threshold less often, not never."}),
+    ("`V = truth.x[0]; int(np.sum((V[1:] > 0) & (V[:-1] <= 0)))`",),
+    """```
+p3, t3 = preset.make(N=2000, n_future=0, stimulus={"amplitude": 3.0})
+V = t3.x[0]
+int(np.sum((V[1:] > 0) & (V[:-1] <= 0)))
+```
+Fewer spikes than the notebook's three: less of the voltage range is visited, so less of the
+sodium and potassium kinetics is probed, and the parameters that describe them become
+harder to identify from V alone. Try annealing this twin and compare the estimates.""",
+    answer=lambda: _nakl_spikes(3.0),
+    wrong=((lambda: _nakl_spikes(None), "default stimulus"), (0, "not never"))))
 
 BANK = {ex.id: ex for ex in _B}

@@ -9,6 +9,7 @@ answer (computed by dalearn) and worked solution.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from ._io import atomic_write, check_output_path
@@ -17,11 +18,22 @@ from .exercises import exercises
 __all__ = ["SOLUTION_TAG", "course_notebooks", "student_copy", "strip_solutions"]
 
 SOLUTION_TAG = "solution"
+#: the course's sentence about solutions, and what a learner copy says instead
+SOLUTION_SENTENCE = "`ex.solution()` opens the worked solution."
+HELD_BACK = "Your instructor holds the worked solutions."
+
+
+def _rewrite(source, pattern: str, replacement: str):
+    """Apply a regex substitution to a cell's source (a string or a list of lines)."""
+    text = "".join(source) if isinstance(source, list) else source
+    new = re.sub(pattern, replacement, text)
+    return new.splitlines(keepends=True) if isinstance(source, list) else new
 
 
 def strip_solutions(nb: dict) -> tuple[dict, int]:
     """A copy of the notebook (nbformat 4 JSON as a dict) without cells tagged ``solution``
-    and without outputs; returns (notebook, number of cells removed)."""
+    and without outputs, its exercises made with ``solutions=False`` (their
+    ``ex.solution()`` then points to the instructor); returns (notebook, cells removed)."""
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError("nb must be a notebook: a dict with a 'cells' list")
     cells, removed = [], 0
@@ -32,6 +44,12 @@ def strip_solutions(nb: dict) -> tuple[dict, int]:
         cell = dict(cell)
         if cell.get("cell_type") == "code":
             cell["outputs"], cell["execution_count"] = [], None
+            # the learner's exercises hold their solutions back too
+            cell["source"] = _rewrite(cell.get("source", ""), r'exercise\("(\d\d\.\d+)"\)',
+                                      r'exercise("\1", solutions=False)')
+        elif cell.get("cell_type") == "markdown":
+            cell["source"] = _rewrite(cell.get("source", ""), re.escape(SOLUTION_SENTENCE),
+                                      HELD_BACK)
         cells.append(cell)
     return {**nb, "cells": cells}, removed
 

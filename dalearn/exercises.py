@@ -7,18 +7,26 @@ the notebooks' answer cells) is "not answered yet", never an error.
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ._exercise import Check, Exercise, Shown
 from ._exercise_bank import BANK
 
 __all__ = ["exercise", "exercises", "Exercise", "Check", "Shown"]
 
 
-def exercise(exercise_id: str) -> Exercise:
-    """The exercise ``exercise_id`` ("NN.k": notebook NN, k-th exercise)."""
+def exercise(exercise_id: str, *, solutions: bool = True) -> Exercise:
+    """The exercise ``exercise_id`` ("NN.k": notebook NN, k-th exercise).
+
+    ``solutions=False`` (learner copies made by ``python -m dalearn course``): its
+    ``solution()`` says the instructor holds the worked solution."""
     if not isinstance(exercise_id, str) or exercise_id not in BANK:
         known = ", ".join(BANK)
         raise ValueError(f"exercise_id must be one of {known}; got {exercise_id!r}")
-    return BANK[exercise_id]
+    if not isinstance(solutions, bool):
+        raise TypeError(f"solutions must be True or False, got {solutions!r}")
+    ex = BANK[exercise_id]
+    return ex if solutions else replace(ex, show_solution=False)
 
 
 def exercises(notebook: str | None = None) -> list[Exercise]:

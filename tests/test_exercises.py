@@ -112,3 +112,105 @@ def test_the_numbers_the_solutions_work_out_by_hand_agree_with_dalearn(eid, by_h
     ex = da.exercise(eid)
     assert f"{by_hand:g}"[:4].rstrip("0").rstrip(".") in ex.solution_text.replace("−", "-")
     assert ex.check(by_hand).passed, str(ex.check(by_hand))
+
+
+# ------------------------------------------------------------- the notebooks and copies
+import json                                                      # noqa: E402
+import os                                                        # noqa: E402
+import subprocess                                                # noqa: E402
+import sys                                                       # noqa: E402
+from pathlib import Path                                         # noqa: E402
+
+from dalearn.course import SOLUTION_TAG, strip_solutions, student_copy   # noqa: E402
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def _cells(path):
+    return json.loads(path.read_text())["cells"]
+
+
+def _src(cell):
+    return "".join(cell["source"])
+
+
+def test_every_exercise_sits_in_its_notebook_once_with_question_answer_hint_and_solution():
+    seen = {}
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        cells = _cells(path)
+        for i, c in enumerate(cells):
+            if c["cell_type"] == "markdown" and _src(c).startswith("### Exercise "):
+                eid = _src(c).split()[2].rstrip(":")
+                ex = da.exercise(eid)
+                assert path.name.startswith(ex.notebook), (eid, path.name)
+                # the question is the bank's, word for word
+                assert _src(c) == f"### Exercise {ex.id}: {ex.title}\n\n{ex.question.strip()}"
+                answer, hint, sol = (_src(x) for x in cells[i + 1:i + 4])
+                assert f'exercise("{eid}")' in answer and "answer = ...   #" in answer
+                assert "ex.check(answer)" in answer and hint.startswith("ex.hint()")
+                assert sol == "ex.solution()"
+                assert cells[i + 3]["metadata"].get("tags") == [SOLUTION_TAG]
+                seen[eid] = seen.get(eid, 0) + 1
+    assert seen == {e.id: 1 for e in exercises()}
+
+
+def test_strip_solutions_removes_tagged_cells_and_outputs_and_rejects_non_notebooks():
+    nb = {"cells": [{"cell_type": "code", "metadata": {"tags": ["solution"]}, "source": "x",
+                     "outputs": [], "execution_count": None},
+                    {"cell_type": "code", "metadata": {}, "source": "y",
+                     "outputs": [{"output_type": "stream", "text": "secret"}],
+                     "execution_count": 3}], "metadata": {}}
+    copy, removed = strip_solutions(nb)
+    assert removed == 1 and [c["source"] for c in copy["cells"]] == ["y"]
+    assert copy["cells"][0]["outputs"] == [] and nb["cells"][1]["outputs"]   # input untouched
+    with pytest.raises(ValueError, match="nb must be a notebook"):
+        strip_solutions({"cells": "no"})
+
+
+@pytest.mark.slow
+def test_student_copy_has_no_solution_text_and_runs_in_a_fresh_kernel(tmp_path):
+    out = tmp_path / "learners"
+    r = subprocess.run([sys.executable, "-m", "dalearn", "course", "--student-copy", str(out)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    assert sorted(p.name for p in out.glob("*.ipynb")) == names
+    solutions = [e.solution_text.strip() for e in exercises()]
+    for name in names:
+        text = (out / name).read_text()
+        cells = json.loads(text)["cells"]
+        assert not any(SOLUTION_TAG in c["metadata"].get("tags", []) for c in cells)
+        assert not any(_src(c).strip() == "ex.solution()" for c in cells)
+        assert "`ex.solution()` opens the worked solution" not in text
+        assert all('solutions=False)' in _src(c) for c in cells if "exercise(\"" in _src(c))
+        assert not any(s[:60] in _src(c) for c in cells for s in solutions)
+        assert all(c.get("outputs", []) == [] for c in cells)
+        assert f"{name}: " in r.stdout
+    answers = (out / "answers.md").read_text()
+    for e in exercises():                      # the instructor keeps what was taken out
+        assert f"## {e.id} {e.title}" in answers and e.solution_text.strip() in answers
+    # a learner copy runs top to bottom, every check saying "not answered yet"
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.read(out / "01_data_assimilation.ipynb", as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    checks = [o for c in nb.cells if "ex.check(answer)" in c.source for o in c.outputs]
+    assert len(checks) == len(exercises("01"))
+    assert all("Not answered yet" in o["data"]["text/plain"] for o in checks)
+    held = da.exercise("01.1", solutions=False).solution()
+    assert "ask your instructor" in str(held) and da.exercise("01.1").solution_text not in str(held)
+    with pytest.raises(TypeError, match="solutions must be True or False"):
+        da.exercise("01.1", solutions="no")
+
+
+def test_course_command_rejects_bad_folders_before_writing(tmp_path):
+    bad = tmp_path / "a_file"
+    bad.write_text("x")
+    for args, message in ((["--student-copy", str(bad)], "out must be a directory"),
+                          (["--student-copy", str(tmp_path / "o"), "--notebooks",
+                            str(tmp_path / "none")], "notebooks must be a directory")):
+        r = subprocess.run([sys.executable, "-m", "dalearn", "course", *args],
+                           capture_output=True, text=True, env={**os.environ})
+        assert r.returncode == 2 and message in r.stderr, r.stderr
+    assert not (tmp_path / "o").exists()
