@@ -214,3 +214,18 @@ def test_course_command_rejects_bad_folders_before_writing(tmp_path):
                            capture_output=True, text=True, env={**os.environ})
         assert r.returncode == 2 and message in r.stderr, r.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_every_section_opens_with_the_question_it_answers():
+    framing = ("## Exercises", "## More to try", "## What we found", "## What you need")
+    missing = []
+    for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
+        for c in _cells(path):
+            lines = _src(c).split("\n") if c["cell_type"] == "markdown" else []
+            for i, line in enumerate(lines):
+                if line.startswith("## ") and not line.startswith(framing):
+                    after = [x for x in lines[i + 1:] if x.strip()][:1]
+                    if not (after and after[0].startswith("*Question:") and
+                            after[0].rstrip().endswith("?*")):
+                        missing.append(f"{path.name}: {line}")
+    assert not missing, missing

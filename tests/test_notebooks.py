@@ -60,8 +60,12 @@ def test_notebook_is_framed(path):
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     first, last = "".join(nb["cells"][0]["source"]), "".join(nb["cells"][-1]["source"])
     assert nb["cells"][0]["cell_type"] == "markdown" and first.startswith("# ")
-    assert "What this shows" in first and "Time:" in first
-    assert "What to try next" in last
+    assert "What this shows" in first and "What you need" in first and "Time:" in first
+    assert last.startswith("## More to try")
+    headings = ["".join(c["source"]).split("\n")[0] for c in nb["cells"]
+                if c["cell_type"] == "markdown"]
+    # the end of every notebook: what it found, then exercises, then more to try
+    assert headings.index("## What we found") < headings.index("## Exercises")
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert any("assert" in "".join(c["source"]) for c in code), "claims must be checked"
 
