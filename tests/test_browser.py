@@ -265,6 +265,69 @@ def check_01(page):
     _drag_to(page, beta, "0")
     _changed(page, [levels, paths], before)
     assert "β = 0," in _settle(page, info) and info.inner_text() != text
+    check_exercise(page, "01.1", "0.5", "not linear in 1/σ", "0.25")
+
+
+def _find_cell(page, text: str, max_scrolls: int = 120):
+    """The code cell whose input contains ``text``, scrolling the notebook until JupyterLab
+    (which renders only the cells near the viewport) has drawn it."""
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+    cell = page.locator(f"{panel} .jp-CodeCell",
+                        has=page.locator(".jp-InputArea", has_text=text)).first
+    page.locator(f"{panel} .jp-Notebook").first.evaluate("el => { el.scrollTop = 0; }")
+    for _ in range(max_scrolls):
+        if cell.count():
+            cell.scroll_into_view_if_needed()
+            return cell
+        page.locator(f"{panel} .jp-Notebook").first.evaluate(
+            "el => { el.scrollBy(0, el.clientHeight * 0.7); }")
+        page.wait_for_timeout(150)
+    raise AssertionError(f"no cell containing {text!r} came into view")
+
+
+def _type_and_run(page, cell, source: str):
+    """Replace a cell's source as a learner would (click, select all, type) and run it."""
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(source)          # no key-by-key auto-closing of brackets
+    page.keyboard.press("Shift+Enter")
+
+
+def _wait_text(locator, text: str, timeout: float = 60.0) -> str:
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if locator.count() and text in locator.first.inner_text():
+            return locator.first.inner_text()
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} did not appear (last: "
+                         f"{locator.first.inner_text() if locator.count() else None!r})")
+
+
+def check_exercise(page, eid: str, wrong: str, wrong_says: str, right: str):
+    """A learner answers an exercise wrong, then right, asks for a hint and opens the
+    solution: every part readable in JupyterLab."""
+    cell = _find_cell(page, f'exercise("{eid}")')
+    check = cell.locator(".dalearn-check")
+    assert "Not answered yet" in check.first.inner_text()       # the placeholder, no error
+    src = f'ex = exercise("{eid}")\nanswer = {{}}\nex.check(answer)'
+    _type_and_run(page, cell, src.format(wrong))
+    _wait_text(check, wrong_says)
+    _type_and_run(page, cell, src.format(right))
+    _wait_text(check, "Correct")
+    hint = _find_cell(page, "ex.hint()   # run again")
+    hint.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    _wait_text(hint.locator("details"), "Hint")
+    sol = _find_cell(page, "ex.solution()")
+    details = sol.locator("details.dalearn-exercise")
+    details.wait_for(state="attached", timeout=30_000)
+    assert details.get_attribute("open") is None                # folded until asked
+    details.locator("summary").click()
+    page.wait_for_timeout(300)
+    assert details.get_attribute("open") is not None and details.locator("div").is_visible()
+    question = page.locator(".jp-MarkdownCell", has_text=f"Exercise {eid}").first
+    question.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"exercise_{eid}.png"))
 
 
 def check_02(page):
