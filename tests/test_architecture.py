@@ -22,7 +22,7 @@ LAYERS = [
     {"discretize"},
     {"_action"},
     {"problem"},
-    {"twin", "_predict", "datafiles"},
+    {"twin", "_predict", "datafiles", "lyapunov"},
     {"optimize"},
     {"_result", "_anneal"},
     {"presets", "studies"},
