@@ -32,8 +32,8 @@ def conditional_lyapunov(model: Model, observed_sets, *, params=None, x0=None,
                          seed=0) -> np.ndarray:
     """Largest conditional Lyapunov exponent for each set of observed components.
 
-    ``observed_sets``: a list of index sequences (an empty one: nothing observed, the model's
-    largest exponent).  One true path is integrated (RK4, step ``dt``) from ``x0`` (default:
+    ``observed_sets``: a list whose entries are index sequences (an empty one: nothing
+    observed, the model's largest exponent) or counts L (spread evenly, as twins do).  One true path is integrated (RK4, step ``dt``) from ``x0`` (default:
     seeded random near the attractor) for ``t_spinup`` then ``t_total`` time units; along
     it, one tangent vector per set, restricted to that set's unobserved components, is
     propagated by the linearised RK4 step and renormalised every step.  Returns the growth
@@ -50,7 +50,9 @@ def conditional_lyapunov(model: Model, observed_sets, *, params=None, x0=None,
     D = model.D
     masks = np.ones((len(observed_sets), D))
     for i, obs in enumerate(observed_sets):
-        if len(obs):
+        if isinstance(obs, (int, np.integer)) and not isinstance(obs, bool):
+            masks[i, check_observed(D, L=int(obs))] = 0.0     # a count, spread evenly
+        elif len(obs):
             masks[i, check_observed(D, observed=list(obs))] = 0.0
     dt = check_positive("dt", dt)
     t_spinup, t_total = check_finite("t_spinup", t_spinup), check_positive("t_total", t_total)

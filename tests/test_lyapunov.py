@@ -38,6 +38,10 @@ def test_isolated_unobserved_components_decay_at_exactly_minus_one_and_all_obser
                                                                 check_observed(20, L=4)],
                                                 t_total=20.0)
     assert abs(lam14 + 1.0) < 1e-9 and lam_all == -np.inf and lam4 > 0.5
+    # a count L means the evenly spread components, as in twin experiments
+    assert np.array_equal(conditional_lyapunov(Lorenz96(20), [14, 4], t_total=20.0),
+                          conditional_lyapunov(Lorenz96(20), [obs14, check_observed(20, L=4)],
+                                               t_total=20.0))
 
 
 def test_bad_arguments_are_named():

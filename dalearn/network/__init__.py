@@ -22,9 +22,11 @@ backward recursion of λ(l) = ∂loss/∂x(l) (the canonical momentum is π = -�
 """
 from ..models import ACTIVATIONS
 from ._architecture import Network
+from ._classify import Classification, classifier_problem
 from ._backprop import TrainResult, strong_loss_grad, train_backprop, weak_weight_gradient
 from ._problem import NetworkProblem
 from ._twin import NetworkTwin, network_twin
 
 __all__ = ["Network", "NetworkProblem", "NetworkTwin", "network_twin", "TrainResult",
-           "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS"]
+           "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS",
+           "Classification", "classifier_problem"]
