@@ -470,8 +470,20 @@ def _summary(problem, truth, result, wall, out, plot) -> dict:
         "estimated": list(result.estimate),
         "status": [STATUS[int(s)] for s in result.status[-1]],
         "converged_all_beta": result.converged.all(axis=0).tolist(),
+        "param_std": _param_std(problem, result),
         "best": result.best, "wall_s": wall, "out": out, "plot": plot,
     }
+
+
+def _param_std(problem, result) -> dict | None:
+    """Laplace standard deviation of each estimated parameter at the best start (None
+    for a parameter where the Hessian there is not positive definite); None if nothing
+    is estimated."""
+    if not result.estimate:
+        return None
+    from .uncertainty import laplace
+    lap = laplace(problem, result)
+    return {n: (v if lap.status == 0 else None) for n, v in lap.param_std.items()}
 
 
 def _num(v) -> str:
@@ -489,6 +501,12 @@ def _table(summary: dict) -> str:
         ro, ru = (_num(summary[k][i]) for k in ("rms_observed", "rms_unobserved"))
         lines.append(f"{i:5d} {a:12.6g} {ro} {ru} {ps}  {summary['status'][i]}")
     lines.append(f"levels at the last beta: {', '.join(f'{v:.6g}' for v in summary['levels'])}")
+    if summary.get("param_std"):
+        b = summary["best"]
+        lines.append("best start (Laplace, 1 sigma): " + ", ".join(
+            f"{n} = {summary['params'][n][b]:.4f}" + (f" ± {sd:.4f}" if sd is not None
+                                                     else " (no bar: Hessian not positive)")
+            for n, sd in summary["param_std"].items()))
     lines.append(f"wall time: {summary['wall_s']:.2f} s; wrote {summary['out']} and "
                  f"{summary['plot']}")
     return "\n".join(lines)

@@ -24,7 +24,7 @@ LAYERS = [
     {"problem"},
     {"twin", "_predict", "datafiles", "lyapunov"},
     {"optimize"},
-    {"_result", "_anneal"},
+    {"_result", "_anneal", "uncertainty"},
     {"presets", "studies"},
     {"plots"},
     {"widgets"},

@@ -1,0 +1,90 @@
+"""The Laplace approximation against the exact posterior of a linear-Gaussian problem, and
+its calibration on Lorenz96 twins."""
+import numpy as np
+import pytest
+
+import dalearn as da
+from dalearn.uncertainty import laplace, unnormalised_evaluator
+
+A_LIN = np.array([[-0.3, 1.0], [-1.0, -0.2]])
+
+
+def _linear_problem(estimate=("c",)):
+    # dx/dt = A x + c (c added to the first component): A0 is exactly quadratic in (x, c)
+    model = da.CustomModel(lambda x, p: x @ A_LIN.T + np.stack([p[0] + 0 * x[..., 0],
+                                                               0 * x[..., 0]], -1),
+                           D=2, params={"c": 0.5},
+                           jac=lambda x, p: np.broadcast_to(A_LIN, x.shape + (2,)).copy(),
+                           jac_p=lambda x, p: np.stack([np.ones(x.shape[:-1]),
+                                                        np.zeros(x.shape[:-1])], -1)[..., None],
+                           name="linear")
+    return da.twin_experiment(model, N=30, dt=0.1, observed=[0], sigma=0.2, seed=3,
+                              estimate=list(estimate)).problem
+
+
+def _dense_hessian(ev, z, h=1e-4):
+    n = z.size
+    H = np.empty((n, n))
+    for i in range(n):
+        e = np.zeros(n)
+        e[i] = h
+        H[:, i] = (ev.value_grad(z + e)[1] - ev.value_grad(z - e)[1]) / (2 * h)
+    return 0.5 * (H + H.T)
+
+
+@pytest.mark.parametrize("estimate", [("c",), ()])
+def test_laplace_is_the_exact_posterior_covariance_for_a_linear_gaussian_problem(estimate):
+    problem = _linear_problem(estimate)
+    result = da.anneal(problem, betas=[0, 5, 10], Rf0=1.0, alpha=2.0, n_init=1, seed=0)
+    z = problem.pack(result.paths[0], result.params[-1, 0])
+    lap = laplace(problem, result, components=(0, 1))
+    assert lap.status == 0
+    # the posterior of a linear-Gaussian problem is N(mean, H⁻¹) with H the (constant)
+    # Hessian of A0, here from central differences of its gradient, inverted densely
+    cov = np.linalg.inv(_dense_hessian(unnormalised_evaluator(problem, result.Rf[-1]), z))
+    n = problem.M * problem.D
+    state_var = np.diag(cov)[:n].reshape(problem.M, problem.D).T
+    assert np.allclose(lap.state_std ** 2, state_var, rtol=1e-5)
+    if estimate:
+        assert np.allclose(lap.param_cov, cov[n:, n:], rtol=1e-5)
+        assert lap.param_std["c"] == pytest.approx(np.sqrt(cov[n, n]), rel=1e-5)
+
+
+def test_the_unnormalised_action_is_the_plotted_one_reweighted():
+    problem = _linear_problem()
+    z = problem.pack(*problem.split(problem.initial_vectors(1, np.random.default_rng(0),
+                                                            (-1, 1), {})[0][0]))
+    Rf = 7.0
+    a, a0 = problem.evaluator(Rf).terms(z), unnormalised_evaluator(problem, Rf).terms(z)
+    Nm_L, M1_D = problem.n_meas, (problem.M - 1) * problem.D
+    assert a0.meas == pytest.approx(Nm_L / 2 * a.meas, rel=1e-12)
+    assert a0.model == pytest.approx(M1_D / 2 * a.model, rel=1e-12)
+
+
+@pytest.mark.slow
+def test_nu_error_bars_cover_the_truth_at_their_stated_rate():
+    # 30 seeded twins: a ±2σ Laplace bar should cover the true forcing ~95 % of the time
+    covered, z_scores = 0, []
+    for seed in range(30):
+        problem, truth = da.lorenz96_twin(D=10, L=6, sigma=0.5, N=60, dt=0.025, seed=seed,
+                                          estimate=["nu"])
+        r = da.anneal(problem, betas=21, n_init=1, seed=seed, param_range={"nu": (6.0, 10.0)})
+        lap = laplace(problem, r)
+        assert lap.status == 0
+        nu_hat, sd = r.params[-1, 0, 0], lap.param_std["nu"]
+        z_scores.append((nu_hat - truth.params[0]) / sd)
+        covered += abs(nu_hat - truth.params[0]) <= 2 * sd
+    assert 0.85 <= covered / 30 <= 1.0, (covered, np.round(z_scores, 2))
+
+
+def test_bad_arguments_are_named():
+    problem = _linear_problem()
+    r = da.anneal(problem, betas=[0, 5], n_init=1, seed=0)
+    with pytest.raises(ValueError, match="not both"):
+        laplace(problem, r, z=np.zeros(3), Rf=1.0)
+    with pytest.raises(ValueError, match="both z and Rf"):
+        laplace(problem, z=np.zeros(3))
+    with pytest.raises(ValueError, match="components entries"):
+        laplace(problem, r, components=(5,))
+    with pytest.raises(ValueError, match="start"):
+        laplace(problem, r, start=3)
