@@ -88,3 +88,30 @@ def test_bad_arguments_are_named():
         laplace(problem, r, components=(5,))
     with pytest.raises(ValueError, match="start"):
         laplace(problem, r, start=3)
+
+
+def test_hmc_draws_the_exact_posterior_of_a_linear_gaussian_problem():
+    from dalearn.uncertainty import hmc
+    problem = _linear_problem()
+    result = da.anneal(problem, betas=[0, 5, 10], Rf0=1.0, alpha=2.0, n_init=1, seed=0)
+    z_hat = problem.pack(result.paths[0], result.params[-1, 0])
+    ev = unnormalised_evaluator(problem, result.Rf[-1])
+    H = _dense_hessian(ev, z_hat)
+    cov = np.linalg.inv(H)
+    # the posterior mean is the exact minimum: one Newton step from the annealed one (which
+    # stops on a relative change of the action, ~0.2 sd short along the flat hidden direction)
+    mean = z_hat - cov @ ev.value_grad(z_hat)[1]
+    s = hmc(problem, z_hat, result.Rf[-1], n_samples=2000, step=0.5, n_leapfrog=6, seed=1)
+    assert 0.7 < s.acceptance <= 1.0          # exact Gaussian, mass = its Hessian
+    draws = s.z[100:]
+    sd = np.sqrt(np.diag(cov))
+    # with the Hessian as mass the draws are nearly independent; allow for an effective
+    # sample size of half the draws: 4 standard errors
+    n_eff = len(draws) / 2
+    assert np.all(np.abs(draws.mean(axis=0) - mean) < 4 * sd / np.sqrt(n_eff))
+    ratio = draws.var(axis=0) / sd ** 2
+    assert np.all(np.abs(ratio - 1) < 4 * np.sqrt(2 / n_eff)), np.round(ratio, 2)
+    with pytest.raises(ValueError, match="step"):
+        hmc(problem, z_hat, 1.0, step=-1)
+    with pytest.raises(ValueError, match="z0"):
+        hmc(problem, z_hat[:-1], 1.0)
