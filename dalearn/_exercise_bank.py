@@ -562,6 +562,55 @@ with π = -λ. At finite R_f the path is not a forward pass: the momentum feeds 
 the states.""",
     answer="b", wrong=(("a", "extra term"), ("c", "not with h"))))
 
+# ---- 06: beyond the minimum
+@functools.lru_cache(maxsize=None)
+def _nb06_n_meas() -> int:
+    from .twin import lorenz96_twin
+    return int(lorenz96_twin(D=10, L=6, sigma=0.5, N=60, dt=0.025, seed=0).problem.n_meas)
+
+
+def _log10_ratio(gap: float) -> float:
+    return -(_nb06_n_meas() / 2) * gap / np.log(10)
+
+
+_B.append(Exercise(
+    "06.1", "compute", "A small gap as a probability",
+    """For the notebook's Laplace problem (D = 10, L = 6, σ = 0.5, 60 times), two minima differ
+by ΔA = 0.01 in the plotted action. What is the base-10 logarithm of their probability
+ratio, P(higher) / P(lower)?""",
+    _number(lambda: _log10_ratio(0.01), atol=0.02, mistakes=(
+        (lambda: _log10_ratio(0.01) * np.log(10), 0.05,
+         "That is the natural logarithm: divide by ln 10 for log₁₀."),
+        (lambda: 2 * _log10_ratio(0.01), 0.05,
+         "A0 has R_m/2: the factor is N_m L / 2, not N_m L."),
+        (lambda: -_log10_ratio(0.01), 0.05,
+         "The higher level is the *less* probable one: the logarithm is negative."))),
+    ("The ratio is about exp(-(N_m L / 2) ΔA); `problem.n_meas` is N_m L.",
+     "Here N_m L = 60 · 6 = 360."),
+    """-(360 / 2) · 0.01 / ln 10 ≈ -0.78: the higher minimum is about 6 times less probable.
+A gap that looks negligible on the level plot matters when many numbers are measured; the
+notebook's gap of 0.32 with 180 measured numbers is a factor of about 10¹³.""",
+    answer=lambda: _log10_ratio(0.01),
+    wrong=((lambda: _log10_ratio(0.01) * np.log(10), "natural logarithm"),
+           (lambda: -_log10_ratio(0.01), "negative"))))
+
+_C062 = {"a": "It halves.", "b": "It shrinks by about √2.", "c": "It does not change.",
+         "d": "It grows: more data, more noise."}
+_B.append(Exercise(
+    "06.2", "choice", "A longer window",
+    "Double the window (N = 120 instead of 60 measurement times, same σ). What do you expect "
+    "for the Laplace error bar on ν?\n\n" + _options(_C062),
+    _choice("b", _C062, {
+        "a": "halving needs four times the data: the bar scales like 1/√(number of measurements).",
+        "c": "the curvature of A0 in ν grows with every measurement that depends on ν.",
+        "d": "each measurement adds to the curvature of A0; the bar is its inverse square root."}),
+    ("The curvature of A0 in ν is a sum over measurement times.",),
+    """(b). The curvature H_νν (after the Schur complement) is a sum of contributions from the
+measurement times, so it roughly doubles with the window, and the standard deviation
+1/√(curvature) shrinks by about √2. (Chaos can make a longer window worth more than that:
+errors in ν accumulate along the path.) Try it in "More to try".""",
+    answer="b", wrong=(("a", "four times the data"), ("c", "curvature"))))
+
 # ---- 07: a neuron from its voltage
 _C071 = {"a": "m, the fast sodium activation", "b": "h, the sodium inactivation",
          "c": "n, the potassium activation", "d": "all three equally"}

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 from scipy.linalg.lapack import dpbtrf, dpbtrs
 
 from ._action import ActionEvaluator
@@ -171,12 +172,13 @@ def hmc(problem, z0, Rf, *, n_samples: int = 500, step: float = 0.5, n_leapfrog:
                          f"this problem has {z.size} (use a shorter window)")
     ev = unnormalised_evaluator(problem, Rf)
     try:
-        chol = np.linalg.cholesky(_dense_gauss_newton(ev.gauss_newton(z)))
+        factor = cho_factor(_dense_gauss_newton(ev.gauss_newton(z)), lower=True)
     except np.linalg.LinAlgError:
         raise ValueError("z0: the Gauss-Newton Hessian there is not positive definite") from None
+    chol = np.tril(factor[0])
 
-    def velocity(p):                                   # H⁻¹ p
-        return np.linalg.solve(chol.T, np.linalg.solve(chol, p))
+    def velocity(p):                                   # H⁻¹ p, two triangular solves
+        return cho_solve(factor, p)
 
     rng = np.random.default_rng(seed)
     f, g = ev.value_grad(z)

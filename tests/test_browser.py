@@ -22,7 +22,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["01_data_assimilation.ipynb", "02_precision_annealing.ipynb", "03_ml_as_da.ipynb",
-             "04_deeper_is_finer.ipynb", "05_deepest_learning.ipynb", "07_neuron.ipynb"]
+             "04_deeper_is_finer.ipynb", "05_deepest_learning.ipynb", "06_beyond_the_minimum.ipynb",
+             "07_neuron.ipynb"]
 SHOTS = ROOT / "build" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -412,6 +413,16 @@ def check_05(page):
     assert label.inner_text() != text
 
 
+def check_06(page):
+    box, sl = _panel(page, "L")
+    fig = _figs(box, 1)[0]
+    label = box.locator(".widget-label").filter(has_text="L = ").first
+    before, text = [_data(fig)], label.inner_text()
+    _drag(page, sl, -400)
+    _changed(page, [fig], before)
+    assert label.inner_text() != text and label.inner_text() == "L = 3"
+
+
 def check_07(page):
     box, sl = _panel(page, "window")
     fig = _figs(box, 1)[0]
@@ -423,7 +434,7 @@ def check_07(page):
 
 
 CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
-          "07": check_07}
+          "06": check_06, "07": check_07}
 
 
 def test_every_widget_responds_in_a_real_browser_without_console_errors(lab):
