@@ -1,11 +1,14 @@
 """Error bars from the shape of the action at its minimum: the Laplace approximation.
 
 P(X|Y) ∝ exp(-A0(X)) with the *unnormalised* action
-A0 = (R_m/2) Σ (x - y)² + (R_f/2) Σ residual² (notebook 01; the plotted, normalised A
-weights the two terms differently, A0 = (N_m L/2) A_meas + ((M-1) D/2) A_model).  Near a
-minimum X̂, A0 ≈ A0(X̂) + ½ δᵀ H δ, so X | Y ≈ N(X̂, H⁻¹).  H is the Gauss-Newton Hessian of A0
-(exact for a model linear in the states and parameters).  It is block-tridiagonal in time with
-a border for the estimated parameters; nothing here forms a dense inverse:
+A0 = (R_m/2) Σ (x - y)² + (R_f0/2) Σ residual² (notebook 01).  The plotted action
+A = R_m/(N_m L) Σ (x - y)² + R_f/((M-1) D) Σ residual² has the same minimiser as A0 with the
+model precision R_f0 = R_f N_m L / ((M-1) D): then A0 = (N_m L / 2) A exactly.  So the
+minimum annealing finds at a plotted R_f is the most probable path of A0 at that R_f0, and
+its curvature is (N_m L / 2) times the curvature of A.  Near the minimum X̂,
+A0 ≈ A0(X̂) + ½ δᵀ H δ, so X | Y ≈ N(X̂, H⁻¹).  H is the Gauss-Newton Hessian of A0 (exact for
+a model linear in the states and parameters).  It is block-tridiagonal in time with a border
+for the estimated parameters; nothing here forms a dense inverse:
 
 - parameters: the covariance is the inverse of the Schur complement
   S = H_pp - H_xpᵀ H_xx⁻¹ H_xp (one banded Cholesky of H_xx, one solve per parameter);
@@ -28,21 +31,25 @@ __all__ = ["Laplace", "laplace", "unnormalised_evaluator", "Samples", "hmc"]
 
 
 class _Unnormalised:
-    """A problem's view with A0's weights: R_m/2 per measured number, R_f/2 per residual."""
+    """A problem's view with A0's weights, (N_m L / 2) times the plotted action's: R_m/2 per
+    measured number and R_f0/2 per squared residual, R_f0 = R_f N_m L / ((M-1) D)."""
 
     def __init__(self, problem):
         self._pb = problem
-        self.w_meas = problem.w_meas * problem.n_meas / 2.0
+        self._factor = problem.n_meas / 2.0
+        self.w_meas = problem.w_meas * self._factor
 
     def model_weights(self, Rf) -> np.ndarray:
-        return np.broadcast_to(np.asarray(Rf, dtype=float), (self._pb.D,)) / 2.0
+        return self._pb.model_weights(Rf) * self._factor
 
     def __getattr__(self, name):
         return getattr(self._pb, name)
 
 
 def unnormalised_evaluator(problem, Rf) -> ActionEvaluator:
-    """An evaluator of A0 (value, gradient, Gauss-Newton blocks) for a :class:`Problem`."""
+    """An evaluator of A0 (value, gradient, Gauss-Newton blocks) for a :class:`Problem` at
+    the plotted model precision ``Rf`` (physical R_f0 = Rf N_m L / ((M-1) D)): the same
+    minimiser as ``problem.evaluator(Rf)``, (N_m L / 2) times its value."""
     if not hasattr(problem, "n_meas") or not hasattr(problem, "w_meas"):
         raise TypeError("problem must be a dalearn Problem (a data assimilation problem); "
                         f"got {type(problem).__name__}")

@@ -403,34 +403,29 @@ def check_04(page):
         _changed(page, [fig], before)
 
 
-def check_05(page):
-    box, sl = _panel(page, "R_f")
+def _frame_slider(page, slider_label: str, label_text: str, dx: float) -> str:
+    """Drag a frame slider (a FrameScrubber) by dx pixels: its figure and its label change.
+    Returns the new label."""
+    box, sl = _panel(page, slider_label)
     fig = _figs(box, 1)[0]
-    label = box.locator(".widget-label").filter(has_text="R_f =").first
+    label = box.locator(".widget-label").filter(has_text=label_text).first
     before, text = [_data(fig)], label.inner_text()
-    _drag(page, sl, 400)
+    _drag(page, sl, dx)
     _changed(page, [fig], before)
     assert label.inner_text() != text
+    return label.inner_text()
+
+
+def check_05(page):
+    _frame_slider(page, "R_f", "R_f =", 400)
 
 
 def check_06(page):
-    box, sl = _panel(page, "L")
-    fig = _figs(box, 1)[0]
-    label = box.locator(".widget-label").filter(has_text="L = ").first
-    before, text = [_data(fig)], label.inner_text()
-    _drag(page, sl, -400)
-    _changed(page, [fig], before)
-    assert label.inner_text() != text and label.inner_text() == "L = 3"
+    assert _frame_slider(page, "L", "L = ", -400) == "L = 3"
 
 
 def check_07(page):
-    box, sl = _panel(page, "window")
-    fig = _figs(box, 1)[0]
-    label = box.locator(".widget-label").filter(has_text=" ms").first
-    before, text = [_data(fig)], label.inner_text()
-    _drag(page, sl, -400)
-    _changed(page, [fig], before)
-    assert label.inner_text() != text
+    _frame_slider(page, "window", " ms", -400)
 
 
 CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,

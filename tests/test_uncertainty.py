@@ -50,15 +50,22 @@ def test_laplace_is_the_exact_posterior_covariance_for_a_linear_gaussian_problem
         assert lap.param_std["c"] == pytest.approx(np.sqrt(cov[n, n]), rel=1e-5)
 
 
-def test_the_unnormalised_action_is_the_plotted_one_reweighted():
+def test_the_unnormalised_action_is_the_plotted_one_scaled_with_relabelled_precision():
     problem = _linear_problem()
     z = problem.pack(*problem.split(problem.initial_vectors(1, np.random.default_rng(0),
                                                             (-1, 1), {})[0][0]))
     Rf = 7.0
     a, a0 = problem.evaluator(Rf).terms(z), unnormalised_evaluator(problem, Rf).terms(z)
     Nm_L, M1_D = problem.n_meas, (problem.M - 1) * problem.D
+    # A0 = (R_m/2) Σ (x-y)² + (R_f0/2) Σ r²  with  R_f0 = Rf N_m L / ((M-1) D) ...
+    Xt, p = problem.time_major(z)
+    r = da.discretize.residual(problem.model, problem.rule, Xt, p, problem.h).r
+    by_hand = 0.5 * np.sum(problem.w_meas * problem.n_meas * (Xt - problem.Y0) ** 2) \
+        + 0.5 * Rf * Nm_L / M1_D * np.sum(r ** 2)
+    assert a0.total == pytest.approx(by_hand, rel=1e-12)
+    # ... which is (N_m L / 2) times the plotted action: the same minimiser
     assert a0.meas == pytest.approx(Nm_L / 2 * a.meas, rel=1e-12)
-    assert a0.model == pytest.approx(M1_D / 2 * a.model, rel=1e-12)
+    assert a0.model == pytest.approx(Nm_L / 2 * a.model, rel=1e-12)
 
 
 @pytest.mark.slow
@@ -98,9 +105,10 @@ def test_hmc_draws_the_exact_posterior_of_a_linear_gaussian_problem():
     ev = unnormalised_evaluator(problem, result.Rf[-1])
     H = _dense_hessian(ev, z_hat)
     cov = np.linalg.inv(H)
-    # the posterior mean is the exact minimum: one Newton step from the annealed one (which
-    # stops on a relative change of the action, ~0.2 sd short along the flat hidden direction)
+    # the posterior mean is the exact minimum: one Newton step from the annealed one (a
+    # vanishing step when A0's precision is the one the plotted R_f stands for)
     mean = z_hat - cov @ ev.value_grad(z_hat)[1]
+    assert np.all(np.abs(mean - z_hat) < 1e-3 * np.sqrt(np.diag(cov)))
     s = hmc(problem, z_hat, result.Rf[-1], n_samples=2000, step=0.5, n_leapfrog=6, seed=1)
     assert 0.7 < s.acceptance <= 1.0          # exact Gaussian, mass = its Hessian
     draws = s.z[100:]
