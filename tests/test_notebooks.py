@@ -70,6 +70,7 @@ def test_notebook_is_framed(path):
     assert any("assert" in "".join(c["source"]) for c in code), "claims must be checked"
 
 
+@pytest.mark.slow
 def test_running_and_saving_a_notebook_does_not_break_the_tests(tmp_path):
     """A learner's flow: clone, run a notebook, save it with outputs (as JupyterLab's
     autosave does), run the cleanliness tests: they pass."""
