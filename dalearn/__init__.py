@@ -7,21 +7,25 @@ The front door: ``import dalearn as da`` gives the names a user needs.
     da.plots.action_levels(result)                          # the action level plot
 
 Modules, in the order imports flow (each imports only those before it):
-``models`` → ``discretize`` → action → ``problem`` → ``twin`` → ``optimize`` → annealing →
+``models`` → ``neuron``, ``catalog`` → ``discretize`` → action → ``problem`` → ``twin`` → ``optimize`` → annealing →
 ``presets``, ``studies`` → ``plots`` → ``widgets``; beside them ``network``, ``continuous``
-and ``cli``.  Symbols: see docs/glossary.md.
+``exercises`` (the course's checked exercises) and ``cli``.  Symbols: see docs/glossary.md.
 """
 from . import continuous, plots
 from ._action import action
 from ._anneal import Annealable, AnnealResult, anneal
 from ._predict import predict, prediction_error
-from .models import CustomModel, Lorenz63, Lorenz96, Model, NeuralField, get_model
+from .catalog import ForcedLorenz96, get_model
+from .drive import SampledDrive
+from .models import CustomModel, Lorenz63, Lorenz96, Model, NeuralField
+from .neuron import NaKL, chaotic_current
 from .network import Network, NetworkProblem, network_twin, train_backprop
 from .optimize import STATUS
 from .presets import PRESETS, get_preset
 from .problem import Problem
 from .settings import AnnealSettings, TwinSettings
 from .twin import Truth, Twin, lorenz96_twin, rms, twin_experiment, twin_from_settings
+from .exercises import exercise
 
 __version__ = "0.1.0"
 
@@ -29,9 +33,9 @@ __all__ = [
     "Problem", "anneal", "AnnealResult", "Annealable", "action", "predict",
     "prediction_error", "lorenz96_twin", "twin_experiment", "twin_from_settings", "Twin",
     "Truth", "rms", "Model", "Lorenz96", "Lorenz63", "NeuralField", "CustomModel",
-    "get_model", "Network", "NetworkProblem", "network_twin", "train_backprop",
+    "get_model", "NaKL", "ForcedLorenz96", "SampledDrive", "chaotic_current", "Network", "NetworkProblem", "network_twin", "train_backprop",
     "AnnealSettings", "TwinSettings", "PRESETS", "get_preset", "STATUS", "plots",
-    "continuous", "widgets",
+    "continuous", "widgets", "exercise",
 ]
 
 

@@ -99,6 +99,9 @@ class ActionEvaluator:
             raise ValueError(f"Rf must be finite and >= 0, got {Rf}")
         self.pb = problem
         self.wf = problem.model_weights(Rf)
+        #: a driven model's input on the half-step grid, and the bounds the optimisers keep
+        self.u = getattr(problem, "u", None)
+        self.bounds = getattr(problem, "bounds", None)
         self.nx = problem.M * problem.D
         self.n_calls = 0
 
@@ -109,7 +112,7 @@ class ActionEvaluator:
         Xt, p = self._split(z)
         dm = Xt - self.pb.Y0
         meas = float(np.sum(self.pb.w_meas * dm * dm))
-        r = residual(self.pb.model, self.pb.rule, Xt, p, self.pb.h).r
+        r = residual(self.pb.model, self.pb.rule, Xt, p, self.pb.h, u=self.u).r
         mod = float(np.sum(self.wf * r * r))
         self.n_calls += 1
         return ActionValue(meas + mod, meas, mod)
@@ -121,7 +124,7 @@ class ActionEvaluator:
         Xt, p = self._split(z)
         self._last = (Xt, p)
         dm = Xt - self.pb.Y0
-        res = residual(self.pb.model, self.pb.rule, Xt, p, self.pb.h, blocks=True)
+        res = residual(self.pb.model, self.pb.rule, Xt, p, self.pb.h, blocks=True, u=self.u)
         self.n_calls += 1
         return dm, res
 
@@ -197,7 +200,7 @@ class ActionEvaluator:
         """Add Σ_a (W r)_a ∇² r_a (halved, like the Gauss-Newton blocks) in place."""
         pb = self.pb
         _, p = self._last
-        cv = residual_curvature(pb.model, pb.rule, res, p, wr, pb.h)
+        cv = residual_curvature(pb.model, pb.rule, res, p, wr, pb.h, u=self.u)
         Hd[:-1] += cv.H00
         Hd[1:] += cv.H11
         Ho += cv.H01

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .discretize import _Bound
+
 __all__ = ["Curvature", "residual_curvature"]
 
 
@@ -41,12 +43,13 @@ def _vjp_rows(mu, J):
 
 def _euler_nodes(tape, lam, h):
     X = tape["X"]
-    return [(X[:-1], -h * lam, 1.0, None, None)]
+    return [(X[:-1], -h * lam, 1.0, None, None, "node")]
 
 
 def _trapezoid_nodes(tape, lam, h):
     X = tape["X"]
-    return [(X[:-1], -0.5 * h * lam, 1.0, None, None), (X[1:], -0.5 * h * lam, None, 1.0, None)]
+    return [(X[:-1], -0.5 * h * lam, 1.0, None, None, "node"),
+            (X[1:], -0.5 * h * lam, None, 1.0, None, "next")]
 
 
 def _hermite_simpson_nodes(tape, lam, h):
@@ -55,9 +58,9 @@ def _hermite_simpson_nodes(tape, lam, h):
     dxm0, dxm1, dxmp = tape["dxm"]
     mu_m = -2.0 * h / 3.0 * lam
     nu = _vjp_rows(mu_m, tape["Jm"])                      # ∂φ/∂xm
-    return [(tape["xm"], mu_m, dxm0, dxm1, dxmp),
-            (X[:-1], -h / 6.0 * lam + 0.125 * h * nu, 1.0, None, None),
-            (X[1:], -h / 6.0 * lam - 0.125 * h * nu, None, 1.0, None)]
+    return [(tape["xm"], mu_m, dxm0, dxm1, dxmp, "mid"),
+            (X[:-1], -h / 6.0 * lam + 0.125 * h * nu, 1.0, None, None, "node"),
+            (X[1:], -h / 6.0 * lam - 0.125 * h * nu, None, 1.0, None, "next")]
 
 
 def _rk4_nodes(tape, lam, h):
@@ -71,8 +74,8 @@ def _rk4_nodes(tape, lam, h):
     mu3 = -h / 3.0 * lam + h * _vjp_rows(mu4, J4)
     mu2 = -h / 3.0 * lam + 0.5 * h * _vjp_rows(mu3, J3)
     mu1 = -h / 6.0 * lam + 0.5 * h * _vjp_rows(mu2, J2)
-    return [(s1, mu1, 1.0, None, None), (s2, mu2, ds2, None, sp2), (s3, mu3, ds3, None, sp3),
-            (s4, mu4, ds4, None, sp4)]
+    return [(s1, mu1, 1.0, None, None, "node"), (s2, mu2, ds2, None, sp2, "mid"),
+            (s3, mu3, ds3, None, sp3, "mid"), (s4, mu4, ds4, None, sp4, "next")]
 
 
 _NODES = {"euler": _euler_nodes, "trapezoid": _trapezoid_nodes,
@@ -98,14 +101,18 @@ def _add(out, key, val):
         out[key] = out[key] + val
 
 
-def residual_curvature(model, rule: str, res, p, lam: np.ndarray, h: float) -> Curvature:
+def residual_curvature(model, rule: str, res, p, lam: np.ndarray, h: float,
+                       u=None) -> Curvature:
     """Σ_a λ_a(n) ∇² r_a(n) for weights ``lam`` (M-1, D), from a :class:`Residual` computed
-    with ``blocks=True`` (its ``tape``); needs ``model.hess``."""
+    with ``blocks=True`` (its ``tape``); needs ``model.hess``.  ``u``: a driven model's
+    input on the half-step grid (2M - 1, U), as given to the residual."""
     n, D = lam.shape
     P = model.P
+    bound = _Bound(model, u) if u is not None else None
     out = {"H00": 0.0, "H01": 0.0, "H11": 0.0, "H0p": 0.0, "H1p": 0.0, "Hpp": 0.0}
-    for s, mu, S0, S1, Sp in _NODES[rule](res.tape, lam, h):
-        Hxx, Hxp, Hpp = model.hess(s, p, mu)
+    for s, mu, S0, S1, Sp, where in _NODES[rule](res.tape, lam, h):
+        Hxx, Hxp, Hpp = (model.hess(s, p, mu) if bound is None
+                         else bound.hess(s, p, mu, where))
         G0, G1 = _right(Hxx, S0), _right(Hxx, S1)
         T = Hxp if Sp is None else Hxx @ Sp + Hxp          # ∂/∂p of (Hxx-weighted) s, + mixed
         _add(out, "H00", _left(S0, G0))

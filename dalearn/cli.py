@@ -1,4 +1,6 @@
-"""Command line: ``python -m dalearn anneal ...`` runs a twin experiment headless.
+"""Command line: ``python -m dalearn anneal ...`` runs a twin experiment headless, or
+anneals your own measurements (``--data FILE [--drive FILE] [--truth FILE]``);
+``python -m dalearn twin ... --out-data FILE`` writes a twin experiment's files.
 
 Writes the results (.npz) and an action-level plot (.png); prints a table or ``--json``.
 The flags, their defaults and their help come from :class:`dalearn.settings.TwinSettings`
@@ -25,12 +27,14 @@ from ._checks import (check_choice, check_finite, check_int, check_memory, check
                       check_positive, check_range)
 from ._io import atomic_write, check_output_path
 from .discretize import RULES
-from .models import MODELS, get_model
+from .catalog import MODELS, SIZED, get_model
 from .optimize import STATUS
 from .presets import PRESETS
 from .settings import AnnealSettings, TwinSettings
 from .problem import Problem
-from .twin import check_truth_work, path_bytes, rms, twin_from_settings
+from .datafiles import problem_from_files, read_truth, write_csv
+from .drive import half_grid
+from .twin import Truth, _true_params, check_truth_work, path_bytes, rms, twin_from_settings
 
 
 MAX_BETAS = 10_000
@@ -115,6 +119,8 @@ _FLAGS = {
     "seed": ("--seed", dict(type=int, help="seed of the twin experiment (true path, noise) "
                                            "and of the starting paths (>= 0)")),
     "n_future": ("--n-future", dict(type=int)),
+    "stimulus": ("--stimulus", dict(type=_named("value"), action="append",
+                                    metavar="NAME=VALUE")),
     "betas": ("--betas", dict(type=_betas, metavar="START:STOP[:STEP]|B,B,...")),
     "Rf0": ("--Rf0", dict(type=_Rf0)), "alpha": ("--alpha", dict(type=float)),
     "n_init": ("--n-init", dict(type=int)), "method": ("--method", dict(type=str)),
@@ -155,10 +161,21 @@ def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="python -m dalearn",
                  description="dalearn: precision annealing from the shell.")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    a = sub.add_parser("anneal", help="twin experiment + precision annealing")
+    a = sub.add_parser("anneal", help="twin experiment (or your data) + precision annealing")
     a.add_argument("--preset", choices=sorted(PRESETS),
                    help="start from named settings (the flags given override them)")
     _add_settings(a.add_argument_group("twin experiment"), TwinSettings)
+    f = a.add_argument_group("your own data (instead of a twin experiment)")
+    f.add_argument("--data", help="data file (CSV with an optional header, or .npy): time, "
+                                  "then one column per --observed component; NaN or empty = "
+                                  "not measured")
+    f.add_argument("--drive", help="a driven model's input file: time, then one column per "
+                                   "input (on the data times or finer)")
+    f.add_argument("--truth", help="true path file (the data layout, all D components): "
+                                   "the summary then reports errors against it")
+    f.add_argument("--t-max", dest="t_max", type=float,
+                   help="use the data up to this time")
+    f.add_argument("--first", type=int, help="use the first N data rows")
     _add_settings(a.add_argument_group("annealing"), AnnealSettings, skip=("seed",))
     o = a.add_argument_group("running and output")
     o.add_argument("--workers", type=int, default=1,
@@ -167,7 +184,19 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--plot", default=None,
                    help="action-level plot (.png; default: beside --out)")
     o.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    tw = sub.add_parser("twin", help="make a twin experiment and write its files")
+    tw.add_argument("--preset", choices=sorted(PRESETS),
+                    help="start from named settings (the flags given override them)")
+    _add_settings(tw.add_argument_group("twin experiment"), TwinSettings)
+    w = tw.add_argument_group("output")
+    w.add_argument("--out-data", dest="out_data", help="data file to write (CSV)")
+    w.add_argument("--out-drive", dest="out_drive", help="drive file to write (CSV; the input "
+                                                         "on the half-step model grid)")
+    w.add_argument("--out-truth", dest="out_truth", help="true path file to write (CSV, "
+                                                         "data times)")
+    w.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     _add_site_parser(sub)
+    _add_course_parser(sub)
     return ap
 
 
@@ -182,13 +211,16 @@ def settings_from_args(args) -> tuple[TwinSettings, AnnealSettings]:
              if getattr(args, f.name) is not None}
     if "params" in given:
         given["params"] = {**twin.params, **dict(given["params"])}
+    if "stimulus" in given:
+        given["stimulus"] = {**twin.stimulus, **dict(given["stimulus"])}
     if "estimate" in given:
-        given["estimate"] = True if given["estimate"] == [] else tuple(given["estimate"])
+        given["estimate"] = True if given["estimate"] in ([], ["all"]) else \
+            tuple(given["estimate"])
     if "model" in given and given["model"] != twin.model and "params" not in given:
         given["params"] = {}
     twin = twin.with_(**given)
     changes = {f.name: getattr(args, f.name) for f in fields(AnnealSettings)
-               if f.name != "seed" and getattr(args, f.name) is not None}
+               if f.name != "seed" and getattr(args, f.name, None) is not None}
     if "param_range" in changes:
         changes["param_range"] = dict(changes["param_range"])
     if args.seed is not None:
@@ -200,19 +232,28 @@ def settings_from_args(args) -> tuple[TwinSettings, AnnealSettings]:
 _FLAG_OF = {name: flag for name, (flag, _) in _FLAGS.items()}
 
 
-def _check_flags(args, twin: TwinSettings, schedule: AnnealSettings) -> None:
-    """Every value the user typed, checked with the flag's own name, before any work."""
+def _check_twin_flags(args) -> None:
+    """The twin experiment's values the user typed, checked with the flag's own name."""
     for name, low in (("D", 1), ("L", 1), ("N", 2), ("k", 1), ("seed", 0), ("n_future", 0),
                       ("n_init", 1), ("maxiter", 1)):
-        v = getattr(args, name)
+        v = getattr(args, name, None)
         if v is not None:
             check_int(_FLAG_OF[name], v, low)
     for name in ("sigma", "dt", "ftol"):
-        v = getattr(args, name)
+        v = getattr(args, name, None)
         if v is not None:
             check_positive(_FLAG_OF[name], v)
     if args.sigma is not None and np.log10(args.sigma) * -2 > 300:
         raise ValueError(f"--sigma {args.sigma:g} is too small: R_m = 1/sigma^2 overflows")
+    for name, v in (args.params or []):
+        check_finite(f"--param {name}", v)
+    for name, v in (args.stimulus or []):
+        check_finite(f"--stimulus {name}", v)
+
+
+def _check_flags(args, twin: TwinSettings, schedule: AnnealSettings) -> None:
+    """Every value the user typed, checked with the flag's own name, before any work."""
+    _check_twin_flags(args)
     if args.alpha is not None and not (np.isfinite(args.alpha) and args.alpha > 1):
         raise ValueError(f"--alpha must be a finite number > 1, got {args.alpha:g}")
     if args.Rf0 is not None:
@@ -232,7 +273,7 @@ def _check_flags(args, twin: TwinSettings, schedule: AnnealSettings) -> None:
 
 def _check_twin_shape(twin: TwinSettings) -> None:
     """The model, D and the observed set, without building anything large."""
-    fixed_D = twin.model != "lorenz96"
+    fixed_D = twin.model not in SIZED
     try:
         model = get_model(twin.model) if fixed_D or twin.D is None else \
             get_model(twin.model, D=twin.D)
@@ -315,12 +356,57 @@ def _anneal_with_workers(problem, schedule, workers: int):
     return result
 
 
+#: twin-only flags: with --data they do not apply
+_TWIN_ONLY = ("L", "N", "dt", "n_future", "stimulus")
+
+
+def _file_problem(args, twin_s: TwinSettings):
+    """The Problem of --data/--drive and the truth of --truth (or None)."""
+    given = [_FLAG_OF[n] for n in _TWIN_ONLY if getattr(args, n) is not None]
+    if given:
+        raise ValueError(f"{', '.join(given)}: twin-experiment flags; with --data the data "
+                         f"file sets the times (use --t-max or --first for a window)")
+    if args.first is not None:
+        check_int("--first", args.first, 2)
+    if args.t_max is not None:
+        check_finite("--t-max", args.t_max)
+    model = _check_twin_shape(twin_s)
+    if args.drive is not None and not model.n_inputs:
+        raise ValueError(f"--drive given, but model {model.name!r} has no inputs")
+    if model.n_inputs and args.drive is None:
+        raise ValueError(f"--drive: model {model.name!r} is driven by {model.inputs}; "
+                         f"give its input file")
+    observed = check_observed(model.D, twin_s.observed, twin_s.L)
+    problem = problem_from_files(
+        model, args.data, observed, sigma=twin_s.sigma, drive=args.drive, t_max=args.t_max,
+        first=args.first, rule=twin_s.rule, k=twin_s.k,
+        params=_true_params(model, twin_s.params or None), estimate=twin_s.estimate)
+    truth = None
+    if args.truth is not None:
+        t, x = read_truth(args.truth, model.D, t_max=args.t_max, first=args.first)
+        if len(t) != problem.N or not np.allclose(t, problem.t_data, rtol=0,
+                                                   atol=1e-6 * problem.dt):
+            raise ValueError(f"--truth {args.truth}: its times ({len(t)} rows from {t[0]:g}) "
+                             f"are not the data's ({problem.N} rows from {problem.t0:g})")
+        truth = Truth(t=problem.t_data, x=x, params=problem.params.copy(),
+                      t_future=problem.t_data[-1:], x_future=x[:, -1:])
+    return problem, truth
+
+
 def run_anneal(args) -> dict:
     twin_s, schedule = settings_from_args(args)
+    if args.data is None:
+        for flag, v in (("--drive", args.drive), ("--truth", args.truth),
+                        ("--t-max", args.t_max), ("--first", args.first)):
+            if v is not None:
+                raise ValueError(f"{flag} needs --data (a twin experiment makes its own)")
     _check_flags(args, twin_s, schedule)
     out, plot = _outputs(args)
     workers = _workers(args, schedule.n_init)
-    problem, truth = twin_from_settings(twin_s)
+    if args.data is not None:
+        problem, truth = _file_problem(args, twin_s)
+    else:
+        problem, truth = twin_from_settings(twin_s)
     t0 = time.perf_counter()
     result = _anneal_with_workers(problem, schedule, workers)
     wall = time.perf_counter() - t0
@@ -331,21 +417,73 @@ def run_anneal(args) -> dict:
     return _summary(problem, truth, result, wall, str(out), str(plot))
 
 
+def run_twin(args) -> dict:
+    """``python -m dalearn twin``: a twin experiment's data, drive and truth as CSV files."""
+    twin_s, _ = settings_from_args(args)
+    _check_twin_flags(args)
+    outs = {"data": args.out_data, "drive": args.out_drive, "truth": args.out_truth}
+    if not any(outs.values()):
+        raise ValueError("give at least one of --out-data, --out-drive, --out-truth")
+    paths = {k: check_output_path(f"--out-{k}", v) for k, v in outs.items() if v}
+    if len({p.resolve() for p in paths.values()}) != len(paths):
+        raise ValueError("--out-data, --out-drive and --out-truth must be different files")
+    _check_run(twin_s, AnnealSettings(), _check_twin_shape(twin_s))
+    problem, truth = twin_from_settings(twin_s)
+    if "drive" in paths and problem.drive is None:
+        raise ValueError(f"--out-drive: model {problem.model.name!r} has no inputs")
+    k = problem.k
+    names = [f"x{a}" for a in range(problem.D)]
+    if "data" in paths:
+        write_csv(paths["data"], problem.t_data, problem.data,
+                  ["t"] + [names[a] for a in problem.observed])
+    if "truth" in paths:
+        write_csv(paths["truth"], problem.t_data, truth.x[:, ::k], ["t"] + names)
+    if "drive" in paths:
+        t_half = half_grid(problem.t0, problem.h, problem.M)
+        write_csv(paths["drive"], t_half, problem.u.T, ["t"] + list(problem.model.inputs))
+    return {"model": problem.model.name, "N": problem.N, "dt": problem.dt,
+            "observed": problem.observed.tolist(), "sigma": twin_s.sigma,
+            "rule": problem.rule, "k": k, **{f"out_{k_}": str(v) for k_, v in paths.items()}}
+
+
 def _summary(problem, truth, result, wall, out, plot) -> dict:
     paths = result.paths
+    if truth is None:
+        ro = ru = [float("nan")] * len(paths)
+        true_params = None
+    else:
+        if truth.x.shape[1] == problem.M:
+            on_grid = paths
+        else:                                    # a truth file: data times only
+            on_grid = paths[:, :, ::problem.k]
+        ro = [rms(x, truth.x, problem.observed) for x in on_grid]
+        ru = [rms(x, truth.x, problem.unobserved) for x in on_grid]
+        true_params = dict(zip(problem.param_names, truth.params.tolist()))
     return {
         "final_actions": result.final_action.tolist(),
         "levels": result.levels().tolist(),
-        "rms_observed": [rms(x, truth.x, problem.observed) for x in paths],
-        "rms_unobserved": [rms(x, truth.x, problem.unobserved) for x in paths],
+        "rms_observed": ro,
+        "rms_unobserved": ru,
         "params": {n: result.params[-1, :, i].tolist()
                    for i, n in enumerate(result.param_names)},
-        "true_params": dict(zip(problem.param_names, truth.params.tolist())),
+        "true_params": true_params,
         "estimated": list(result.estimate),
         "status": [STATUS[int(s)] for s in result.status[-1]],
         "converged_all_beta": result.converged.all(axis=0).tolist(),
+        "param_std": _param_std(problem, result),
         "best": result.best, "wall_s": wall, "out": out, "plot": plot,
     }
+
+
+def _param_std(problem, result) -> dict | None:
+    """Laplace standard deviation of each estimated parameter at the best start (None
+    for a parameter where the Hessian there is not positive definite); None if nothing
+    is estimated."""
+    if not result.estimate:
+        return None
+    from .uncertainty import laplace
+    lap = laplace(problem, result)
+    return {n: (v if lap.status == 0 else None) for n, v in lap.param_std.items()}
 
 
 def _num(v) -> str:
@@ -363,6 +501,12 @@ def _table(summary: dict) -> str:
         ro, ru = (_num(summary[k][i]) for k in ("rms_observed", "rms_unobserved"))
         lines.append(f"{i:5d} {a:12.6g} {ro} {ru} {ps}  {summary['status'][i]}")
     lines.append(f"levels at the last beta: {', '.join(f'{v:.6g}' for v in summary['levels'])}")
+    if summary.get("param_std"):
+        b = summary["best"]
+        lines.append("best start (Laplace, 1 sigma): " + ", ".join(
+            f"{n} = {summary['params'][n][b]:.4f}" + (f" ± {sd:.4f}" if sd is not None
+                                                     else " (no bar: Hessian not positive)")
+            for n, sd in summary["param_std"].items()))
     lines.append(f"wall time: {summary['wall_s']:.2f} s; wrote {summary['out']} and "
                  f"{summary['plot']}")
     return "\n".join(lines)
@@ -384,13 +528,19 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     if args.command == "site":
         return run_site(args, ap)
+    if args.command == "course":
+        return run_course(args, ap)
     try:
-        summary = run_anneal(args)
+        summary = run_anneal(args) if args.command == "anneal" else run_twin(args)
     except (ValueError, TypeError) as e:
         ap.exit(2, f"{ap.prog} {args.command}: error: {e}\n")
     except KeyboardInterrupt:
         ap.exit(130, f"{ap.prog} {args.command}: interrupted; earlier output files are "
                      f"unchanged\n")
+    if args.command == "twin":
+        print(json.dumps(_strict(summary), allow_nan=False) if args.json else
+              "\n".join(f"{k}: {v}" for k, v in summary.items()))
+        return 0
     print(json.dumps(_strict(summary), allow_nan=False) if args.json else _table(summary))
     return 0
 
@@ -424,6 +574,33 @@ def run_site(args, ap) -> int:
     print(f"executed in {manifest['execute_s']} s; wrote {args.out}/index.html")
     if manifest["needs_network"]:
         print("needs a network to view: " + ", ".join(manifest["needs_network"]))
+    return 0
+
+
+# -------------------------------------------------------------------------- course
+def _add_course_parser(sub) -> None:
+    c = sub.add_parser("course", help="instructor tools: learner copies of the notebooks",
+                       description="Write learner copies of the course: every notebook "
+                       "without its solution cells (tagged 'solution') and without outputs, "
+                       "plus answers.md with every exercise's answer and worked solution.")
+    c.add_argument("--student-copy", metavar="OUT", required=True,
+                   help="folder to write the learner copies and answers.md into")
+    c.add_argument("--notebooks", default=None,
+                   help="folder of NN_name.ipynb notebooks (default: the course's)")
+    c.add_argument("--no-answers", action="store_true",
+                   help="leave the computed answers out of answers.md (no computation)")
+
+
+def run_course(args, ap) -> int:
+    from .course import student_copy
+    try:
+        done = student_copy(args.notebooks, args.student_copy,
+                            compute_answers=not args.no_answers)
+    except ValueError as e:
+        ap.exit(2, f"{ap.prog} course: error: {e}\n")
+    for name in done["notebooks"]:
+        print(f"{args.student_copy}/{name}: {done['removed'][name]} solution cells removed")
+    print(f"answers: {done['answers']}")
     return 0
 
 

@@ -6,6 +6,11 @@
   step costs O(M D^3) and a minimum takes a handful of steps.
 - ``lbfgsb``: scipy's L-BFGS-B with the exact gradient (many cheap steps; allows bounds).
 
+Bounds (``ev.bounds``, a (low, high) pair over the packed vector, from a problem's state and
+parameter bounds) are kept by both: L-BFGS-B natively; LM by a projected step: variables at
+a bound with the gradient pushing outward are held (a large damping on their diagonal), the
+step is clipped into the box and judged by the Gauss-Newton model of the step actually taken.
+
 Both return an :class:`OptResult`; a non-finite action or a failed solve is reported in
 ``status``/``message``, never hidden.
 """
@@ -80,15 +85,21 @@ class _BandedSolver:
         self.scale = scale
         return scale
 
-    def solve(self, lam: float):
-        """Return δ, or None when the factorisation fails."""
+    def solve(self, lam: float, held=None):
+        """Return δ, or None when the factorisation fails.  ``held``: a boolean mask of
+        variables kept where they are (bounds): huge damping, no gradient."""
         gn, n = self.gn, self.M * self.D
         ab = self.ab
-        ab[self.kd] = self.base_diag + lam * self.scale[:n]
+        damp = lam * self.scale
+        g = gn.g
+        if held is not None and held.any():
+            damp = damp + np.where(held, 1e12 * self.scale, 0.0)
+            g = np.where(held, 0.0, g)
+        ab[self.kd] = self.base_diag + damp[:n]
         c, info = dpbtrf(ab, lower=0, overwrite_ab=0)
         if info != 0:
             return None
-        gx, gp = gn.g[:n], gn.g[n:]
+        gx, gp = g[:n], g[n:]
         Pe = gp.size
         if Pe == 0:
             dx, info = dpbtrs(c, -gx, lower=0)
@@ -99,7 +110,7 @@ class _BandedSolver:
         if info != 0:
             return None
         u, V = sol[:, 0], sol[:, 1:]                   # H⁻¹(-gx), H⁻¹ Hxp
-        S = gn.Hpp + np.diag(lam * self.scale[n:]) - Hxp.T @ V
+        S = gn.Hpp + np.diag(damp[n:]) - Hxp.T @ V
         try:
             dp = cho_solve(cho_factor(S), -gp - Hxp.T @ u)
         except np.linalg.LinAlgError:
@@ -107,11 +118,37 @@ class _BandedSolver:
         return np.concatenate([u - V @ dp, dp])
 
 
+def _hess_dot(gn, d):
+    """The Gauss-Newton matrix times ``d`` (n,), from its blocks."""
+    M, D = gn.Hd.shape[:2]
+    n = M * D
+    dx, dp = d[:n].reshape(M, D), d[n:]
+    hx = np.einsum("nab,nb->na", gn.Hd, dx)
+    hx[:-1] += np.einsum("nab,nb->na", gn.Ho, dx[1:])
+    hx[1:] += np.einsum("nba,nb->na", gn.Ho, dx[:-1])
+    if dp.size:
+        hx += gn.Hxp @ dp
+        hp = np.einsum("naj,na->j", gn.Hxp, dx) + gn.Hpp @ dp
+    else:
+        hp = dp
+    return np.concatenate([hx.ravel(), hp])
+
+
+def _held(z, g, bounds):
+    """Variables on a bound whose gradient pushes them outward."""
+    lo, hi = bounds
+    return ((z <= lo) & (g > 0)) | ((z >= hi) & (g < 0))
+
+
 def minimize_lm(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
-                xtol: float = 1e-10) -> OptResult:
+                xtol: float = 1e-10, bounds=None) -> OptResult:
     """Levenberg-Marquardt on any evaluator with ``terms`` and ``gauss_newton`` (whose
-    blocks are block-tridiagonal with a parameter border, see :class:`GaussNewton`)."""
+    blocks are block-tridiagonal with a parameter border, see :class:`GaussNewton`);
+    ``bounds`` (low, high) over z are kept by projected steps (module doc)."""
     z = np.array(z0, dtype=float)
+    if bounds is not None:
+        lo, hi = (np.asarray(b, dtype=float) for b in bounds)
+        z = np.clip(z, lo, hi)
     gn = ev.gauss_newton(z)
     solver = _BandedSolver(*gn.Hd.shape[:2])
     nfev = 1
@@ -122,17 +159,23 @@ def minimize_lm(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
     lam, nu = 1e-3, 2.0
     status, nit = 1, 0
     for nit in range(1, maxiter + 1):
-        dz = solver.solve(lam)
+        held = _held(z, gn.g, (lo, hi)) if bounds is not None else None
+        dz = solver.solve(lam, held)
         if dz is None:
             lam *= 10.0
             if lam > 1e16:
                 status = -2
                 break
             continue
+        if bounds is not None:
+            dz = np.clip(z + dz, lo, hi) - z
+            dz[held] = 0.0
+            # the Gauss-Newton model's decrease for the (clipped) step actually taken
+            pred = -float(gn.g @ dz) - 0.5 * float(dz @ _hess_dot(gn, dz))
+        else:
+            pred = -0.5 * float(gn.g @ dz) + 0.5 * lam * float(np.sum(scale * dz * dz))
         trial = ev.terms(z + dz)
         nfev += 1
-        g_dot = float(gn.g @ dz)
-        pred = -0.5 * g_dot + 0.5 * lam * float(np.sum(scale * dz * dz))
         actual = gn.total - trial.total
         rho = actual / pred if pred > 0 else -1.0
         small_step = np.linalg.norm(dz) <= xtol * (np.linalg.norm(z) + xtol)
@@ -196,9 +239,17 @@ def minimize_lbfgsb(ev, z0, maxiter: int, ftol: float, bounds=None) -> OptResult
 def minimize(ev, z0, *, method: str = "lm", maxiter: int | None = None, ftol: float = 1e-8,
              xtol: float = 1e-10, bounds=None) -> OptResult:
     """Minimise the evaluator ``ev`` (an action at one R_f, from ``problem.evaluator(Rf)``)
-    from the packed vector ``z0`` with ``method`` ('lm' needs ``ev.gauss_newton``)."""
+    from the packed vector ``z0`` with ``method`` ('lm' needs ``ev.gauss_newton``).
+    ``bounds``: (low, high) arrays over z (default: the evaluator's own ``bounds``)."""
+    if bounds is None:
+        bounds = getattr(ev, "bounds", None)
     if method == "lm":
-        return minimize_lm(ev, z0, maxiter or 200, ftol, xtol)
+        return minimize_lm(ev, z0, maxiter or 200, ftol, xtol, bounds)
     if method == "lbfgsb":
+        if bounds is not None:
+            lo, hi = bounds
+            z0 = np.clip(z0, lo, hi)
+            bounds = list(zip(np.where(np.isfinite(lo), lo, None),
+                              np.where(np.isfinite(hi), hi, None)))
         return minimize_lbfgsb(ev, z0, maxiter or 20000, ftol, bounds)
     raise ValueError(f"method must be one of {METHODS}, got {method!r}")

@@ -3,14 +3,18 @@
 Shapes: ``N`` data times ``t0 + j dt``; the model grid has ``k`` steps per data step, so
 ``M = (N - 1) k + 1`` model points with step ``h = dt / k``.  A path is ``(D, M)``.
 Data are ``(L, N)`` for the ``L`` observed components (NaN = not measured at that time).
+A driven model's known input is sampled once on the half-step model grid (see
+:mod:`dalearn.drive`); bounds on states and estimated parameters are kept by every optimiser.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ._action import ActionEvaluator
-from ._checks import check_finite, check_int, check_observed, check_positive, check_real_array
+from ._checks import (check_finite, check_int, check_observed, check_positive, check_range,
+                      check_real_array)
 from .discretize import check_rule
+from .drive import SampledDrive, half_grid, sample_drive
 from .models import Model
 
 __all__ = ["Problem"]
@@ -66,10 +70,11 @@ def _check_model(model, params) -> None:
     the wrong shape or kind fails here, with its name, not deep inside annealing."""
     D, P = model.D, model.P
     x = np.linspace(-1.0, 1.0, 2 * D).reshape(2, D)
+    extra = (np.zeros((2, model.n_inputs)),) if model.n_inputs else ()
     for name, call, shape in (("rhs", model.rhs, (2, D)), ("jac", model.jac, (2, D, D)),
                               ("jac_p", model.jac_p, (2, D, P))):
         try:
-            out = call(x, params)
+            out = call(x, params, *extra)
         except Exception as e:      # a user's function: report whatever it raised
             raise TypeError(f"model {model.name!r}: {name}(x, p) failed on a sample state "
                             f"x of shape (2, {D}): {type(e).__name__}: {e}") from e
@@ -99,6 +104,42 @@ def _check_estimate(model, estimate) -> tuple:
     return tuple(n for n in names if n in estimate)
 
 
+def as_drive(drive, U: int, name: str = "drive"):
+    """A drive as a callable u(t): a callable as it is, or an array ``(T, 1 + U)`` whose
+    first column is time (the layout of a drive file) as a :class:`SampledDrive`."""
+    if callable(drive):
+        return drive
+    arr = check_real_array(name, drive, ndim=2)
+    if arr.shape[1] != 1 + U:
+        raise ValueError(f"{name} as an array must be (T, 1 + U={1 + U}): time, then one "
+                         f"column per input; got {arr.shape}")
+    return SampledDrive(arr[:, 0], arr[:, 1:], name=name)
+
+
+def _check_bounds(model, estimate, params, bounds) -> dict:
+    """{name: (low, high)} of each estimated parameter: the model's ranges, updated by
+    ``bounds`` (a range, or None to leave that parameter unbounded); ``params`` inside."""
+    if bounds is not None and not isinstance(bounds, dict):
+        raise TypeError(f"bounds must be a dict {{name: (low, high) or None}}, got {bounds!r}")
+    given = dict(bounds or {})
+    bad = [n for n in given if n not in model.param_names]
+    if bad:
+        raise ValueError(f"bounds name {bad}, not parameters of {model.name} "
+                         f"{model.param_names}")
+    out = {}
+    for name in estimate:
+        rng_ = given[name] if name in given else model.param_bounds.get(name)
+        if rng_ is None:
+            continue
+        lo, hi = check_range(f"bounds[{name!r}]", rng_)
+        v = params[model.param_names.index(name)]
+        if not lo <= v <= hi:
+            raise ValueError(f"params: {name} = {v:g} (the starting guess) is outside its "
+                             f"bounds ({lo:g}, {hi:g})")
+        out[name] = (lo, hi)
+    return out
+
+
 class Problem:
     """Data assimilation problem.
 
@@ -117,6 +158,13 @@ class Problem:
         parameters this is only a fallback starting guess.
     estimate : names of parameters estimated with the states (``True`` = all).
     t0 : time of the first data point.
+    drive : the known input of a driven model (``model.inputs``): a callable
+        ``u(t) -> (T, U)`` or an array ``(T, 1 + U)`` (time, then the inputs), covering the
+        window; sampled once on the half-step model grid (linear interpolation between the
+        samples, so give it at step h/2 or finer for the exact input).
+    bounds : ``{name: (low, high) or None}`` for estimated parameters, over the model's own
+        ``param_bounds``; the model's ``state_bounds`` bound the path.  Every optimiser keeps
+        them; the starting guess must lie inside.
 
     Attributes: ``N`` data times, ``M = (N - 1) k + 1`` model times, step ``h = dt / k``,
     ``Rm`` ``(D,)`` precision per component (0 = unobserved).
@@ -128,7 +176,7 @@ class Problem:
 
     def __init__(self, model: Model, data, dt: float, *, observed=None, sigma=None, Rm=None,
                  rule: str = "trapezoid", k: int = 1, params=None, estimate=(),
-                 t0: float = 0.0):
+                 t0: float = 0.0, drive=None, bounds=None):
         if not isinstance(model, Model):
             raise TypeError(f"model must be a dalearn Model, got {type(model).__name__}")
         self.model = model
@@ -144,7 +192,16 @@ class Problem:
         _check_model(model, self.params)
         self.estimate = _check_estimate(model, estimate)
         self.est_idx = np.array([model.param_names.index(n) for n in self.estimate], dtype=int)
+        self.param_bounds = _check_bounds(model, self.estimate, self.params, bounds)
+        if drive is not None and not model.n_inputs:
+            raise ValueError(f"drive given, but model {model.name!r} has no inputs")
+        if drive is None and model.n_inputs:
+            raise ValueError(f"model {model.name!r} is driven by {model.inputs}: give drive")
+        self.drive = as_drive(drive, model.n_inputs) if drive is not None else None
         self._build_grid()
+        #: the input on the half-step model grid (2M - 1, U), or None (autonomous)
+        self.u = None if self.drive is None else \
+            sample_drive(self.drive, half_grid(self.t0, self.h, self.M), model.n_inputs)
 
     def _build_grid(self) -> None:
         """Model grid and time-major measurement arrays ``(M, D)``."""
@@ -197,6 +254,23 @@ class Problem:
         """Where the noise-consistent minimum of the normalised action levels out (≈ 1)."""
         return 1.0
 
+    @property
+    def bounds(self):
+        """(low, high) arrays over the packed vector (n_unknowns,), or None if unbounded."""
+        sb = getattr(self.model, "state_bounds", None)
+        if sb is None and not self.param_bounds:
+            return None
+        lo = np.full(self.n_unknowns, -np.inf)
+        hi = np.full(self.n_unknowns, np.inf)
+        nx = self.M * self.D
+        if sb is not None:
+            lo[:nx] = np.tile(np.asarray(sb)[:, 0], self.M)
+            hi[:nx] = np.tile(np.asarray(sb)[:, 1], self.M)
+        for j, name in enumerate(self.estimate):
+            if name in self.param_bounds:
+                lo[nx + j], hi[nx + j] = self.param_bounds[name]
+        return lo, hi
+
     def model_weights(self, Rf) -> np.ndarray:
         """Per-component weight of the squared model residuals, shape (D,)."""
         Rf = np.broadcast_to(np.asarray(Rf, dtype=float), (self.D,))
@@ -229,8 +303,16 @@ class Problem:
     def initial_paths(self, n: int, rng: np.random.Generator, low: float = -10.0,
                       high: float = 10.0) -> np.ndarray:
         """``n`` starting paths ``(n, D, M)``: data on measured entries (linearly
-        interpolated between data times on a fine model grid), U(low, high) elsewhere."""
-        X = rng.uniform(low, high, size=(n, self.D, self.M))
+        interpolated between data times on a fine model grid), U(low, high) elsewhere
+        (within the model's state bounds, if it has them)."""
+        lows, highs = np.full(self.D, float(low)), np.full(self.D, float(high))
+        sb = getattr(self.model, "state_bounds", None)
+        if sb is not None:
+            sb = np.asarray(sb, dtype=float)
+            lows, highs = np.maximum(lows, sb[:, 0]), np.minimum(highs, sb[:, 1])
+            swap = lows >= highs                      # no overlap: the state's own range
+            lows[swap], highs[swap] = sb[swap, 0], sb[swap, 1]
+        X = rng.uniform(lows[None, :, None], highs[None, :, None], size=(n, self.D, self.M))
         tm = self.t
         for i, a in enumerate(self.observed):
             ok = np.isfinite(self.data[i])
@@ -249,6 +331,15 @@ class Problem:
         X0 = self.initial_paths(n, rng, lo, hi)
         P0 = np.tile(self.params, (n, 1))
         for name, (a, b) in (param_range or {}).items():
+            if name in self.param_bounds:
+                lo, hi = self.param_bounds[name]
+                if a < lo or b > hi:
+                    raise ValueError(f"param_range[{name!r}] = ({a:g}, {b:g}) reaches outside "
+                                     f"its bounds ({lo:g}, {hi:g})")
+        # a bounded parameter without a starting range starts uniform within its bounds
+        ranges = {**{k: v for k, v in self.param_bounds.items()
+                     if k not in (param_range or {})}, **dict(param_range or {})}
+        for name, (a, b) in ranges.items():
             P0[:, self.model.param_names.index(name)] = rng.uniform(a, b, n)
         return [self.pack(X0[i], P0[i]) for i in range(n)], X0, P0
 
@@ -262,7 +353,10 @@ class Problem:
         return {"model": self.model.describe(), "rule": self.rule, "dt": self.dt,
                 "k": self.k, "N": self.N, "M": self.M, "observed": self.observed.tolist(),
                 "Rm": self.Rm_observed.tolist(), "params": self.params.tolist(),
-                "estimate": list(self.estimate), "t0": self.t0}
+                "estimate": list(self.estimate), "t0": self.t0,
+                **({"bounds": {k: list(v) for k, v in self.param_bounds.items()}}
+                   if self.param_bounds else {}),
+                **({"inputs": list(self.model.inputs)} if self.drive is not None else {})}
 
     def __repr__(self):
         return (f"Problem({self.model.name}, D={self.D}, L={self.L}, N={self.N}, k={self.k}, "

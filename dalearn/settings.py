@@ -40,11 +40,14 @@ class TwinSettings:
     estimate: tuple = _f((), "names of parameters estimated with the states")
     seed: int = _f(0, "seed of the true path's start and of the measurement noise (>= 0)")
     n_future: int = _f(100, "data steps of truth kept beyond the window, for prediction")
+    stimulus: dict = _f({}, "a driven model's input: settings of dalearn.chaotic_current "
+                            "(amplitude, offset, time_scale, seed)")
 
     def kwargs(self) -> dict:
-        """Keyword arguments of :func:`dalearn.twin_experiment` (besides the model)."""
+        """Keyword arguments of :func:`dalearn.twin_experiment` (besides the model and a
+        driven model's drive, which :func:`dalearn.twin_from_settings` makes)."""
         d = asdict(self)
-        d.pop("model"), d.pop("D")
+        d.pop("model"), d.pop("D"), d.pop("stimulus")
         if d["observed"] is not None:
             d["L"] = None
         d["params"] = dict(d["params"]) or None

@@ -223,6 +223,12 @@ def _title(nb, fallback: str) -> str:
     return fallback
 
 
+def _fold_details(page: str) -> str:
+    """Every ``<details>`` folded: a hint the notebook run revealed is, on the static page,
+    one click away like the solution, so a reader meets each question before its answer."""
+    return re.sub(r"(<details\b[^>]*?)\s+open(?=[\s>=])(=\"[^\"]*\")?", r"\1", page)
+
+
 def build_site(out="build/site", notebooks=None, *, jobs: int = 1, timeout: int = 600,
                executed: dict | None = None, log=print) -> dict:
     """Execute the course and write the static site to ``out``; returns the manifest
@@ -266,7 +272,7 @@ def build_site(out="build/site", notebooks=None, *, jobs: int = 1, timeout: int 
         body, _ = exporter.from_notebook_node(
             nb, resources={"dalearn_nav": _nav(pages, entry["page"]),
                            "metadata": {"name": entry["title"]}})
-        (out / entry["page"]).write_text(body, encoding="utf-8")
+        (out / entry["page"]).write_text(_fold_details(body), encoding="utf-8")
     index = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
              "<link rel='icon' href='data:,'>",
              "<title>dalearn: deep learning is data assimilation</title></head>",

@@ -22,7 +22,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["01_data_assimilation.ipynb", "02_precision_annealing.ipynb", "03_ml_as_da.ipynb",
-             "04_deeper_is_finer.ipynb", "05_deepest_learning.ipynb"]
+             "04_deeper_is_finer.ipynb", "05_deepest_learning.ipynb", "06_beyond_the_minimum.ipynb",
+             "07_neuron.ipynb"]
 SHOTS = ROOT / "build" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -265,6 +266,69 @@ def check_01(page):
     _drag_to(page, beta, "0")
     _changed(page, [levels, paths], before)
     assert "β = 0," in _settle(page, info) and info.inner_text() != text
+    check_exercise(page, "01.1", "0.5", "not linear in 1/σ", "0.25")
+
+
+def _find_cell(page, text: str, max_scrolls: int = 120):
+    """The code cell whose input contains ``text``, scrolling the notebook until JupyterLab
+    (which renders only the cells near the viewport) has drawn it."""
+    panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+    cell = page.locator(f"{panel} .jp-CodeCell",
+                        has=page.locator(".jp-InputArea", has_text=text)).first
+    page.locator(f"{panel} .jp-Notebook").first.evaluate("el => { el.scrollTop = 0; }")
+    for _ in range(max_scrolls):
+        if cell.count():
+            cell.scroll_into_view_if_needed()
+            return cell
+        page.locator(f"{panel} .jp-Notebook").first.evaluate(
+            "el => { el.scrollBy(0, el.clientHeight * 0.7); }")
+        page.wait_for_timeout(150)
+    raise AssertionError(f"no cell containing {text!r} came into view")
+
+
+def _type_and_run(page, cell, source: str):
+    """Replace a cell's source as a learner would (click, select all, type) and run it."""
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(source)          # no key-by-key auto-closing of brackets
+    page.keyboard.press("Shift+Enter")
+
+
+def _wait_text(locator, text: str, timeout: float = 60.0) -> str:
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        if locator.count() and text in locator.first.inner_text():
+            return locator.first.inner_text()
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} did not appear (last: "
+                         f"{locator.first.inner_text() if locator.count() else None!r})")
+
+
+def check_exercise(page, eid: str, wrong: str, wrong_says: str, right: str):
+    """A learner answers an exercise wrong, then right, asks for a hint and opens the
+    solution: every part readable in JupyterLab."""
+    cell = _find_cell(page, f'exercise("{eid}")')
+    check = cell.locator(".dalearn-check")
+    assert "Not answered yet" in check.first.inner_text()       # the placeholder, no error
+    src = f'ex = exercise("{eid}")\nanswer = {{}}\nex.check(answer)'
+    _type_and_run(page, cell, src.format(wrong))
+    _wait_text(check, wrong_says)
+    _type_and_run(page, cell, src.format(right))
+    _wait_text(check, "Correct")
+    hint = _find_cell(page, "ex.hint()   # run again")
+    hint.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    _wait_text(hint.locator("details"), "Hint")
+    sol = _find_cell(page, "ex.solution()")
+    details = sol.locator("details.dalearn-exercise")
+    details.wait_for(state="attached", timeout=30_000)
+    assert details.get_attribute("open") is None                # folded until asked
+    details.locator("summary").click()
+    page.wait_for_timeout(300)
+    assert details.get_attribute("open") is not None and details.locator("div").is_visible()
+    question = page.locator(".jp-MarkdownCell", has_text=f"Exercise {eid}").first
+    question.scroll_into_view_if_needed()
+    page.screenshot(path=str(SHOTS / f"exercise_{eid}.png"))
 
 
 def check_02(page):
@@ -339,17 +403,33 @@ def check_04(page):
         _changed(page, [fig], before)
 
 
-def check_05(page):
-    box, sl = _panel(page, "R_f")
+def _frame_slider(page, slider_label: str, label_text: str, dx: float) -> str:
+    """Drag a frame slider (a FrameScrubber) by dx pixels: its figure and its label change.
+    Returns the new label."""
+    box, sl = _panel(page, slider_label)
     fig = _figs(box, 1)[0]
-    label = box.locator(".widget-label").filter(has_text="R_f =").first
+    label = box.locator(".widget-label").filter(has_text=label_text).first
     before, text = [_data(fig)], label.inner_text()
-    _drag(page, sl, 400)
+    _drag(page, sl, dx)
     _changed(page, [fig], before)
     assert label.inner_text() != text
+    return label.inner_text()
 
 
-CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05}
+def check_05(page):
+    _frame_slider(page, "R_f", "R_f =", 400)
+
+
+def check_06(page):
+    assert _frame_slider(page, "L", "L = ", -400) == "L = 3"
+
+
+def check_07(page):
+    _frame_slider(page, "window", " ms", -400)
+
+
+CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
+          "06": check_06, "07": check_07}
 
 
 def test_every_widget_responds_in_a_real_browser_without_console_errors(lab):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dalearn import AnnealResult
-from dalearn.cli import main, settings_from_args
+from dalearn.cli import build_parser, main, settings_from_args
 from dalearn.presets import PRESETS
 from dalearn import twin_from_settings
 
@@ -87,3 +87,21 @@ def test_preset_true_parameters_reach_the_twin_when_not_the_models_default(tmp_p
           "--json"])
     s = json.loads(capsys.readouterr().out)
     assert s["true_params"] == {"nu": 9.5}
+
+
+def test_cli_reports_laplace_error_bars_for_estimated_parameters(tmp_path, capsys):
+    argv = ["anneal", "--D", "10", "--L", "6", "--sigma", "0.5", "--N", "60", "--estimate",
+            "nu", "--param-range", "nu=6:10", "--n-init", "2", "--out", str(tmp_path / "r.npz")]
+    main(argv + ["--json"])
+    s = json.loads(capsys.readouterr().out)
+    from dalearn.uncertainty import laplace
+    problem = twin_from_settings(settings_from_args(build_parser().parse_args(argv))[0]).problem
+    r = AnnealResult.load(tmp_path / "r.npz")
+    assert s["param_std"]["nu"] == pytest.approx(laplace(problem, r).param_std["nu"], rel=1e-9)
+    assert abs(s["params"]["nu"][s["best"]] - s["true_params"]["nu"]) < 3 * s["param_std"]["nu"]
+    main(argv)
+    assert f"nu = {s['params']['nu'][s['best']]:.4f} ± {s['param_std']['nu']:.4f}" in \
+        capsys.readouterr().out
+    main(["anneal", "--D", "8", "--L", "5", "--N", "30", "--betas", "0:4", "--n-init", "1",
+          "--out", str(tmp_path / "q.npz"), "--json"])
+    assert json.loads(capsys.readouterr().out)["param_std"] is None

@@ -30,12 +30,19 @@ def committed_text(path: Path) -> str:
         return path.read_text()
 
 
+#: notebook numbers promised to work in progress elsewhere, which may be missing for now
+RESERVED = {6}
+
+
 def test_the_course_has_its_notebooks_in_order():
     names = [p.name for p in NOTEBOOKS]
     assert names[:5] == ["01_data_assimilation.ipynb", "02_precision_annealing.ipynb",
                          "03_ml_as_da.ipynb", "04_deeper_is_finer.ipynb",
                          "05_deepest_learning.ipynb"]
-    assert [n[:2] for n in names] == [f"{i:02d}" for i in range(1, len(names) + 1)]
+    numbers = [int(n[:2]) for n in names]
+    # 06 is reserved for a notebook being written on another branch (issue 14 asked for 07)
+    expected = [i for i in range(1, max(numbers) + 1) if i not in RESERVED or i in numbers]
+    assert numbers == expected
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -53,12 +60,17 @@ def test_notebook_is_framed(path):
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
     first, last = "".join(nb["cells"][0]["source"]), "".join(nb["cells"][-1]["source"])
     assert nb["cells"][0]["cell_type"] == "markdown" and first.startswith("# ")
-    assert "What this shows" in first and "Time:" in first
-    assert "What to try next" in last
+    assert "What this shows" in first and "What you need" in first and "Time:" in first
+    assert last.startswith("## More to try")
+    headings = ["".join(c["source"]).split("\n")[0] for c in nb["cells"]
+                if c["cell_type"] == "markdown"]
+    # the end of every notebook: what it found, then exercises, then more to try
+    assert headings.index("## What we found") < headings.index("## Exercises")
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     assert any("assert" in "".join(c["source"]) for c in code), "claims must be checked"
 
 
+@pytest.mark.slow
 def test_running_and_saving_a_notebook_does_not_break_the_tests(tmp_path):
     """A learner's flow: clone, run a notebook, save it with outputs (as JupyterLab's
     autosave does), run the cleanliness tests: they pass."""

@@ -78,7 +78,10 @@ def test_every_notebook_has_a_page_holding_its_figures_and_kernel_free_panels(si
     if "$" in md:
         assert "$" in page and 'src="assets/mathjax/MathJax.js' in page
     assert not re.search(r"<details[^>]*\bopen\b", page)
-    assert page.count("<details") == md.count("<details")
+    # one fold per hint and per solution the exercises show
+    shown = code.count("ex.hint()") + code.count("ex.solution()")
+    assert page.count("<details") == md.count("<details") + shown
+    assert page.count('class="dalearn-check"') == code.count("ex.check(answer)")
 
 
 def test_the_site_loads_nothing_from_a_network(site):

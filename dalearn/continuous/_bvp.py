@@ -165,14 +165,30 @@ def solve_euler_lagrange(model: Model, t0: float, tF: float, Rf_values, *, Rm=0.
                   for s, _ in steps]), D, [h for _, h in steps])
 
 
+class _TrapezoidProblem(Problem):
+    """A Problem whose measurement sum is the trapezoid rule of ∫ Rm (x - y)² dt: half
+    weight on the two end points, normalised by the M - 1 intervals (not the M points).
+
+    Equal weights at every point (the plain Problem) are a rectangle rule, an O(h) error in
+    the measurement term that turns the continuum limit first order."""
+
+    def _build_grid(self) -> None:
+        super()._build_grid()
+        w = np.ones(self.M)
+        w[[0, -1]] = 0.5
+        self.w_meas = self.w_meas * self.n_meas / (self.M - 1) * w[:, None] / self.L
+
+
 def continuum_problem(model: Model, y, observed, t0: float, tF: float, n: int, Rm: float,
                       rule: str = "trapezoid", params=None) -> tuple[Problem, float]:
     """The discrete problem whose action is the continuous one on ``n`` intervals.
 
-    Data y(t_j) at every point for the ``observed`` components; returns (problem, factor)
-    where the discrete R_f matching a continuous Rf_c is ``factor * Rf_c``.
-    With the discrete normalisation (measurement sum / (M L), model sum / ((M-1) D)) and
-    r = h (ẋ - F): Rf_d / Rm_d = (Rf_c / Rm_c) (M - 1) D / (M L h²).
+    Data y(t_j) at every point for the ``observed`` components, weighted by the trapezoid
+    rule (half weight on the two ends), so the measurement term is a second-order
+    quadrature of the integral; returns (problem, factor) where the discrete R_f matching a
+    continuous Rf_c is ``factor * Rf_c``.  Discrete normalisation: measurement sum
+    Σ_j w_j (x - y)² / ((M - 1) L) with w = (1/2, 1, ..., 1, 1/2), model sum / ((M-1) D);
+    with r = h (ẋ - F): Rf_d / Rm_d = (Rf_c / Rm_c) D / (L h²).
     """
     n = check_int("n (intervals)", n, 1)
     M = n + 1
@@ -180,6 +196,7 @@ def continuum_problem(model: Model, y, observed, t0: float, tF: float, n: int, R
     h = (tF - t0) / n
     obs = np.asarray(observed, dtype=int)
     data = np.asarray(y(t[:, None]))[:, obs].T
-    problem = Problem(model, data, h, observed=obs, Rm=Rm, rule=rule, params=params, t0=t0)
-    factor = (M - 1) * model.D / (M * len(obs) * h * h)
+    problem = _TrapezoidProblem(model, data, h, observed=obs, Rm=Rm, rule=rule, params=params,
+                                t0=t0)
+    factor = model.D / (len(obs) * h * h)
     return problem, factor

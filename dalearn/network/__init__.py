@@ -10,18 +10,23 @@ layer, a recurrent network, i.e. static parameters).  K training pairs are K rep
 experiments; inputs are measured at layer 0 and outputs at layer n_layers.  The action over
 states X (K, n_layers + 1, D) and weights θ is
 
-    A = Rm / (K (n_in + n_out)) Σ_k [ |x^k(0)_in - u^k|² + |x^k(L)_out - v^k|² ]
-      + Rf / (K L D)            Σ_k Σ_l |x^k(l+1) - f(x^k(l), W(l))|²
+    A = Rm / (K (n_in + n_out)) Σ_k [ |x^k(0)_in - u^k|² + |x^k(n_layers)_out - v^k|² ]
+      + Rf / (K n_layers D)     Σ_k Σ_l |x^k(l+1) - f(x^k(l), W(l))|²
 
-and R_f → ∞ is ordinary training: :meth:`NetworkProblem.strong_loss_grad`, whose gradient is
-backpropagation written as the backward recursion of the momentum λ(l) = ∂loss/∂x(l).
+R_f → ∞ slaves the hidden states to the input states x(0) but leaves x(0) free, measured
+with precision R_m; ordinary training also clamps x(0) = u, the limit R_m,in → ∞ as well.
+The two differ when the inputs are noisy (errors in variables).  Ordinary training is
+:meth:`NetworkProblem.strong_loss_grad`, whose gradient is backpropagation written as the
+backward recursion of λ(l) = ∂loss/∂x(l) (the canonical momentum is π = -λ).
 θ layout: for each weight set, W (D, D) row-major then b (D,).
 """
 from ..models import ACTIVATIONS
 from ._architecture import Network
+from ._classify import Classification, classifier_problem
 from ._backprop import TrainResult, strong_loss_grad, train_backprop, weak_weight_gradient
 from ._problem import NetworkProblem
 from ._twin import NetworkTwin, network_twin
 
 __all__ = ["Network", "NetworkProblem", "NetworkTwin", "network_twin", "TrainResult",
-           "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS"]
+           "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS",
+           "Classification", "classifier_problem"]

@@ -16,7 +16,8 @@ __all__ = ["strong_loss_grad", "weak_weight_gradient", "TrainResult", "train_bac
 
 
 def strong_loss_grad(problem, theta, return_momentum: bool = False):
-    """R_f → ∞ (ordinary training): states slaved to the inputs by the forward pass.
+    """Ordinary training: R_f → ∞ and the inputs clamped, x(0) = u (R_m,in → ∞ too); the
+    states are slaved to the noisy inputs by the forward pass.
 
     loss = Rm / (K (n_in + n_out)) Σ_k |x^k(n_layers)_out - v^k|²; its gradient by
     backpropagation: λ(n_layers) = ∂loss/∂x(n_layers), then for l = n_layers-1 .. 0

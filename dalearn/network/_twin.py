@@ -14,7 +14,8 @@ __all__ = ["NetworkTwin", "network_twin"]
 
 @dataclass(frozen=True)
 class NetworkTwin:
-    """A teacher network, its weights, noisy training pairs and clean held-out pairs."""
+    """A teacher network, its weights, noisy training pairs and clean held-out pairs;
+    ``U_train_clean`` holds the training inputs before the noise was added."""
     teacher: Network
     theta: np.ndarray
     U_train: np.ndarray
@@ -22,10 +23,19 @@ class NetworkTwin:
     U_test: np.ndarray
     V_test: np.ndarray
     sigma: float
+    U_train_clean: np.ndarray | None = None
 
     def problem(self, student: Network, **kwargs) -> NetworkProblem:
         """The training problem of ``student`` on the teacher's noisy pairs."""
         return NetworkProblem(student, self.U_train, self.V_train, sigma=self.sigma, **kwargs)
+
+    def clean_input_problem(self, student: Network, **kwargs) -> NetworkProblem:
+        """The same training problem with the noise-free inputs (noisy outputs kept): what
+        training would see without errors in the variables."""
+        if self.U_train_clean is None:
+            raise ValueError("this twin was made without its clean training inputs")
+        return NetworkProblem(student, self.U_train_clean, self.V_train, sigma=self.sigma,
+                              **kwargs)
 
     def heldout_error(self, problem: NetworkProblem, theta) -> float:
         """RMS of the student's outputs against the teacher's clean held-out outputs."""
@@ -47,4 +57,5 @@ def network_twin(width: int = 10, n_layers: int = 100, activation: str = "tanh",
     V = teacher.forward(theta, U)[:, -1]
     U_tr = U[:K_train] + rng.normal(0, sigma, (K_train, width))
     V_tr = V[:K_train] + rng.normal(0, sigma, (K_train, width))
-    return NetworkTwin(teacher, theta, U_tr, V_tr, U[K_train:], V[K_train:], sigma)
+    return NetworkTwin(teacher, theta, U_tr, V_tr, U[K_train:], V[K_train:], sigma,
+                       U_train_clean=U[:K_train])
