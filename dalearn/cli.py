@@ -303,7 +303,7 @@ def _check_run(twin: TwinSettings, schedule: AnnealSettings, model) -> None:
             raise ValueError(f"--param-range names {name!r}, which is not estimated "
                              f"(--estimate {' '.join(estimated) or 'is empty'})")
     if schedule.method is not None:
-        check_choice("--method", schedule.method, Problem.methods)
+        check_choice("--method", schedule.method, ("newton", "lm", "lbfgsb") if model.has_hessian else ("lm", "lbfgsb"))
     if np.size(schedule.Rf0) not in (1, model.D):
         raise ValueError(f"--Rf0 takes one number or D={model.D} (one per component), "
                          f"got {np.size(schedule.Rf0)}")
