@@ -470,6 +470,11 @@ def _summary(problem, truth, result, wall, out, plot) -> dict:
         "estimated": list(result.estimate),
         "status": [STATUS[int(s)] for s in result.status[-1]],
         "converged_all_beta": result.converged.all(axis=0).tolist(),
+        # the final point's check per start (rows) and beta (columns); see AnnealResult
+        "decrement": None if result.decrement is None else result.decrement.T.tolist(),
+        "pos_def": None if result.pos_def is None else
+        [[None if v < 0 else bool(v) for v in row] for row in result.pos_def.T],
+        "verified_all_beta": result.verified.all(axis=0).tolist(),
         "param_std": _param_std(problem, result),
         "best": result.best, "wall_s": wall, "out": out, "plot": plot,
     }
