@@ -111,6 +111,6 @@ def test_network_input_checks():
     with pytest.raises(ValueError, match="out_nodes must be"):
         NetworkProblem(net, np.zeros((3, 4)), np.zeros((3, 2)), sigma=0.1, out_nodes=[0, 9])
     with pytest.raises(ValueError, match="method must be one of"):
-        anneal(NetworkProblem(net, np.zeros((3, 4)), np.zeros((3, 4)), sigma=0.1), method="lm")
+        anneal(NetworkProblem(net, np.zeros((3, 4)), np.zeros((3, 4)), sigma=0.1), method="bfgs")
     with pytest.raises(ValueError, match="theta must have"):
         net.forward(np.zeros(3), np.zeros((2, 4)))

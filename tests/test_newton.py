@@ -135,3 +135,17 @@ def test_the_cli_json_carries_the_check_per_start_and_beta(capsys, tmp_path):
     assert np.shape(out["decrement"]) == (2, 4) and np.shape(out["pos_def"]) == (2, 4)
     assert all(v is True for row in out["pos_def"] for v in row)
     assert out["verified_all_beta"] == [True, True]
+
+
+def test_network_default_optimiser_follows_the_measured_rule():
+    from dalearn.network import Network, network_twin
+    tw = network_twin(width=5, n_layers=10, K_train=40, K_test=2, seed=0, shared=False)
+    assert tw.problem(Network(5, 4, shared=False)).methods[0] == "lbfgsb"
+    well = tw.problem(Network(5, 10, shared=True))
+    assert well.expected_level > 0 and well.methods[0] == "newton"
+    small = network_twin(width=3, n_layers=4, K_train=3, K_test=2, seed=0)
+    over = small.problem(Network(3, 3, shared=True))
+    assert over.expected_level <= 0 and over.methods[0] == "lbfgsb"
+    # and on the well-determined recurrent student Newton ends every solve at a verified minimum
+    r = da.anneal(well, betas=np.arange(0, 13, 4), Rf0=1.0, alpha=2.0, n_init=2, seed=1)
+    assert r.verified.all()

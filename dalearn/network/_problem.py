@@ -27,12 +27,14 @@ class NetworkProblem:
     @property
     def methods(self) -> tuple:
         """Optimisers, the default first, chosen by measurement (benchmarks/train_network.py):
-        Newton on the exact Hessian for a recurrent (shared-weight) network, whose few
-        weights give well-conditioned minima (3x faster than L-BFGS-B in notebook 03, every
+        Newton on the exact Hessian for a recurrent (shared-weight) network fitted to more
+        numbers than it has free ones, whose minima are well conditioned (3x faster than L-BFGS-B in notebook 03, every
         solve verified); L-BFGS-B for a feedforward one, whose weights outnumber what the
         data pin down, so its minima lie in flat valleys where damped Newton steps crawl.
-        Gauss-Newton (lm) drops the weight-state cross terms of W x and is never the best."""
-        if self.net.shared:
+        Gauss-Newton (lm) drops the weight-state cross terms of W x and is never the best.
+        A recurrent network with more free numbers than measured ones (expected level <= 0)
+        has a singular Hessian at its exact fits: L-BFGS-B there too."""
+        if self.net.shared and self.expected_level > 0:
             return ("newton", "lbfgsb", "lm")
         return ("lbfgsb", "newton", "lm")
     default_init_range = (-1.0, 1.0)
