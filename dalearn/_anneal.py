@@ -90,7 +90,10 @@ def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
             ev = problem.evaluator(Rf)
             if tangent is not None:
                 z = _predicted(ev, z, z + log_step * tangent)
-            res = minimize(ev, z, method=method, maxiter=maxiter, ftol=ftol)
+            # Newton's check is free; the others' costs an exact Hessian and a Cholesky, so
+            # they are checked at the last beta only (pos_def -1 elsewhere)
+            res = minimize(ev, z, method=method, maxiter=maxiter, ftol=ftol,
+                           check=(i == n_beta - 1))
             if np.all(np.isfinite(res.z)) and np.isfinite(res.total):
                 z = res.z            # warm start; a failed β does not poison the next
                 tangent = res.tangent

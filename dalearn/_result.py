@@ -31,7 +31,8 @@ class AnnealResult:
     derivatives, a verified minimum).  The final point's check per (β, start), (n_beta,
     n_init), or None for results without it: ``decrement`` (½ gᵀH⁻¹g / A), ``grad_max``
     (max |∂A/∂z|), ``pos_def`` (1: the exact Hessian has a Cholesky factor, 0: it has not,
-    -1: not checked, the model has no second derivatives).
+    -1: not checked: the model has no second derivatives, or an 'lm'/'lbfgsb' solve before
+    the last β, where the check is skipped to save its cost).
     ``expected_level``: where the problem's noise-consistent minimum of the action lies
     (1 for data assimilation; lower for a network, whose weights are fitted too).
     """

@@ -86,7 +86,7 @@ def _tangent(ev, z, hb, solver, held):
 
 
 def _damped(ev, z0, build, maxiter: int, ftol: float, xtol: float, bounds,
-            newton: bool) -> OptResult:
+            newton: bool, check: bool = True) -> OptResult:
     """The damped second-order loop of ``lm`` (``build = ev.gauss_newton``) and ``newton``
     (``build = ev.hessian``): solve (H + λ S) δ = -g by one banded Cholesky, accept δ when
     the action falls by a fair share of the quadratic model's prediction (ratio test),
@@ -176,15 +176,16 @@ def _damped(ev, z0, build, maxiter: int, ftol: float, xtol: float, bounds,
     if verified is not None:
         tangent = _tangent(ev, z, hb, solver, held)
     return _checked(ev, OptResult(z, hb.total, hb.meas, hb.model, status, msg, nit, nfev),
-                    ftol, hb if newton else None, verified, held, tangent)
+                    ftol, hb if newton else None, verified, held, tangent,
+                    check=check or newton)
 
 
 def _checked(ev, res: OptResult, ftol: float, hb=None, verified=None, held=None,
-             tangent=None) -> OptResult:
+             tangent=None, check: bool = True) -> OptResult:
     """``res`` with the final point's check (see :class:`OptResult`): the decrement and a
     Cholesky of the exact Hessian there (built unless ``hb`` is already the exact one, or
     taken from ``verified`` = (decrement, True) when the optimiser made it)."""
-    if not np.isfinite(res.total) or not getattr(ev, "has_hessian", False):
+    if not check or not np.isfinite(res.total) or not getattr(ev, "has_hessian", False):
         return replace(res, grad_max=_grad_max(ev, res.z))
     if hb is None:
         hb = ev.hessian(res.z)
@@ -219,10 +220,11 @@ def _grad_max(ev, z) -> float:
 
 
 def minimize_lm(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
-                xtol: float = 1e-10, bounds=None) -> OptResult:
+                xtol: float = 1e-10, bounds=None, check: bool = True) -> OptResult:
     """Levenberg-Marquardt on the Gauss-Newton matrix (any evaluator with ``terms`` and
     ``gauss_newton``); ``bounds`` (low, high) over z are kept by projected steps."""
-    return _damped(ev, z0, ev.gauss_newton, maxiter, ftol, xtol, bounds, newton=False)
+    return _damped(ev, z0, ev.gauss_newton, maxiter, ftol, xtol, bounds, newton=False,
+                   check=check)
 
 
 def minimize_newton(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
@@ -233,7 +235,8 @@ def minimize_newton(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
     return _damped(ev, z0, ev.hessian, maxiter, ftol, xtol, bounds, newton=True)
 
 
-def minimize_lbfgsb(ev, z0, maxiter: int, ftol: float, bounds=None) -> OptResult:
+def minimize_lbfgsb(ev, z0, maxiter: int, ftol: float, bounds=None,
+                    check: bool = True) -> OptResult:
     """L-BFGS-B on any evaluator with ``value``, ``value_grad`` and ``terms``."""
     nfev = [0]
 
@@ -261,18 +264,21 @@ def minimize_lbfgsb(ev, z0, maxiter: int, ftol: float, bounds=None) -> OptResult
         # 0: converged; 2 (ABNORMAL line search) at a stationary point is also a minimum
         status, msg = 0, str(res.message)
     return _checked(ev, OptResult(res.x, t.total, t.meas, t.model, status, msg, int(res.nit),
-                                  nfev[0]), ftol)
+                                  nfev[0]), ftol, check=check)
 
 
 def minimize(ev, z0, *, method: str = "lm", maxiter: int | None = None, ftol: float = 1e-8,
-             xtol: float = 1e-10, bounds=None) -> OptResult:
+             xtol: float = 1e-10, bounds=None, check: bool = True) -> OptResult:
     """Minimise the evaluator ``ev`` (an action at one R_f, from ``problem.evaluator(Rf)``)
     from the packed vector ``z0`` with ``method`` ('lm' needs ``ev.gauss_newton``).
-    ``bounds``: (low, high) arrays over z (default: the evaluator's own ``bounds``)."""
+    ``bounds``: (low, high) arrays over z (default: the evaluator's own ``bounds``).
+    ``check=False`` skips the final point's check for 'lm' and 'lbfgsb' (one exact Hessian
+    and Cholesky; Newton's is free): ``pos_def`` is then None and ``status`` the
+    optimiser's own."""
     if bounds is None:
         bounds = getattr(ev, "bounds", None)
     if method == "lm":
-        return minimize_lm(ev, z0, maxiter or 200, ftol, xtol, bounds)
+        return minimize_lm(ev, z0, maxiter or 200, ftol, xtol, bounds, check)
     if method == "newton":
         return minimize_newton(ev, z0, maxiter or 200, ftol, xtol, bounds)
     if method == "lbfgsb":
@@ -281,5 +287,5 @@ def minimize(ev, z0, *, method: str = "lm", maxiter: int | None = None, ftol: fl
             z0 = np.clip(z0, lo, hi)
             bounds = list(zip(np.where(np.isfinite(lo), lo, None),
                               np.where(np.isfinite(hi), hi, None)))
-        return minimize_lbfgsb(ev, z0, maxiter or 20000, ftol, bounds)
+        return minimize_lbfgsb(ev, z0, maxiter or 20000, ftol, bounds, check)
     raise ValueError(f"method must be one of {METHODS}, got {method!r}")
