@@ -23,6 +23,7 @@ import numpy as np
 from scipy.integrate import solve_bvp
 
 from .._checks import check_int, check_real_array
+from .._runtime import single_blas_thread
 from ..models import Model
 from ._hamiltonian import Hamiltonian
 
@@ -149,6 +150,23 @@ def solve_euler_lagrange_jumps(model: Model, tau, y, Rm, Rf_values, *, t0=None, 
             return out.transpose(0, 2, 3, 1).reshape(S * 2 * D, m)
         return fun
 
+    def jac_for(fun):
+        # The intervals do not interact inside fun: perturbing component i of every interval
+        # at once gives column i of every diagonal block (2D calls of fun, not S·2D).
+        def fun_jac(s, Yv):
+            f0, n2 = fun(s, Yv), 2 * D
+            J = np.zeros((S * n2, S * n2, s.size))
+            for i in range(n2):
+                rows = np.arange(S) * n2 + i
+                h = 1e-7 * (1.0 + np.abs(Yv[rows]))                      # (S, m)
+                Yp = Yv.copy()
+                Yp[rows] += h
+                df = (fun(s, Yp) - f0).reshape(S, n2, s.size) / h[:, None, :]
+                for j in range(S):
+                    J[j * n2:(j + 1) * n2, j * n2 + i] = df[j]
+            return J
+        return fun_jac
+
     # first guess: the data interpolated on measured components (0 elsewhere), π = 0
     s_mesh = np.linspace(0.0, 1.0, n_nodes)
     t_mesh = breaks[:-1, None] + s_mesh[None, :] * width[:, None]          # (S, m)
@@ -161,7 +179,12 @@ def solve_euler_lagrange_jumps(model: Model, tau, y, Rm, Rf_values, *, t0=None, 
     statuses, messages, sols = [], [], []
     for Rf in Rf_values:
         ham = Hamiltonian(model, Rf, 0.0, None, params)       # no data inside an interval
-        sol = solve_bvp(fun_for(ham), bc_for(ham), s_mesh, Y, tol=tol, max_nodes=max_nodes)
+        fun = fun_for(ham)
+        # solve_bvp multiplies stacks of (S·2D)² blocks: threaded BLAS on a shared machine
+        # made that several times slower, not faster
+        with single_blas_thread():
+            sol = solve_bvp(fun, bc_for(ham), s_mesh, Y, fun_jac=jac_for(fun), tol=tol,
+                            max_nodes=max_nodes)
         if sol.status == 0:
             s_mesh, Y = sol.x, sol.y
         statuses.append(sol.status)
