@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._banded import block_band
+from ._curvature import residual_curvature
 from .discretize import residual
 
 __all__ = ["ActionValue", "action", "ActionEvaluator", "GaussNewton", "EXPECTED_LEVEL"]
@@ -55,9 +57,11 @@ def action(problem, X, p=None, Rf=1.0, grad: bool = False) -> ActionValue:
 
 @dataclass
 class GaussNewton:
-    """Gauss-Newton pieces at a point: the action's gradient ``g`` (n,) and the blocks of
-    H = 2 Jᵀ W J: diagonal blocks ``Hd`` (M, D, D), super-diagonal ``Ho`` (M-1, D, D) with
-    Ho[n] = H[x(n), x(n+1)], parameter border ``Hxp`` (M, D, Pe) and ``Hpp`` (Pe, Pe)."""
+    """Second-order pieces at a point: the action's gradient ``g`` (n,) and the blocks of
+    the Gauss-Newton matrix H = 2 Jᵀ W J (``exact=False``) or of the exact Hessian (plus
+    2 Σ (W r)_a ∇² r_a, ``exact=True``): diagonal blocks ``Hd`` (M, D, D), super-diagonal
+    ``Ho`` (M-1, D, D) with Ho[n] = H[x(n), x(n+1)], parameter border ``Hxp`` (M, D, Pe)
+    and ``Hpp`` (Pe, Pe)."""
     total: float
     meas: float
     model: float
@@ -66,6 +70,22 @@ class GaussNewton:
     Ho: np.ndarray
     Hxp: np.ndarray
     Hpp: np.ndarray
+    exact: bool = False
+
+    def band(self):
+        """(band storage, border (M D, Pe), Hpp, None): see :mod:`dalearn._banded`."""
+        M, D, Pe = self.Hxp.shape
+        return block_band(self.Hd, self.Ho), self.Hxp.reshape(M * D, Pe), self.Hpp, None
+
+    def matvec(self, v) -> np.ndarray:
+        """H v for a packed vector ``v`` (n,), from the blocks (a Hessian-vector product)."""
+        M, D, Pe = self.Hxp.shape
+        vx, vp = v[:M * D].reshape(M, D), v[M * D:]
+        out = (self.Hd @ vx[:, :, None])[:, :, 0] + self.Hxp @ vp
+        out[:-1] += (self.Ho @ vx[1:, :, None])[:, :, 0]
+        out[1:] += (vx[:-1, None, :] @ self.Ho)[:, 0]
+        op = np.einsum("nap,na->p", self.Hxp, vx) + self.Hpp @ vp
+        return np.concatenate([out.ravel(), op])
 
 
 class ActionEvaluator:
@@ -102,6 +122,7 @@ class ActionEvaluator:
 
     def _pieces(self, z):
         Xt, p = self._split(z)
+        self._last = (Xt, p)
         dm = Xt - self.pb.Y0
         res = residual(self.pb.model, self.pb.rule, Xt, p, self.pb.h, blocks=True, u=self.u)
         self.n_calls += 1
@@ -132,8 +153,24 @@ class ActionEvaluator:
         total, g, _, _ = self.value_grad_terms(z)
         return total, g
 
-    def gauss_newton(self, z) -> GaussNewton:
-        """Gradient and Gauss-Newton blocks at ``z`` (see :class:`GaussNewton`)."""
+    def meas_gradient(self, z) -> np.ndarray:
+        """The measurement term's gradient (n,) in packed order (zero on parameters)."""
+        Xt, _ = self._split(z)
+        g = np.zeros(np.size(z))
+        g[:self.nx] = (2.0 * self.pb.w_meas * (Xt - self.pb.Y0)).ravel()
+        return g
+
+    @property
+    def has_hessian(self) -> bool:
+        """Whether :meth:`hessian` is available (the model has second derivatives)."""
+        return bool(getattr(self.pb.model, "has_hessian", False))
+
+    def hessian(self, z) -> GaussNewton:
+        """Gradient and exact Hessian blocks at ``z`` (see :class:`GaussNewton`)."""
+        return self.gauss_newton(z, exact=True)
+
+    def gauss_newton(self, z, exact: bool = False) -> GaussNewton:
+        """Gradient and Gauss-Newton blocks at ``z`` (exact Hessian blocks with ``exact``)."""
         dm, res = self._pieces(z)
         pb, r = self.pb, res.r
         A, B, C = res.A, res.B, res.C[:, :, pb.est_idx]
@@ -161,4 +198,21 @@ class ActionEvaluator:
             Hxp[:-1] += At @ WC
             Hxp[1:] += Bt @ WC
             Hpp = np.einsum("naj,nak->jk", C, WC)
-        return GaussNewton(meas + mod, meas, mod, g, 2.0 * Hd, 2.0 * Ho, 2.0 * Hxp, 2.0 * Hpp)
+        if exact:
+            self._add_curvature(res, wr, Hd, Ho, Hxp, Hpp)
+        return GaussNewton(meas + mod, meas, mod, g, 2.0 * Hd, 2.0 * Ho, 2.0 * Hxp, 2.0 * Hpp,
+                           exact)
+
+    def _add_curvature(self, res, wr, Hd, Ho, Hxp, Hpp):
+        """Add Σ_a (W r)_a ∇² r_a (halved, like the Gauss-Newton blocks) in place."""
+        pb = self.pb
+        _, p = self._last
+        cv = residual_curvature(pb.model, pb.rule, res, p, wr, pb.h, u=self.u)
+        Hd[:-1] += cv.H00
+        Hd[1:] += cv.H11
+        Ho += cv.H01
+        e = pb.est_idx
+        if e.size:
+            Hxp[:-1] += cv.H0p[:, :, e]
+            Hxp[1:] += cv.H1p[:, :, e]
+            Hpp += cv.Hpp[np.ix_(e, e)]

@@ -27,6 +27,9 @@ class ForcedLorenz96(Lorenz96):
     def jac_p(self, x, p, u):
         return super().jac_p(x, p)
 
+    def hess(self, x, p, w, u=None):
+        return super().hess(x, p, w)
+
 
 MODELS = {**_AUTONOMOUS, "nakl": NaKL, "lorenz96-forced": ForcedLorenz96}
 #: models whose state dimension can be chosen (``D=``)

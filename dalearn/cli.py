@@ -28,6 +28,7 @@ from ._checks import (check_choice, check_finite, check_int, check_memory, check
 from ._io import atomic_write, check_output_path
 from .discretize import RULES
 from .catalog import MODELS, SIZED, get_model
+from .cli_train import add_train_parser, run_train, table as train_table
 from .optimize import STATUS
 from .presets import PRESETS
 from .settings import AnnealSettings, TwinSettings
@@ -195,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out-truth", dest="out_truth", help="true path file to write (CSV, "
                                                          "data times)")
     w.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    add_train_parser(sub, _betas)
     _add_site_parser(sub)
     _add_course_parser(sub)
     return ap
@@ -303,7 +305,7 @@ def _check_run(twin: TwinSettings, schedule: AnnealSettings, model) -> None:
             raise ValueError(f"--param-range names {name!r}, which is not estimated "
                              f"(--estimate {' '.join(estimated) or 'is empty'})")
     if schedule.method is not None:
-        check_choice("--method", schedule.method, Problem.methods)
+        check_choice("--method", schedule.method, ("newton", "lm", "lbfgsb") if model.has_hessian else ("lm", "lbfgsb"))
     if np.size(schedule.Rf0) not in (1, model.D):
         raise ValueError(f"--Rf0 takes one number or D={model.D} (one per component), "
                          f"got {np.size(schedule.Rf0)}")
@@ -470,6 +472,11 @@ def _summary(problem, truth, result, wall, out, plot) -> dict:
         "estimated": list(result.estimate),
         "status": [STATUS[int(s)] for s in result.status[-1]],
         "converged_all_beta": result.converged.all(axis=0).tolist(),
+        # the final point's check per start (rows) and beta (columns); see AnnealResult
+        "decrement": None if result.decrement is None else result.decrement.T.tolist(),
+        "pos_def": None if result.pos_def is None else
+        [[None if v < 0 else bool(v) for v in row] for row in result.pos_def.T],
+        "verified_all_beta": result.verified.all(axis=0).tolist(),
         "param_std": _param_std(problem, result),
         "best": result.best, "wall_s": wall, "out": out, "plot": plot,
     }
@@ -530,6 +537,13 @@ def main(argv=None) -> int:
         return run_site(args, ap)
     if args.command == "course":
         return run_course(args, ap)
+    if args.command == "train":
+        try:
+            summary = run_train(args, _betas)
+        except (ValueError, TypeError) as e:
+            ap.exit(2, f"{ap.prog} train: error: {e}\n")
+        print(json.dumps(_strict(summary), allow_nan=False) if args.json else train_table(summary))
+        return 0
     try:
         summary = run_anneal(args) if args.command == "anneal" else run_twin(args)
     except (ValueError, TypeError) as e:

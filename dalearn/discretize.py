@@ -7,7 +7,9 @@ A rule sees a path in time-major layout ``X`` of shape ``(M, D)`` (M model point
 - ``B`` = ∂r(n)/∂x(n+1)   shape ``(M-1, D, D)``
 - ``C`` = ∂r(n)/∂p        shape ``(M-1, D, P)``
 
-which is all the action needs for its gradient and for Gauss-Newton.  Rules:
+which is all the action needs for its gradient and for Gauss-Newton; ``tape`` keeps the
+stage points and their Jacobians for the second-order terms (:mod:`dalearn._curvature`).
+Rules:
 
 - ``euler``            x1 - x0 - h F(x0)                                  (order 1)
 - ``trapezoid``        x1 - x0 - h/2 [F(x0) + F(x1)]                      (order 2)
@@ -51,6 +53,7 @@ class Residual:
     A: np.ndarray | None = None
     B: np.ndarray | None = None
     C: np.ndarray | None = None
+    tape: dict | None = None
 
 
 def residual(model, rule: str, X: np.ndarray, p: np.ndarray, h: float,
@@ -88,6 +91,9 @@ class _Bound:
     def jac_p(self, x, p, where="node"):
         return self.model.jac_p(x, p, self._u(x, where))
 
+    def hess(self, x, p, w, where="node"):
+        return self.model.hess(x, p, w, self._u(x, where))
+
 
 def _eye(D):
     return np.eye(D)[None]
@@ -102,7 +108,7 @@ def _euler(model, X, p, h, blocks):
     A = -_eye(D) - h * model.jac(x0, p)
     B = np.broadcast_to(_eye(D), A.shape)
     C = -h * model.jac_p(x0, p)
-    return Residual(r, A, B, C)
+    return Residual(r, A, B, C, {"X": X})
 
 
 def _trapezoid(model, X, p, h, blocks):
@@ -116,7 +122,7 @@ def _trapezoid(model, X, p, h, blocks):
     A = -_eye(D) - 0.5 * h * J[:-1]
     B = _eye(D) - 0.5 * h * J[1:]
     C = -0.5 * h * (Jp[:-1] + Jp[1:])
-    return Residual(r, A, B, C)
+    return Residual(r, A, B, C, {"X": X})
 
 
 def _hermite_simpson(model, X, p, h, blocks):
@@ -138,7 +144,7 @@ def _hermite_simpson(model, X, p, h, blocks):
     B = I - h / 6.0 * (4.0 * Jm @ dxm1 + J1)
     dxmp = 0.125 * h * (Jp[:-1] - Jp[1:])
     C = -h / 6.0 * (Jp[:-1] + 4.0 * (_at(model.jac_p, xm, p, "mid") + Jm @ dxmp) + Jp[1:])
-    return Residual(r, A, B, C)
+    return Residual(r, A, B, C, {"X": X, "xm": xm, "Jm": Jm, "dxm": (dxm0, dxm1, dxmp)})
 
 
 #: where each RK4 stage reads a driven model's input: start, midpoint, midpoint, end
@@ -182,18 +188,23 @@ def _rk4(model, X, p, h, blocks):
     I = _eye(D)
     J1, J2, J3, J4 = (_at(model.jac, s, p, w) for s, w in zip((s1, s2, s3, s4), _STAGES))
     P1, P2, P3, P4 = (_at(model.jac_p, s, p, w) for s, w in zip((s1, s2, s3, s4), _STAGES))
-    dk1 = J1
-    dk2 = J2 @ (I + 0.5 * h * dk1)
-    dk3 = J3 @ (I + 0.5 * h * dk2)
-    dk4 = J4 @ (I + h * dk3)
+    # ds_i: total Jacobians of the stage points s2, s3, s4 in x0 and in p
+    ds2 = I + 0.5 * h * J1
+    dk2 = J2 @ ds2
+    ds3 = I + 0.5 * h * dk2
+    dk3 = J3 @ ds3
+    ds4 = I + h * dk3
+    dk4 = J4 @ ds4
     dp1 = P1
     dp2 = P2 + 0.5 * h * J2 @ dp1
     dp3 = P3 + 0.5 * h * J3 @ dp2
     dp4 = P4 + h * J4 @ dp3
-    A = -I - h / 6.0 * (dk1 + 2 * dk2 + 2 * dk3 + dk4)
+    A = -I - h / 6.0 * (J1 + 2 * dk2 + 2 * dk3 + dk4)
     B = np.broadcast_to(I, A.shape)
     C = -h / 6.0 * (dp1 + 2 * dp2 + 2 * dp3 + dp4)
-    return Residual(r, A, B, C)
+    tape = {"s": (s1, s2, s3, s4), "J": (J2, J3, J4), "ds": (ds2, ds3, ds4),
+            "dsp": (0.5 * h * dp1, 0.5 * h * dp2, h * dp3)}
+    return Residual(r, A, B, C, tape)
 
 
 _RULE_FUNCS = {"euler": _euler, "trapezoid": _trapezoid,

@@ -7,6 +7,11 @@ shape, so one call evaluates a whole path.  Every model provides
 - ``jac(x, p)``   -> ``(..., D, D)``    ∂F_a/∂x_b (row a, column b)
 - ``jac_p(x, p)`` -> ``(..., D, P)``    ∂F_a/∂p_j
 - ``jvp(x, p, v)`` and ``vjp(x, p, w)`` -> ``(..., D)``  J v and Jᵀ w
+- ``hess(x, p, w)`` -> ``(Hxx (..., D, D), Hxp (..., D, P), Hpp (..., P, P))``: the
+  weighted second derivatives Σ_a w_a ∂²F_a/∂x∂x, Σ_a w_a ∂²F_a/∂x∂p, Σ_a w_a ∂²F_a/∂p∂p
+  (``has_hessian`` says whether a model has them; the exact Hessian of the action,
+  ``ActionEvaluator.hessian``, needs them, Gauss-Newton does not).  A driven model's
+  ``hess`` takes ``u`` as a fourth argument.
 
 ``p`` is a 1-D array of the model's parameters in the order of ``param_names``.
 
@@ -19,7 +24,8 @@ ranges random starts are drawn from and the bounds annealing keeps.
 Your own model: subclass :class:`Model` and write ``rhs`` and ``jac`` (and ``jac_p`` if it
 has parameters), or wrap plain functions with :class:`CustomModel`; with only ``rhs`` given,
 CustomModel falls back to a central finite-difference Jacobian, which is slow (D extra
-evaluations of F per call) and meant for small D only.
+evaluations of F per call) and meant for small D only.  Give ``hess`` too (or write the
+method) for the exact Hessian of the action; without it only Gauss-Newton is available.
 """
 from __future__ import annotations
 
@@ -28,7 +34,7 @@ import warnings
 import numpy as np
 
 __all__ = ["Model", "Lorenz96", "Lorenz63", "NeuralField", "CustomModel", "get_model",
-           "MODELS", "ACTIVATIONS"]
+           "MODELS", "ACTIVATIONS", "ACTIVATION_D2"]
 
 
 def _arr(x):
@@ -45,6 +51,12 @@ def _sigmoid(a):
 ACTIVATIONS = {
     "tanh": (np.tanh, lambda a, g: 1.0 - g * g),
     "sigmoid": (_sigmoid, lambda a, g: g * (1.0 - g)),
+}
+
+#: name -> g''(a) from g and g'
+ACTIVATION_D2 = {
+    "tanh": lambda g, dg: -2.0 * g * dg,
+    "sigmoid": lambda g, dg: dg * (1.0 - 2.0 * g),
 }
 
 
@@ -72,6 +84,20 @@ class Model:
         """∂F/∂p, shape ``(..., D, P)``; zero columns for a model without parameters."""
         x = _arr(x)
         return np.zeros(x.shape + (len(self.param_names),), dtype=x.dtype)
+
+    #: whether :meth:`hess` is available (exact second derivatives)
+    has_hessian = False
+
+    def hess(self, x, p, w):
+        """Weighted second derivatives at ``x`` (..., D) with weights ``w`` (..., D):
+        (Σ_a w_a ∂²F_a/∂x∂x (..., D, D), Σ_a w_a ∂²F_a/∂x∂p (..., D, P),
+        Σ_a w_a ∂²F_a/∂p∂p (..., P, P))."""
+        raise NotImplementedError(f"model {self.name!r} has no second derivatives")
+
+    def _zero_hess(self, x, Hxx):
+        """(Hxx, zero Hxp, zero Hpp) for a model whose parameters enter linearly."""
+        lead = np.shape(x)[:-1]
+        return Hxx, np.zeros(lead + (self.D, self.P)), np.zeros(lead + (self.P, self.P))
 
     def jvp(self, x, p, v):
         """J(x) v, shape ``(..., D)``."""
@@ -152,6 +178,19 @@ class Lorenz96(Model):
             + np.roll(c_im1, -1, axis=-1)
         return out
 
+    has_hessian = True
+
+    def hess(self, x, p, w):
+        # F_a = (x_{a+1} - x_{a-2}) x_{a-1} - ...: the only second derivatives are
+        # ∂²F_a/∂x_{a+1}∂x_{a-1} = 1 and ∂²F_a/∂x_{a-2}∂x_{a-1} = -1; ν enters linearly
+        w = _arr(w)
+        H = np.zeros(w.shape + (self.D,), dtype=w.dtype)
+        H[..., self._ip1, self._im1] += w
+        H[..., self._im1, self._ip1] += w
+        H[..., self._im2, self._im1] -= w
+        H[..., self._im1, self._im2] -= w
+        return self._zero_hess(w, H)
+
     def describe(self):
         return {**super().describe(), "D": self.D}
 
@@ -194,6 +233,21 @@ class Lorenz63(Model):
         Jp[..., 2, 2] = -Z
         return Jp
 
+    has_hessian = True
+
+    def hess(self, x, p, w):
+        # F0 = s(Y - X), F1 = X(r - Z) - Y, F2 = XY - bZ: bilinear terms only
+        w = _arr(w)
+        lead = w.shape[:-1]
+        Hxx = np.zeros(lead + (3, 3), dtype=w.dtype)
+        Hxx[..., 0, 2] = Hxx[..., 2, 0] = -w[..., 1]
+        Hxx[..., 0, 1] = Hxx[..., 1, 0] = w[..., 2]
+        Hxp = np.zeros(lead + (3, 3), dtype=w.dtype)
+        Hxp[..., 0, 0], Hxp[..., 1, 0] = -w[..., 0], w[..., 0]
+        Hxp[..., 0, 1] = w[..., 1]
+        Hxp[..., 2, 2] = -w[..., 2]
+        return Hxx, Hxp, np.zeros(lead + (3, 3), dtype=w.dtype)
+
 
 class NeuralField(Model):
     """A continuous network layer: dx/dt = g(W x + b), g = tanh or sigmoid.
@@ -230,6 +284,14 @@ class NeuralField(Model):
     def vjp(self, x, p, w):
         return (self._g(x)[1] * w) @ self.W
 
+    has_hessian = True
+
+    def hess(self, x, p, w):
+        # Σ_a w_a g''(a_a) W_a· W_a·ᵀ = Wᵀ diag(w g'') W
+        g, dg = self._g(x)
+        d2 = _arr(w) * ACTIVATION_D2[self.activation](g, dg)
+        return self._zero_hess(x, np.einsum("...a,ab,ac->...bc", d2, self.W, self.W))
+
 
 class CustomModel(Model):
     """A model from plain functions.
@@ -242,6 +304,11 @@ class CustomModel(Model):
     jac, jac_p : optional callables with the shapes of :class:`Model`.  Without ``jac``
         the Jacobians are central finite differences: **slow, for small D only** (a
         ``UserWarning`` says so once, at construction).
+    hess : optional callable ``hess(x, p, w) -> (Hxx, Hxp, Hpp)`` (``hess(x, p, w, u)``
+        for a driven model) with shapes
+        ``(..., D, D)``, ``(..., D, P)``, ``(..., P, P)``: Σ_a w_a times the second
+        derivatives of F_a in x, in (x, p) and in p (see :meth:`Model.hess`).  Without it
+        the action has only its Gauss-Newton matrix (first derivatives).
     name : a label for results and plots.
     inputs : names of known inputs (a driven model): then ``rhs(x, p, u)``, ``jac(x, p, u)``
         and ``jac_p(x, p, u)`` take ``u`` ``(..., U)`` as a third argument.
@@ -251,12 +318,12 @@ class CustomModel(Model):
     """
 
     def __init__(self, rhs, D: int, params: dict | None = None, jac=None, jac_p=None,
-                 name: str = "custom", inputs=()):
+                 name: str = "custom", inputs=(), hess=None):
         if not callable(rhs):
             raise TypeError("rhs must be callable as rhs(x, p)")
         if isinstance(D, bool) or not isinstance(D, (int, np.integer)) or D < 1:
             raise ValueError(f"D must be a positive integer, got {D!r}")
-        for nm, f in (("jac", jac), ("jac_p", jac_p)):
+        for nm, f in (("jac", jac), ("jac_p", jac_p), ("hess", hess)):
             if f is not None and not callable(f):
                 raise TypeError(f"{nm} must be callable or None")
         params = dict(params or {})
@@ -264,7 +331,8 @@ class CustomModel(Model):
         self.name = str(name)
         self.param_names = tuple(params)
         self.default_params = np.array([float(v) for v in params.values()])
-        self._rhs, self._jac, self._jac_p = rhs, jac, jac_p
+        self._rhs, self._jac, self._jac_p, self._hess = rhs, jac, jac_p, hess
+        self.has_hessian = hess is not None
         if isinstance(inputs, str) or not all(isinstance(v, str) for v in inputs):
             raise TypeError(f"inputs must be a sequence of input names, got {inputs!r}")
         self.inputs = tuple(inputs)
@@ -309,6 +377,14 @@ class CustomModel(Model):
             e[j] = h = 1e-6 * max(1.0, abs(p[j]))
             cols.append((self.rhs(x, p + e, u) - self.rhs(x, p - e, u)) / (2 * h))
         return np.stack(cols, axis=-1)
+
+    def hess(self, x, p, w, u=None):
+        if self._hess is None:
+            return super().hess(x, p, w)
+        out = self._hess(_arr(x), _arr(p), _arr(w), *self._u(u))
+        if not isinstance(out, tuple) or len(out) != 3:
+            raise TypeError("hess(x, p, w) must return a tuple (Hxx, Hxp, Hpp)")
+        return tuple(_numeric("hess", h) for h in out)
 
 
 def _numeric(name: str, out):

@@ -1,0 +1,132 @@
+"""The linear algebra of the second-order optimisers: a symmetric matrix that is banded
+(LAPACK upper band storage, bandwidth ``kd``) with a dense border for static parameters,
+
+    H = [[Hb, Hbp], [Hbpᵀ, Hpp]],   Hb (n, n) banded, Hbp (n, Pe), Hpp (Pe, Pe),
+
+damped as H + λ S (S its positive diagonal) and solved by one banded Cholesky (``pbtrf``)
+and a Schur complement for the border.  A problem hands the optimiser an object with the
+action (``total``, ``meas``, ``model``), its gradient ``g`` in the problem's packed order
+and ``band()`` -> (ab, Hbp, Hpp, perm): the band storage, the border, and ``perm`` (or None),
+the packed indices in the solver's order.  A failed Cholesky at λ = 0 means the matrix is
+not positive definite.
+"""
+from __future__ import annotations
+
+import numpy as np
+from scipy.linalg import cho_factor, cho_solve
+from scipy.linalg.lapack import dpbtrf, dpbtrs
+
+__all__ = ["BandedSolver", "block_band"]
+
+_INDEX_CACHE: dict = {}
+
+
+def _block_indices(M: int, D: int):
+    """Positions in band storage (kd = 2D - 1) of the upper entries of the diagonal blocks
+    and of the super-diagonal blocks of a block-tridiagonal matrix (M blocks of D)."""
+    key = (M, D)
+    if key not in _INDEX_CACHE:
+        kd, n = 2 * D - 1, M * D
+        a, b = np.meshgrid(np.arange(D), np.arange(D), indexing="ij")
+        up = b >= a
+        nn = np.arange(M)[:, None]
+        i_d, j_d = nn * D + a[up][None, :], nn * D + b[up][None, :]
+        src_d = (nn * D * D + (a[up] * D + b[up])[None, :]).ravel()
+        pos_d = ((kd + i_d - j_d) * n + j_d).ravel()
+        nn = np.arange(M - 1)[:, None]
+        i_o, j_o = nn * D + a.ravel()[None, :], (nn + 1) * D + b.ravel()[None, :]
+        src_o = (nn * D * D + np.arange(D * D)[None, :]).ravel()
+        pos_o = ((kd + i_o - j_o) * n + j_o).ravel()
+        _INDEX_CACHE.clear()            # one problem size at a time is the common case
+        _INDEX_CACHE[key] = (src_d, pos_d, src_o, pos_o)
+    return _INDEX_CACHE[key]
+
+
+def block_band(Hd: np.ndarray, Ho: np.ndarray) -> np.ndarray:
+    """Upper band storage (2D, M D) of the block-tridiagonal matrix with diagonal blocks
+    ``Hd`` (M, D, D) and super-diagonal blocks ``Ho`` (M-1, D, D)."""
+    M, D = Hd.shape[:2]
+    src_d, pos_d, src_o, pos_o = _block_indices(M, D)
+    ab = np.zeros((2 * D, M * D))
+    flat = ab.reshape(-1)
+    flat[pos_d] = Hd.reshape(-1)[src_d]
+    flat[pos_o] = Ho.reshape(-1)[src_o]
+    return ab
+
+
+class BandedSolver:
+    """Damped solves (H + λ S) δ = -g for one banded-and-bordered H at a time."""
+
+    def prepare(self, hb) -> None:
+        """Take the matrix and gradient of ``hb`` (see the module doc)."""
+        self.ab, self.Hbp, self.Hpp, self.perm = hb.band()
+        self.g = np.asarray(hb.g, dtype=float)
+        self.kd = self.ab.shape[0] - 1
+        self.n = self.ab.shape[1]
+        self.base_diag = self.ab[self.kd].copy()
+        diag = np.concatenate([self.base_diag, np.diag(self.Hpp)])
+        self.scale = np.maximum(np.abs(diag), 1e-12 * max(np.abs(diag).max(), 1e-300))
+        self._factor = None
+
+    def factor(self, lam: float, held=None) -> bool:
+        """Cholesky of H + λ S; False when it fails (H + λ S not positive definite).
+        ``held``: a boolean mask (packed order) of variables kept where they are (a bound):
+        their rows get a damping 1e12 S, so the factor is that of the reduced matrix."""
+        n = self.n
+        damp = lam * self.scale
+        if held is not None and held.any():
+            h = held if self.perm is None else held[self.perm]
+            damp = damp + np.where(h, 1e12 * self.scale, 0.0)
+        ab = self.ab.copy()
+        ab[self.kd] = self.base_diag + damp[:n]
+        c, info = dpbtrf(ab, lower=0, overwrite_ab=1)
+        self._factor = None
+        if info != 0:
+            return False
+        S = self.Hpp + np.diag(damp[n:])
+        V = None
+        if self.Hpp.shape[0]:
+            V, info = dpbtrs(c, self.Hbp, lower=0)
+            S = S - self.Hbp.T @ V
+            try:
+                Sc = cho_factor(S)
+            except np.linalg.LinAlgError:
+                return False
+        else:
+            Sc = None
+        self._factor = (c, V, Sc, lam)
+        return True
+
+    def solve_factored(self, rhs: np.ndarray) -> np.ndarray:
+        """(H + λ S)⁻¹ rhs with the last successful :meth:`factor`; ``rhs`` and the
+        result in the problem's packed order."""
+        c, V, Sc, _ = self._factor
+        r = rhs if self.perm is None else rhs[self.perm]
+        n = self.n
+        u, _ = dpbtrs(c, r[:n], lower=0)
+        if Sc is None:
+            x = u
+        else:
+            dp = cho_solve(Sc, r[n:] - self.Hbp.T @ u)
+            x = np.concatenate([u - V @ dp, dp])
+        if self.perm is None:
+            return x
+        out = np.empty_like(x)
+        out[self.perm] = x
+        return out
+
+    def step(self, lam: float, held=None):
+        """δ = -(H + λ S)⁻¹ g in packed order, or None when the factorisation fails;
+        ``held`` variables (see :meth:`factor`) get no gradient and stay put."""
+        if not self.factor(lam, held):
+            return None
+        if held is None or not held.any():
+            return self.solve_factored(-self.g)
+        dz = self.solve_factored(-np.where(held, 0.0, self.g))
+        dz[held] = 0.0
+        return dz
+
+    def damping_norm(self, dz: np.ndarray) -> float:
+        """δᵀ S δ (S in packed order)."""
+        d = dz if self.perm is None else dz[self.perm]
+        return float(np.sum(self.scale * d * d))

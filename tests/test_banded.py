@@ -1,0 +1,60 @@
+"""The banded-and-bordered solver against dense linear algebra."""
+import numpy as np
+import pytest
+
+from dalearn._action import GaussNewton
+from dalearn._banded import BandedSolver, block_band
+
+
+def _blocks(M, D, Pe, rng, shift):
+    Hd = rng.normal(size=(M, D, D))
+    Hd = Hd + Hd.transpose(0, 2, 1) + shift * np.eye(D)
+    Ho = rng.normal(size=(M - 1, D, D))
+    Hxp = rng.normal(size=(M, D, Pe))
+    A = rng.normal(size=(Pe, Pe))
+    Hpp = A @ A.T + shift * np.eye(Pe)
+    g = rng.normal(size=M * D + Pe)
+    return GaussNewton(0.0, 0.0, 0.0, g, Hd, Ho, Hxp, Hpp, exact=True)
+
+
+def _dense(hb):
+    n = hb.g.size
+    return np.stack([hb.matvec(e) for e in np.eye(n)], -1)
+
+
+def test_block_band_holds_the_upper_band_of_the_block_tridiagonal_matrix():
+    rng = np.random.default_rng(0)
+    M, D = 5, 3
+    hb = _blocks(M, D, 0, rng, 1.0)
+    H = _dense(hb)
+    ab = block_band(hb.Hd, hb.Ho)
+    kd = 2 * D - 1
+    assert ab.shape == (kd + 1, M * D)
+    for j in range(M * D):
+        for i in range(max(0, j - kd), j + 1):
+            assert ab[kd + i - j, j] == H[i, j]
+
+
+@pytest.mark.parametrize("Pe", [0, 2])
+def test_damped_step_matches_a_dense_solve(Pe):
+    rng = np.random.default_rng(1)
+    hb = _blocks(6, 3, Pe, rng, 30.0)
+    H = _dense(hb)
+    s = BandedSolver()
+    s.prepare(hb)
+    for lam in (0.0, 0.3):
+        dz = s.step(lam)
+        S = np.diag(s.scale)
+        assert np.allclose(dz, np.linalg.solve(H + lam * S, -hb.g), rtol=1e-10, atol=1e-12)
+        assert np.isclose(s.damping_norm(dz), dz @ S @ dz)
+
+
+def test_factor_fails_on_an_indefinite_matrix_and_damping_repairs_it():
+    rng = np.random.default_rng(2)
+    hb = _blocks(6, 3, 2, rng, 0.0)
+    H = _dense(hb)
+    assert np.linalg.eigvalsh(H).min() < 0
+    s = BandedSolver()
+    s.prepare(hb)
+    assert not s.factor(0.0) and s.step(0.0) is None
+    assert s.factor(1e3)
