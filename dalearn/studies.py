@@ -84,9 +84,11 @@ class ErrorsInVariables:
 
 
 def errors_in_variables(twin: NetworkTwin, student: Network, *, betas=np.arange(0, 29, 2),
-                        Rf0: float = 1.0, seed=1, n_init_backprop: int = 2,
+                        Rf0: float = 1.0, seed=1, n_init: int = 1, method: str | None = None,
+                        n_init_backprop: int = 2,
                         noisy: dict | None = None) -> ErrorsInVariables:
-    """Train ``student`` by annealing (one start, ``betas``, ``Rf0``, ``seed``) and by
+    """Train ``student`` by annealing (``n_init`` starts, the lowest final action's weights
+    kept; ``betas``, ``Rf0``, ``seed``, ``method``: the problem's default if None) and by
     backpropagation (``n_init_backprop`` starts, ``seed``) on ``twin.problem(student)``
     (noisy inputs, clamped by backprop, measured with R_m = 1/σ² by annealing) and on
     ``twin.clean_input_problem(student)`` (the noise-free inputs; annealing still weights
@@ -99,6 +101,7 @@ def errors_in_variables(twin: NetworkTwin, student: Network, *, betas=np.arange(
         raise TypeError(f"student must be a dalearn Network, got {type(student).__name__}")
     if twin.U_train_clean is None:
         raise ValueError("twin: made without its clean training inputs")
+    n_init = check_int("n_init", n_init, 1)
     n_init_backprop = check_int("n_init_backprop", n_init_backprop, 1)
     if noisy is not None and (not isinstance(noisy, dict) or
                               set(noisy) != {"annealing", "backprop"}):
@@ -112,10 +115,10 @@ def errors_in_variables(twin: NetworkTwin, student: Network, *, betas=np.arange(
             th = {m: np.asarray(noisy[m], dtype=float) for m in noisy}
             level[inputs] = float("nan")
         else:
-            r = anneal(problem, betas=betas, Rf0=Rf0, n_init=1, seed=seed)
+            r = anneal(problem, betas=betas, Rf0=Rf0, n_init=n_init, seed=seed, method=method)
             bp = train_backprop(problem, n_init=n_init_backprop, seed=seed)
-            th = {"annealing": r.params[-1, 0], "backprop": bp.thetas[bp.best]}
-            level[inputs] = float(r.final_action[0])
+            th = {"annealing": r.params[-1, r.best], "backprop": bp.thetas[bp.best]}
+            level[inputs] = float(r.final_action[r.best])
         for m in th:
             thetas[m][inputs] = th[m]
             heldout[m][inputs] = twin.heldout_error(problem, th[m])
