@@ -461,7 +461,7 @@ def laplace_panels(Rf, nu_hat, nu_sd, b: int, t, x_hat, x_sd, *, nu_true=None, x
     if nu_true is not None:
         s1.append(Series(Rf, np.full(Rf.shape, float(nu_true)), f"true {name}", "line",
                          "#222222"))
-    s1 += [Series(np.array([Rf[b]] * 2), nu_hat[b] + np.array([-2, 2]) * nu_sd[b],
+    s1 += [Series(np.array([Rf[b]] * 3), nu_hat[b] + np.array([-2, 0, 2]) * nu_sd[b],
                   "bar at this R_f", "line", red),
            Series(np.array([Rf[b]]), np.array([nu_hat[b]]), "", "bigmarkers", red,
                   legend=False)]

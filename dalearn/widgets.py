@@ -512,8 +512,9 @@ class LaplaceScrubber(FrameScrubber):
     :class:`~dalearn.uncertainty.Laplace` from ``laplace_along``, computed here if None, with
     ``component`` among their components) and the frames are computed once; the slider only
     scrubs.  Attributes beyond FrameScrubber's: ``Rf``, ``param_hat``, ``param_sd`` (n_beta,),
-    ``state_sd`` (n_beta, M) of ``component``.  Both y-axes are fixed at the final bars'
-    scale, so early, wide bars run off the panel."""
+    ``state_sd`` (n_beta, M) of ``component``.  The parameter's axis is fixed at the final
+    bar's scale (an early, wide bar runs off it, drawn through the estimate); the state's
+    axis is fixed too, zooming out only for a band that does not fit."""
 
     def __init__(self, problem, result, component: int, *, truth=None, bars=None,
                  start: int | None = None, param: str | None = None):
@@ -549,10 +550,13 @@ class LaplaceScrubber(FrameScrubber):
                  self.param_hat[-1] if p_true is None else p_true)
         ref = x_hat[-1] if x_true is None else x_true
         pad = 0.3 * (ref.max() - ref.min() or 1.0)
+        x_lo, x_hi = ref.min() - pad, ref.max() + pad
+        # the state axis zooms out only while a band does not fit (every line stays in view)
         frames = [laplace_panels(self.Rf, self.param_hat, self.param_sd, b, problem.t, x_hat,
                                  sd, nu_true=p_true, x_true=x_true, component=component,
-                                 nu_range=(lo, hi), x_range=(ref.min() - pad, ref.max() + pad),
-                                 name=param)
+                                 nu_range=(lo, hi), name=param,
+                                 x_range=(min(x_lo, (x_hat[b] - 2.2 * sd[b]).min()),
+                                          max(x_hi, (x_hat[b] + 2.2 * sd[b]).max())))
                   for b in range(result.n_beta)]
         super().__init__(frames, [f"R_f = {v:.3g}" for v in self.Rf], description="R_f",
                          start=result.n_beta - 1, share_y=False)

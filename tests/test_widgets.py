@@ -169,15 +169,15 @@ def test_laplace_scrubber_shows_the_bars_of_the_beta_it_names():
     assert ls.slider.value == r.n_beta - 1                         # starts at the final R_f
     final = laplace(problem, r, components=[a])                    # the bars at the minimum
     np.testing.assert_allclose(ls.figure.data[bar].y, r.params[-1, r.best, 0]
-                               + np.array([-2, 2]) * final.param_std["nu"], rtol=1e-10)
+                               + np.array([-2, 0, 2]) * final.param_std["nu"], rtol=1e-10)
     for b in (0, 3):
         ls.slider.value = b
         one = laplace(problem, z=problem.pack(r.all_paths[b, r.best], r.params[b, r.best]),
                       Rf=r.Rf[b], components=[a])
         assert ls.label.value == f"R_f = {r.Rf[b].mean():.3g}"
-        np.testing.assert_allclose(ls.figure.data[bar].x, [r.Rf[b].mean()] * 2)
+        np.testing.assert_allclose(ls.figure.data[bar].x, [r.Rf[b].mean()] * 3)
         np.testing.assert_allclose(ls.figure.data[bar].y, r.params[b, r.best, 0]
-                                   + np.array([-2, 2]) * one.param_std["nu"], rtol=1e-10)
+                                   + np.array([-2, 0, 2]) * one.param_std["nu"], rtol=1e-10)
         np.testing.assert_allclose(ls.figure.data[band].y, r.all_paths[b, r.best, a]
                                    + 2 * one.state_std[a], rtol=1e-10)
     # weak model at the first beta: wide bars; the data make them narrow by the last
