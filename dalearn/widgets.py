@@ -560,3 +560,7 @@ class LaplaceScrubber(FrameScrubber):
                   for b in range(result.n_beta)]
         super().__init__(frames, [f"R_f = {v:.3g}" for v in self.Rf], description="R_f",
                          start=result.n_beta - 1, share_y=False)
+
+    def _show(self, _change=None):
+        super()._show()
+        self.figure.layout.yaxis2.range = list(self.frames[self.slider.value][1].yrange)

@@ -180,6 +180,8 @@ def test_laplace_scrubber_shows_the_bars_of_the_beta_it_names():
                                    + np.array([-2, 0, 2]) * one.param_std["nu"], rtol=1e-10)
         np.testing.assert_allclose(ls.figure.data[band].y, r.all_paths[b, r.best, a]
                                    + 2 * one.state_std[a], rtol=1e-10)
+        lo, hi = ls.figure.layout.yaxis2.range                     # the band is in view
+        assert lo < np.min(ls.figure.data[band].y) < np.max(ls.figure.data[band].y) < hi
     # weak model at the first beta: wide bars; the data make them narrow by the last
     assert ls.param_sd[0] > 10 * ls.param_sd[-1]
     assert ls.state_sd[0].mean() > 10 * ls.state_sd[-1].mean()
