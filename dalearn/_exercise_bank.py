@@ -589,7 +589,7 @@ ratio, P(higher) / P(lower)?""",
      "Here N_m L = 60 · 6 = 360."),
     """-(360 / 2) · 0.01 / ln 10 ≈ -0.78: the higher minimum is about 6 times less probable.
 A gap that looks negligible on the level plot matters when many numbers are measured; the
-notebook's gap of 0.32 with 180 measured numbers is a factor of about 10¹³.""",
+notebook's gap of 2.1 with 180 measured numbers is a factor of about 10⁸².""",
     answer=lambda: _log10_ratio(0.01),
     wrong=((lambda: _log10_ratio(0.01) * np.log(10), "natural logarithm"),
            (lambda: -_log10_ratio(0.01), "negative"))))

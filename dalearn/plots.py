@@ -14,7 +14,7 @@ import numpy as np
 
 
 __all__ = ["action_levels", "action_terms", "paths", "param_vs_beta",
-           "network_state_panels", "momentum_panels", "shared_yrange", "convergence", "phase_clouds",
+           "network_state_panels", "momentum_panels", "laplace_panels", "shared_yrange", "convergence", "phase_clouds",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
            "render", "render_frames"]
 
@@ -233,6 +233,9 @@ def _frame_ranges(panels) -> dict:
         suffix = "" if i == 1 else str(i)
         for ax, key, log in (("x", "x", p.logx), ("y", "y", p.logy)):
             r = _axis_range([getattr(s, key) for s in p.series], log)
+            if ax == "y" and p.yrange is not None:         # a fixed range stays fixed
+                lo, hi = p.yrange
+                r = [float(np.log10(lo)), float(np.log10(hi))] if log else [lo, hi]
             if r is not None:
                 out[f"{ax}axis{suffix}"] = dict(range=r, autorange=False)
     return out
@@ -441,6 +444,35 @@ def momentum_panels(t, pi, minus_lam, Rf: float) -> list:
                    "line", "#222222")
     return [Panel(f"R_f = {Rf:.3g}: momentum π (solid), -λ (dashed)", "t (layer)", "π", s),
             Panel("Model residual", "t (layer)", "|ẋ - F|", [resid], logy=True)]
+
+
+def laplace_panels(Rf, nu_hat, nu_sd, b: int, t, x_hat, x_sd, *, nu_true=None, x_true=None,
+                   component: int = 0, nu_range=None, x_range=None, name: str = "ν") -> list:
+    """Two panels of Laplace error bars along an annealing, at β index ``b``: ``name``'s
+    estimate ± 2 sd against R_f (all β as lines, the bar at ``b`` drawn thick) and one state
+    component ± 2 sd over time at ``b``.  Arrays: ``Rf``, ``nu_hat``, ``nu_sd`` (n_beta,);
+    ``t`` (M,); ``x_hat``, ``x_sd`` (n_beta, M); ``x_true`` (M,).  ``nu_range``/``x_range``:
+    fixed y-ranges, so a slider over ``b`` shows the bars narrow rather than the axes."""
+    Rf, nu_hat, nu_sd = (np.asarray(a, float) for a in (Rf, nu_hat, nu_sd))
+    grey, red = "#999999", "#d62728"
+    s1 = [Series(Rf, nu_hat, f"{name} estimate", "line", grey),
+          Series(Rf, nu_hat + 2 * nu_sd, "±2 sd", "dash", grey),
+          Series(Rf, nu_hat - 2 * nu_sd, "", "dash", grey, legend=False)]
+    if nu_true is not None:
+        s1.append(Series(Rf, np.full(Rf.shape, float(nu_true)), f"true {name}", "line",
+                         "#222222"))
+    s1 += [Series(np.array([Rf[b]] * 3), nu_hat[b] + np.array([-2, 0, 2]) * nu_sd[b],
+                  "bar at this R_f", "line", red),
+           Series(np.array([Rf[b]]), np.array([nu_hat[b]]), "", "bigmarkers", red,
+                  legend=False)]
+    s2 = [] if x_true is None else [Series(t, x_true, "truth", "line", "#222222")]
+    s2 += [Series(t, x_hat[b], "estimate", "line", red),
+           Series(t, x_hat[b] + 2 * x_sd[b], "+2 sd", "dash", red),
+           Series(t, x_hat[b] - 2 * x_sd[b], "-2 sd", "dash", red)]
+    return [Panel(f"R_f = {Rf[b]:.3g}: {name} = {nu_hat[b]:.3f} ± {nu_sd[b]:.3f}", "R_f",
+                  name, s1, logx=True, yrange=nu_range),
+            Panel(f"x{component} (never measured) ± 2 sd; mean sd {np.mean(x_sd[b]):.3g}",
+                  "t", f"x{component}", s2, yrange=x_range)]
 
 
 def convergence(n, err, xlabel: str = "n (intervals)", ylabel: str = "max error",

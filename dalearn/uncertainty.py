@@ -27,7 +27,7 @@ from ._action import ActionEvaluator
 from ._checks import check_int
 from ._banded import block_band
 
-__all__ = ["Laplace", "laplace", "unnormalised_evaluator", "Samples", "hmc"]
+__all__ = ["Laplace", "laplace", "laplace_along", "unnormalised_evaluator", "Samples", "hmc"]
 
 
 class _Unnormalised:
@@ -121,6 +121,19 @@ def laplace(problem, result=None, *, z=None, Rf=None, start: int | None = None,
             diag = diag + np.einsum("ij,jk,ik->i", Vi, cov_p, Vi)
         state_std[a] = np.sqrt(diag)
     return Laplace(names, cov_p, state_std, 0, "positive definite")
+
+
+def laplace_along(problem, result, *, start: int | None = None, components=()) -> list:
+    """The Laplace approximation at every β of one start (default: the best) of a result
+    annealed with ``keep_all=True``: a list of n_beta :class:`Laplace`, the k-th taken at
+    that start's path and parameters at β index k with model precision ``result.Rf[k]``."""
+    if getattr(result, "all_paths", None) is None:
+        raise ValueError("result: laplace_along needs an AnnealResult annealed with "
+                         "keep_all=True (its path at every beta)")
+    s = result.best if start is None else check_int("start", start, 0, result.n_init - 1)
+    comps = [check_int("components entries", c, 0, problem.D - 1) for c in components]
+    return [laplace(problem, z=problem.pack(result.all_paths[b, s], result.params[b, s]),
+                    Rf=result.Rf[b], components=comps) for b in range(result.n_beta)]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@
 - :class:`ResultPicker`: a dropdown over a dict of precomputed results (e.g. a sweep over L).
 - :class:`FrameScrubber`: a slider over precomputed frames (lists of panels with the same
   traces), e.g. one per R_f of a continuation.
+- :class:`LaplaceScrubber`: an R_f slider over the Laplace error bars (a parameter and one
+  hidden state, ± 2 sd) at every β of one annealing run.
 - :class:`NetworkScrubber`: a β slider over an annealed network: hidden states against the
   forward pass of the same weights, and the model residual per layer.
 """
@@ -22,12 +24,14 @@ import numpy as np
 from ._anneal import anneal
 from ._checks import check_choice, check_finite, check_int
 from .discretize import RULES
-from .plots import (level_panel, network_state_panels, path_panels, render, render_frames,
-                    shared_yrange, update_figure)
+from .plots import (laplace_panels, level_panel, network_state_panels, path_panels, render,
+                    render_frames, shared_yrange, update_figure)
 from .settings import AnnealSettings, TwinSettings
 from .twin import rms, twin_from_settings
+from .uncertainty import laplace_along
 
-__all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber"]
+__all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber",
+           "LaplaceScrubber"]
 
 
 #: set to "mpl" (``set_backend("mpl")``) where the front end cannot show a plotly
@@ -475,11 +479,12 @@ class FrameScrubber(_Panel):
     same traces) labelled by ``labels``; moving it puts that frame into one FigureWidget."""
 
     def __init__(self, frames: list, labels: list, description: str = "frame",
-                 start: int = 0):
+                 start: int = 0, share_y: bool = True):
         if not frames or len(frames) != len(labels):
             raise ValueError("frames and labels must be non-empty and of equal length")
         start = check_int("start", start, 0, len(frames) - 1)
-        shared_yrange(frames)               # one axis range over all frames: see the change
+        if share_y:                         # one axis range over all frames: see the change
+            shared_yrange(frames)           # (else the panels' own yrange is kept)
         self.frames, self.labels = frames, list(labels)
         self.slider = w.IntSlider(value=start, min=0, max=len(frames) - 1,
                                   description=description, continuous_update=True,
@@ -498,3 +503,64 @@ class FrameScrubber(_Panel):
 
     def frame_set(self):
         return self.frames, self.labels, self.slider.value, self.slider.description
+
+
+class LaplaceScrubber(FrameScrubber):
+    """An R_f slider over the Laplace error bars of one annealing run (``keep_all=True``):
+    at each β, the estimated parameter ``param`` ± 2 sd against R_f and the never-measured
+    state ``component`` ± 2 sd over time.  The bars (``bars``: a list of n_beta
+    :class:`~dalearn.uncertainty.Laplace` from ``laplace_along``, computed here if None, with
+    ``component`` among their components) and the frames are computed once; the slider only
+    scrubs.  Attributes beyond FrameScrubber's: ``Rf``, ``param_hat``, ``param_sd`` (n_beta,),
+    ``state_sd`` (n_beta, M) of ``component``.  The parameter's axis is fixed at the final
+    bar's scale (an early, wide bar runs off it, drawn through the estimate); the state's
+    axis is fixed too, zooming out only for a band that does not fit."""
+
+    def __init__(self, problem, result, component: int, *, truth=None, bars=None,
+                 start: int | None = None, param: str | None = None):
+        if not problem.estimate:
+            raise ValueError("problem: LaplaceScrubber needs a problem that estimates a "
+                             "parameter (estimate=[...])")
+        param = problem.estimate[0] if param is None else check_choice(
+            "param", param, tuple(problem.estimate))
+        component = check_int("component", component, 0, problem.D - 1)
+        if result.all_paths is None:
+            raise ValueError("result: LaplaceScrubber needs a result annealed with keep_all=True")
+        s = result.best if start is None else check_int("start", start, 0, result.n_init - 1)
+        if bars is None:
+            bars = laplace_along(problem, result, start=s, components=[component])
+        if len(bars) != result.n_beta:
+            raise ValueError(f"bars: need one Laplace per beta ({result.n_beta}), "
+                             f"got {len(bars)}")
+        sd = np.array([b.state_std[component] for b in bars])
+        if not np.all(np.isfinite(sd)):
+            raise ValueError(f"bars: no finite state sd for component {component} (give it "
+                             "in laplace_along's components)")
+        k = list(problem.estimate).index(param)
+        self.Rf = np.asarray(result.Rf).reshape(result.n_beta, -1).mean(axis=1)
+        self.param_hat = result.params[:, s, k]
+        self.param_sd = np.array([b.param_std[param] for b in bars])
+        self.state_sd = sd
+        x_hat = result.all_paths[:, s, component]
+        p_true = None if truth is None else float(truth.params[k])
+        x_true = None if truth is None else truth.x[component]
+        lo = min(self.param_hat.min(), self.param_hat[-1] - 6 * self.param_sd[-1],
+                 self.param_hat[-1] if p_true is None else p_true)
+        hi = max(self.param_hat.max(), self.param_hat[-1] + 6 * self.param_sd[-1],
+                 self.param_hat[-1] if p_true is None else p_true)
+        ref = x_hat[-1] if x_true is None else x_true
+        pad = 0.3 * (ref.max() - ref.min() or 1.0)
+        x_lo, x_hi = ref.min() - pad, ref.max() + pad
+        # the state axis zooms out only while a band does not fit (every line stays in view)
+        frames = [laplace_panels(self.Rf, self.param_hat, self.param_sd, b, problem.t, x_hat,
+                                 sd, nu_true=p_true, x_true=x_true, component=component,
+                                 nu_range=(lo, hi), name=param,
+                                 x_range=(min(x_lo, (x_hat[b] - 2.2 * sd[b]).min()),
+                                          max(x_hi, (x_hat[b] + 2.2 * sd[b]).max())))
+                  for b in range(result.n_beta)]
+        super().__init__(frames, [f"R_f = {v:.3g}" for v in self.Rf], description="R_f",
+                         start=result.n_beta - 1, share_y=False)
+
+    def _show(self, _change=None):
+        super()._show()
+        self.figure.layout.yaxis2.range = list(self.frames[self.slider.value][1].yrange)

@@ -421,6 +421,9 @@ def check_05(page):
 
 
 def check_06(page):
+    # the R_f slider over the Laplace bars starts at the largest R_f: drag it to the left
+    assert _frame_slider(page, "R_f", "R_f =", -400) == "R_f = 0.01"
+    _panel(page, "R_f")[0].screenshot(path=str(SHOTS / "06_rf_slider.png"))
     assert _frame_slider(page, "L", "L = ", -400) == "L = 3"
 
 

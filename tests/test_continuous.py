@@ -170,3 +170,84 @@ def test_hamiltonian_is_conserved_and_momentum_matches_along_the_bvp():
     assert np.ptp(H) < 1e-5 * max(1.0, np.abs(H).max())
     xdot = res.sol[1](t, 1)[:D]                       # derivative of the collocation solution
     np.testing.assert_allclose(ham.momentum(x.T, xdot.T).T, p, atol=1e-4 * np.abs(p).max())
+
+
+@pytest.fixture(scope="module")
+def jump_run():
+    from dalearn import lorenz96_twin
+    from dalearn.continuous import solve_euler_lagrange_jumps
+    problem, _ = lorenz96_twin(D=5, L=3, sigma=0.1, N=6, dt=0.1, seed=0)
+    y = np.full((problem.t_data.size, 5), np.nan)
+    y[:, problem.observed] = problem.data.T
+    Rm = np.zeros(5)
+    Rm[problem.observed] = 100.0
+    r = solve_euler_lagrange_jumps(problem.model, problem.t_data, y, Rm, [10.0, 100.0],
+                                   tol=1e-8)
+    assert r.success.all()
+    return problem, y, Rm, r
+
+
+def test_momentum_jumps_by_the_misfit_at_each_measurement_and_is_smooth_between(jump_run):
+    """Data at discrete times: π(τ+) - π(τ-) = Rm (x(τ) - y) with x continuous; between
+    measurement times (x, π) follow Hamilton's equations without data (π̇ = -Jᵀπ)."""
+    from scipy.integrate import solve_ivp
+    problem, y, Rm, r = jump_run
+    x, before, after = r.sides(1)
+    jump, want = after - before, r.predicted_jumps(1)
+    assert np.abs(want).max() > 1.0                       # real jumps, not a flat momentum
+    np.testing.assert_allclose(jump, want, atol=1e-9 * np.abs(want).max())
+    assert np.abs(jump[:, Rm == 0]).max() < 1e-9 * np.abs(want).max()   # unobserved: none
+    ham = Hamiltonian(problem.model, 100.0)
+    b = r.breaks
+    for k in range(len(b) - 1):
+        x0, pi0 = r.at(1, [b[k]])
+        run = solve_ivp(lambda t, s: np.concatenate(ham.vector_field(t, s[:5], s[5:])),
+                        (b[k], b[k + 1]), np.concatenate([x0[:, 0], pi0[:, 0]]),
+                        rtol=1e-11, atol=1e-11)
+        end = run.y[:, -1]
+        x1, pi1 = (x[k], before[k]) if k < len(b) - 2 else (e[:, 0] for e in r.at(1, [b[-1]]))
+        np.testing.assert_allclose(end[:5], x1, atol=1e-5)
+        np.testing.assert_allclose(end[5:], pi1, atol=1e-5 * np.abs(pi1).max() + 1e-6)
+
+
+def test_the_jump_solution_is_a_stationary_point_of_the_action_with_delta_measurements(
+        jump_run):
+    """A = Σ_k Rm/2 |x(τ_k) - y_k|² + ∫ Rf/2 |ẋ - F|² dt has zero first variation at the
+    solution (a wrong sign or factor of the jump would leave a first-order change)."""
+    problem, y, Rm, r = jump_run
+    Rf, b, model = 100.0, r.breaks, problem.model
+    rng = np.random.default_rng(0)
+    amp, freq, phase = rng.normal(size=(3, 5))
+
+    def delta(t):
+        return amp[:, None] * np.sin(3 * freq[:, None] * t + phase[:, None])
+
+    def ddelta(t):
+        return amp[:, None] * 3 * freq[:, None] * np.cos(3 * freq[:, None] * t + phase[:, None])
+
+    def action(eps):
+        model_term = 0.0
+        for k in range(len(b) - 1):
+            t = np.linspace(b[k], b[k + 1], 401)
+            xs, pis = r.at(1, t[:-1])                   # right-continuous inside: interval k
+            xe, pe = r.at(1, t[-1:])
+            # the value at the interval's right end taken from the left (before the jump)
+            xl, bl, _ = r.sides(1)
+            if k < len(b) - 2:
+                xe, pe = xl[k][:, None], bl[k][:, None]
+            xs, pis = np.hstack([xs, xe]), np.hstack([pis, pe])
+            xdot = model.rhs(xs.T, model.default_params).T + pis / Rf
+            res = xdot + eps * ddelta(t) - model.rhs((xs + eps * delta(t)).T,
+                                                      model.default_params).T
+            f = 0.5 * Rf * np.sum(res ** 2, axis=0)
+            model_term += np.sum((f[:-1] + f[1:]) / 2 * np.diff(t))   # trapezoid, fine grid
+        xk, _ = r.at(1, r.tau)
+        mis = np.where(Rm[:, None] > 0, xk + eps * delta(r.tau) - np.nan_to_num(y.T), 0.0)
+        meas = 0.5 * np.sum(Rm[:, None] * mis ** 2)
+        return model_term + meas, model_term, meas
+
+    eps = 1e-4
+    (ap, mp, dp), (am, mm, dm) = action(eps), action(-eps)
+    first = (ap - am) / (2 * eps)
+    scale = abs(mp - mm) / (2 * eps) + abs(dp - dm) / (2 * eps)   # each term's own change
+    assert scale > 1.0 and abs(first) < 1e-3 * scale

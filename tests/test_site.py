@@ -27,7 +27,7 @@ SHOTS = ROOT / "build" / "site-shots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-PANELS = r"\b(BetaScrubber|AnnealExplorer|ResultPicker|NetworkScrubber|FrameScrubber)\("
+PANELS = r"\b(BetaScrubber|AnnealExplorer|ResultPicker|NetworkScrubber|FrameScrubber|LaplaceScrubber)\("
 
 
 @pytest.fixture(scope="module")

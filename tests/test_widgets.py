@@ -154,3 +154,46 @@ def test_scrubbers_keep_one_axis_range_over_all_frames():
     sc.beta.value = r.n_beta - 1
     assert tuple(sc.figure.layout.yaxis2.range) == first
     assert sc.figure.data[-1].line.color == "#222222"      # not a node's colour
+
+
+def test_laplace_scrubber_shows_the_bars_of_the_beta_it_names():
+    from dalearn.uncertainty import laplace, laplace_along
+    from dalearn.widgets import LaplaceScrubber
+    problem, truth = lorenz96_twin(D=6, L=3, N=30, sigma=0.4, seed=0, estimate=["nu"])
+    r = anneal(problem, betas=8, n_init=2, seed=0, param_range={"nu": (6.0, 10.0)},
+               keep_all=True)
+    a = int(problem.unobserved[0])
+    ls = LaplaceScrubber(problem, r, a, truth=truth)
+    names = [d.name for d in ls.figure.data]
+    bar, band = names.index("bar at this R_f"), names.index("+2 sd")
+    assert ls.slider.value == r.n_beta - 1                         # starts at the final R_f
+    final = laplace(problem, r, components=[a])                    # the bars at the minimum
+    np.testing.assert_allclose(ls.figure.data[bar].y, r.params[-1, r.best, 0]
+                               + np.array([-2, 0, 2]) * final.param_std["nu"], rtol=1e-10)
+    for b in (0, 3):
+        ls.slider.value = b
+        one = laplace(problem, z=problem.pack(r.all_paths[b, r.best], r.params[b, r.best]),
+                      Rf=r.Rf[b], components=[a])
+        assert ls.label.value == f"R_f = {r.Rf[b].mean():.3g}"
+        np.testing.assert_allclose(ls.figure.data[bar].x, [r.Rf[b].mean()] * 3)
+        np.testing.assert_allclose(ls.figure.data[bar].y, r.params[b, r.best, 0]
+                                   + np.array([-2, 0, 2]) * one.param_std["nu"], rtol=1e-10)
+        np.testing.assert_allclose(ls.figure.data[band].y, r.all_paths[b, r.best, a]
+                                   + 2 * one.state_std[a], rtol=1e-10)
+        lo, hi = ls.figure.layout.yaxis2.range                     # the band is in view
+        assert lo < np.min(ls.figure.data[band].y) < np.max(ls.figure.data[band].y) < hi
+    # weak model at the first beta: wide bars; the data make them narrow by the last
+    assert ls.param_sd[0] > 10 * ls.param_sd[-1]
+    assert ls.state_sd[0].mean() > 10 * ls.state_sd[-1].mean()
+    # precomputed bars are used as given (no second computation) and checked
+    bars = laplace_along(problem, r, components=[a])
+    np.testing.assert_allclose(LaplaceScrubber(problem, r, a, bars=bars).param_sd, ls.param_sd)
+    with pytest.raises(ValueError, match="one Laplace per beta"):
+        LaplaceScrubber(problem, r, a, bars=bars[:-1])
+    with pytest.raises(ValueError, match="component"):
+        LaplaceScrubber(problem, r, int(problem.unobserved[1]), bars=bars)
+    with pytest.raises(ValueError, match="keep_all"):
+        laplace_along(problem, anneal(problem, betas=3, n_init=1, seed=0))
+    plain, _ = lorenz96_twin(D=6, L=3, N=30, sigma=0.4, seed=0)
+    with pytest.raises(ValueError, match="estimates a parameter"):
+        LaplaceScrubber(plain, anneal(plain, betas=3, n_init=1, keep_all=True), a)
