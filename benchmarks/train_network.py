@@ -41,6 +41,10 @@ def group_network():
     problem, twin = preset.make()
     r = anneal(problem, **preset.anneal.kwargs())
     d = problem.V[0] - problem.V[1]
+    ev = problem.evaluator(r.Rf[-1, 0])
+    grad_norms = [float(np.linalg.norm(ev.value_grad(problem.pack(r.paths[i],
+                                                               r.params[-1, i]))[1]))
+                  for i in range(r.n_init)]
     return {
         "preset": preset.name, "source": preset.source,
         "schedule": {"n_beta": int(r.n_beta), "Rf0": preset.anneal.Rf0,
@@ -57,6 +61,12 @@ def group_network():
         "constant_output_level": float(problem.w_meas * np.sum(d ** 2) / 2),
         "teacher_output_spread": float(np.ptp(twin.V_test, axis=0).max()),
         "heldout_rms": [twin.heldout_error(problem, th) for th in r.params[-1]],
+        # a start whose solves stall keeps its model residuals while R_f grows: its model
+        # term then grows by alpha per beta (1.1^10 = 2.6 over the last ten betas)
+        "final_model_terms": r.model_term[-1].tolist(),
+        "model_term_growth_last_10_betas": (r.model_term[-1] / r.model_term[-11]).tolist(),
+        "iterations_last_10_betas": r.nit[-10:].sum(axis=0).tolist(),
+        "final_gradient_norms": grad_norms,
     }
 
 
