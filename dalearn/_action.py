@@ -153,6 +153,13 @@ class ActionEvaluator:
         total, g, _, _ = self.value_grad_terms(z)
         return total, g
 
+    def meas_gradient(self, z) -> np.ndarray:
+        """The measurement term's gradient (n,) in packed order (zero on parameters)."""
+        Xt, _ = self._split(z)
+        g = np.zeros(np.size(z))
+        g[:self.nx] = (2.0 * self.pb.w_meas * (Xt - self.pb.Y0)).ravel()
+        return g
+
     @property
     def has_hessian(self) -> bool:
         """Whether :meth:`hessian` is available (the model has second derivatives)."""

@@ -69,22 +69,40 @@ def rf_schedule(Rf0, alpha: float, betas) -> np.ndarray:
 
 def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
                   maxiter, ftol: float, keep_all: bool, progress=None) -> dict:
-    """Anneal one start through every R_f (warm starts); a worker for any executor."""
+    """Anneal one start through every R_f (warm starts); a worker for any executor.
+
+    After a verified Newton minimum the next start is predicted along the tangent
+    dz/d log R_f (one solve with the factor already made), kept only when its action at
+    the next R_f is lower than the plain warm start's."""
     n_beta = len(Rf_table)
-    out = {k: np.full(n_beta, np.nan) for k in ("action", "meas", "model")}
+    out = {k: np.full(n_beta, np.nan) for k in ("action", "meas", "model", "decrement",
+                                                "grad_max")}
     out["status"] = np.zeros(n_beta, dtype=int)
     out["nit"] = np.zeros(n_beta, dtype=int)
+    out["pos_def"] = np.zeros(n_beta, dtype=np.int8)       # 1 yes, 0 no, -1 not checked
     path0, p0 = problem.split(z0)
     out["params"] = np.empty((n_beta,) + p0.shape)
     out["paths"] = np.empty((n_beta if keep_all else 1,) + path0.shape)
     z = np.array(z0, dtype=float)
+    tangent, log_step = None, 0.0
     with _runtime.tuned_for_annealing():
         for i, Rf in enumerate(Rf_table):
-            res = minimize(problem.evaluator(Rf), z, method=method, maxiter=maxiter, ftol=ftol)
+            ev = problem.evaluator(Rf)
+            if tangent is not None:
+                z = _predicted(ev, z, z + log_step * tangent)
+            res = minimize(ev, z, method=method, maxiter=maxiter, ftol=ftol)
             if np.all(np.isfinite(res.z)) and np.isfinite(res.total):
                 z = res.z            # warm start; a failed β does not poison the next
+                tangent = res.tangent
+            else:
+                tangent = None
+            if i + 1 < n_beta:
+                log_step = float(np.mean(np.log(np.asarray(Rf_table[i + 1], dtype=float)
+                                                 / np.asarray(Rf, dtype=float))))
             out["action"][i], out["meas"][i], out["model"][i] = res.total, res.meas, res.model
             out["status"][i], out["nit"][i] = res.status, res.nit
+            out["decrement"][i], out["grad_max"][i] = res.decrement, res.grad_max
+            out["pos_def"][i] = -1 if res.pos_def is None else int(res.pos_def)
             path, p = problem.split(res.z)
             out["params"][i] = p
             if keep_all or i == n_beta - 1:
@@ -92,6 +110,17 @@ def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
             if progress is not None:
                 progress()
     return out
+
+
+def _predicted(ev, z, z_pred):
+    """The continuation predictor ``z_pred`` if it lies inside the bounds and lowers the
+    action at the new R_f below the warm start ``z``'s, else ``z``."""
+    bounds = getattr(ev, "bounds", None)
+    if bounds is not None:
+        z_pred = np.clip(z_pred, *bounds)
+    if not np.all(np.isfinite(z_pred)):
+        return z
+    return z_pred if ev.value(z_pred) < ev.value(z) else z
 
 
 def _check_betas(betas) -> np.ndarray:
@@ -244,7 +273,8 @@ def _collect(problem, outs, betas, Rf_table, X0, P0, wall, settings, keep_all) -
     return AnnealResult(
         betas=betas, Rf=Rf.copy(), Rm=problem.Rm.copy(), action=stack("action"),
         meas_term=stack("meas"), model_term=stack("model"), params=stack("params"),
-        status=stack("status"), nit=stack("nit"), paths=paths[-1].copy(), init_paths=X0,
+        status=stack("status"), nit=stack("nit"), decrement=stack("decrement"),
+        grad_max=stack("grad_max"), pos_def=stack("pos_def"), paths=paths[-1].copy(), init_paths=X0,
         init_params=P0, t=problem.t, param_names=tuple(problem.param_names),
         estimate=tuple(problem.estimate), wall_s=wall, settings=settings,
         all_paths=paths if keep_all else None, expected_level=float(problem.expected_level))

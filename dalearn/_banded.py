@@ -68,16 +68,22 @@ class BandedSolver:
         self.scale = np.maximum(np.abs(diag), 1e-12 * max(np.abs(diag).max(), 1e-300))
         self._factor = None
 
-    def factor(self, lam: float) -> bool:
-        """Cholesky of H + λ S; False when it fails (H + λ S not positive definite)."""
+    def factor(self, lam: float, held=None) -> bool:
+        """Cholesky of H + λ S; False when it fails (H + λ S not positive definite).
+        ``held``: a boolean mask (packed order) of variables kept where they are (a bound):
+        their rows get a damping 1e12 S, so the factor is that of the reduced matrix."""
         n = self.n
+        damp = lam * self.scale
+        if held is not None and held.any():
+            h = held if self.perm is None else held[self.perm]
+            damp = damp + np.where(h, 1e12 * self.scale, 0.0)
         ab = self.ab.copy()
-        ab[self.kd] = self.base_diag + lam * self.scale[:n]
+        ab[self.kd] = self.base_diag + damp[:n]
         c, info = dpbtrf(ab, lower=0, overwrite_ab=1)
         self._factor = None
         if info != 0:
             return False
-        S = self.Hpp + np.diag(lam * self.scale[n:])
+        S = self.Hpp + np.diag(damp[n:])
         V = None
         if self.Hpp.shape[0]:
             V, info = dpbtrs(c, self.Hbp, lower=0)
@@ -109,11 +115,16 @@ class BandedSolver:
         out[self.perm] = x
         return out
 
-    def step(self, lam: float):
-        """δ = -(H + λ S)⁻¹ g in packed order, or None when the factorisation fails."""
-        if not self.factor(lam):
+    def step(self, lam: float, held=None):
+        """δ = -(H + λ S)⁻¹ g in packed order, or None when the factorisation fails;
+        ``held`` variables (see :meth:`factor`) get no gradient and stay put."""
+        if not self.factor(lam, held):
             return None
-        return self.solve_factored(-self.g)
+        if held is None or not held.any():
+            return self.solve_factored(-self.g)
+        dz = self.solve_factored(-np.where(held, 0.0, self.g))
+        dz[held] = 0.0
+        return dz
 
     def damping_norm(self, dz: np.ndarray) -> float:
         """δᵀ S δ (S in packed order)."""

@@ -27,7 +27,11 @@ class AnnealResult:
     params (n_beta, n_init, P), paths (n_init, *path) at the last β,
     init_paths (n_init, *path), init_params (n_init, P),
     all_paths (n_beta, n_init, *path) or None, t (M,) model times (or layer indices).
-    ``status`` codes: see ``dalearn.optimize.STATUS`` (0 = converged).
+    ``status`` codes: see ``dalearn.optimize.STATUS`` (0 = converged: with second
+    derivatives, a verified minimum).  The final point's check per (β, start), (n_beta,
+    n_init), or None for results without it: ``decrement`` (½ gᵀH⁻¹g / A), ``grad_max``
+    (max |∂A/∂z|), ``pos_def`` (1: the exact Hessian has a Cholesky factor, 0: it has not,
+    -1: not checked, the model has no second derivatives).
     ``expected_level``: where the problem's noise-consistent minimum of the action lies
     (1 for data assimilation; lower for a network, whose weights are fitted too).
     """
@@ -50,6 +54,9 @@ class AnnealResult:
     settings: dict = field(default_factory=dict)
     all_paths: np.ndarray | None = None
     expected_level: float = 1.0
+    decrement: np.ndarray | None = None
+    grad_max: np.ndarray | None = None
+    pos_def: np.ndarray | None = None
 
     # ---------------------------------------------------------------- summaries
     @property
@@ -64,6 +71,14 @@ class AnnealResult:
     def converged(self) -> np.ndarray:
         """Bool (n_beta, n_init): the optimiser reported convergence."""
         return self.status == 0
+
+    @property
+    def verified(self) -> np.ndarray:
+        """Bool (n_beta, n_init): converged at a point whose exact Hessian was factored
+        (False where the model has no second derivatives to check with)."""
+        if self.pos_def is None:
+            return np.zeros(self.status.shape, dtype=bool)
+        return (self.status == 0) & (self.pos_def == 1)
 
     @property
     def final_action(self) -> np.ndarray:
@@ -140,13 +155,15 @@ class AnnealResult:
         return cls(param_names=tuple(meta["param_names"]), estimate=tuple(meta["estimate"]),
                    wall_s=float("nan") if meta["wall_s"] is None else float(meta["wall_s"]),
                    settings=meta["settings"], all_paths=data.pop("all_paths", None),
+                   **{k: data.pop(k, None) for k in _OPTIONAL},
                    expected_level=meta["expected_level"], **data)
 
 
 FORMAT = "dalearn.AnnealResult/1"
 _REQUIRED = ("betas", "Rf", "Rm", "action", "meas_term", "model_term", "params", "status",
              "nit", "paths", "init_paths", "init_params", "t")
-_INTEGER = ("status", "nit")
+_OPTIONAL = ("decrement", "grad_max", "pos_def")
+_INTEGER = ("status", "nit", "pos_def")
 
 
 class _NotAResult(Exception):
@@ -192,7 +209,7 @@ def _read(path) -> tuple[dict, dict]:
     if not isinstance(level, (int, float)) or not np.isfinite(level):
         raise _NotAResult("metadata 'expected_level' is not a finite number")
     missing = [k for k in _REQUIRED if k not in data]
-    extra = sorted(set(data) - set(_REQUIRED) - {"all_paths"})
+    extra = sorted(set(data) - set(_REQUIRED) - {"all_paths", *_OPTIONAL})
     if missing or extra:
         raise _NotAResult(f"missing arrays {missing}" if missing else f"unexpected arrays {extra}")
     for k, a in data.items():
@@ -217,6 +234,9 @@ def _check_shapes(data: dict, meta: dict) -> None:
             "paths": (ni,) + path, "init_paths": (ni,) + path}
     if "all_paths" in data:
         want["all_paths"] = (nb, ni) + path
+    for k in _OPTIONAL:
+        if k in data:
+            want[k] = table
     for k, shape in want.items():
         if data[k].shape != shape:
             raise _NotAResult(f"array {k!r} has shape {data[k].shape}, expected {shape}")

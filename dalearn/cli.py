@@ -303,7 +303,7 @@ def _check_run(twin: TwinSettings, schedule: AnnealSettings, model) -> None:
             raise ValueError(f"--param-range names {name!r}, which is not estimated "
                              f"(--estimate {' '.join(estimated) or 'is empty'})")
     if schedule.method is not None:
-        check_choice("--method", schedule.method, Problem.methods)
+        check_choice("--method", schedule.method, ("newton", "lm", "lbfgsb") if model.has_hessian else ("lm", "lbfgsb"))
     if np.size(schedule.Rf0) not in (1, model.D):
         raise ValueError(f"--Rf0 takes one number or D={model.D} (one per component), "
                          f"got {np.size(schedule.Rf0)}")
@@ -470,6 +470,11 @@ def _summary(problem, truth, result, wall, out, plot) -> dict:
         "estimated": list(result.estimate),
         "status": [STATUS[int(s)] for s in result.status[-1]],
         "converged_all_beta": result.converged.all(axis=0).tolist(),
+        # the final point's check per start (rows) and beta (columns); see AnnealResult
+        "decrement": None if result.decrement is None else result.decrement.T.tolist(),
+        "pos_def": None if result.pos_def is None else
+        [[None if v < 0 else bool(v) for v in row] for row in result.pos_def.T],
+        "verified_all_beta": result.verified.all(axis=0).tolist(),
         "param_std": _param_std(problem, result),
         "best": result.best, "wall_s": wall, "out": out, "plot": plot,
     }

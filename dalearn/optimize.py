@@ -16,25 +16,34 @@ Both return an :class:`OptResult`; a non-finite action or a failed solve is repo
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
-from scipy.linalg.lapack import dpbtrf, dpbtrs
 from scipy.optimize import minimize as scipy_minimize
+
+from ._banded import BandedSolver
 
 __all__ = ["OptResult", "minimize", "minimize_lm", "minimize_lbfgsb", "METHODS", "STATUS"]
 
-METHODS = ("lm", "lbfgsb")
+METHODS = ("newton", "lm", "lbfgsb")
 #: status codes shared by OptResult and AnnealResult
 STATUS = {0: "converged", 1: "iteration limit reached", -1: "non-finite action",
-          -2: "linear solve failed"}
+          -2: "linear solve failed", 2: "stopped, but not at a verified minimum"}
 
 
 @dataclass(frozen=True)
 class OptResult:
     """Outcome of one minimisation: the packed vector ``z``, the action and its terms,
-    ``status`` (see ``STATUS``), a human-readable ``message``, iterations and evaluations."""
+    ``status`` (see ``STATUS``), a human-readable ``message``, iterations and evaluations.
+
+    The final point's check (NaN / None where it was not made):
+    ``decrement`` = ½ gᵀH⁻¹g / A, the gradient's size in the inverse-Hessian metric relative
+    to the action (the relative decrease a full Newton step would still give);
+    ``grad_max`` = max |∂A/∂z|; ``pos_def``: whether the exact Hessian (reduced to the free
+    variables when some sit on a bound) has a Cholesky factor.  ``status == 0`` (converged)
+    means both ``decrement <= ftol`` and ``pos_def``, whenever the model has second
+    derivatives (``pos_def`` is None when it has not, and the optimiser's own test stands).
+    ``tangent``: dz/d log R_f along the minimum (Newton only), the continuation predictor."""
     z: np.ndarray
     total: float
     meas: float
@@ -43,95 +52,14 @@ class OptResult:
     message: str
     nit: int
     nfev: int
+    decrement: float = float("nan")
+    grad_max: float = float("nan")
+    pos_def: bool | None = None
+    tangent: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def success(self) -> bool:
         return self.status == 0
-
-
-class _BandedSolver:
-    """Solve (H + λ S) δ = -g for the bordered block-tridiagonal H of :class:`GaussNewton`."""
-
-    def __init__(self, M: int, D: int):
-        self.M, self.D = M, D
-        self.kd = kd = 2 * D - 1
-        n = M * D
-        # positions in LAPACK upper band storage ab[kd + i - j, j] of each block entry
-        a, b = np.meshgrid(np.arange(D), np.arange(D), indexing="ij")
-        up = b >= a
-        nn = np.arange(M)[:, None]
-        i_d = nn * D + a[up][None, :]
-        j_d = nn * D + b[up][None, :]
-        self.src_d = (nn * D * D + (a[up] * D + b[up])[None, :]).ravel()
-        self.pos_d = ((kd + i_d - j_d) * n + j_d).ravel()
-        nn = np.arange(M - 1)[:, None]
-        i_o = nn * D + a.ravel()[None, :]
-        j_o = (nn + 1) * D + b.ravel()[None, :]
-        self.src_o = (nn * D * D + np.arange(D * D)[None, :]).ravel()
-        self.pos_o = ((kd + i_o - j_o) * n + j_o).ravel()
-        self.ab = np.zeros((kd + 1, n))
-
-    def prepare(self, gn):
-        """Store the Gauss-Newton pieces; return the diagonal used for damping."""
-        self.gn = gn
-        ab = self.ab
-        ab.fill(0.0)
-        flat = ab.reshape(-1)
-        flat[self.pos_d] = gn.Hd.reshape(-1)[self.src_d]
-        flat[self.pos_o] = gn.Ho.reshape(-1)[self.src_o]
-        self.base_diag = ab[self.kd].copy()
-        diag = np.concatenate([self.base_diag, np.diag(gn.Hpp)])
-        scale = np.maximum(diag, 1e-12 * max(diag.max(), 1e-300))
-        self.scale = scale
-        return scale
-
-    def solve(self, lam: float, held=None):
-        """Return δ, or None when the factorisation fails.  ``held``: a boolean mask of
-        variables kept where they are (bounds): huge damping, no gradient."""
-        gn, n = self.gn, self.M * self.D
-        ab = self.ab
-        damp = lam * self.scale
-        g = gn.g
-        if held is not None and held.any():
-            damp = damp + np.where(held, 1e12 * self.scale, 0.0)
-            g = np.where(held, 0.0, g)
-        ab[self.kd] = self.base_diag + damp[:n]
-        c, info = dpbtrf(ab, lower=0, overwrite_ab=0)
-        if info != 0:
-            return None
-        gx, gp = g[:n], g[n:]
-        Pe = gp.size
-        if Pe == 0:
-            dx, info = dpbtrs(c, -gx, lower=0)
-            return dx if info == 0 else None
-        Hxp = gn.Hxp.reshape(n, Pe)
-        rhs = np.column_stack([-gx, Hxp])
-        sol, info = dpbtrs(c, rhs, lower=0)
-        if info != 0:
-            return None
-        u, V = sol[:, 0], sol[:, 1:]                   # H⁻¹(-gx), H⁻¹ Hxp
-        S = gn.Hpp + np.diag(damp[n:]) - Hxp.T @ V
-        try:
-            dp = cho_solve(cho_factor(S), -gp - Hxp.T @ u)
-        except np.linalg.LinAlgError:
-            return None
-        return np.concatenate([u - V @ dp, dp])
-
-
-def _hess_dot(gn, d):
-    """The Gauss-Newton matrix times ``d`` (n,), from its blocks."""
-    M, D = gn.Hd.shape[:2]
-    n = M * D
-    dx, dp = d[:n].reshape(M, D), d[n:]
-    hx = np.einsum("nab,nb->na", gn.Hd, dx)
-    hx[:-1] += np.einsum("nab,nb->na", gn.Ho, dx[1:])
-    hx[1:] += np.einsum("nba,nb->na", gn.Ho, dx[:-1])
-    if dp.size:
-        hx += gn.Hxp @ dp
-        hp = np.einsum("naj,na->j", gn.Hxp, dx) + gn.Hpp @ dp
-    else:
-        hp = dp
-    return np.concatenate([hx.ravel(), hp])
 
 
 def _held(z, g, bounds):
@@ -140,70 +68,169 @@ def _held(z, g, bounds):
     return ((z <= lo) & (g > 0)) | ((z >= hi) & (g < 0))
 
 
-def minimize_lm(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
-                xtol: float = 1e-10, bounds=None) -> OptResult:
-    """Levenberg-Marquardt on any evaluator with ``terms`` and ``gauss_newton`` (whose
-    blocks are block-tridiagonal with a parameter border, see :class:`GaussNewton`);
-    ``bounds`` (low, high) over z are kept by projected steps (module doc)."""
+def _free_grad(hb, held):
+    return hb.g if held is None or not held.any() else np.where(held, 0.0, hb.g)
+
+
+def _tangent(ev, z, hb, solver, held):
+    """dz/d log R_f at a minimum: -H⁻¹ ∂g/∂ log R_f, where ∂g/∂ log R_f is the model term's
+    gradient (the action's gradient less the measurement term's); one solve with the factor
+    of H already made."""
+    g_model = hb.g - ev.meas_gradient(z)
+    if held is not None and held.any():
+        g_model = np.where(held, 0.0, g_model)
+    t = -solver.solve_factored(g_model)
+    if held is not None:
+        t[held] = 0.0
+    return t
+
+
+def _damped(ev, z0, build, maxiter: int, ftol: float, xtol: float, bounds,
+            newton: bool) -> OptResult:
+    """The damped second-order loop of ``lm`` (``build = ev.gauss_newton``) and ``newton``
+    (``build = ev.hessian``): solve (H + λ S) δ = -g by one banded Cholesky, accept δ when
+    the action falls by a fair share of the quadratic model's prediction (ratio test),
+    shrink λ after good steps (Nielsen's rule) and grow it after bad ones or when H + λ S
+    is not positive definite (an indefinite exact Hessian).  Newton drops λ to 0 once it is
+    small: the undamped step's predicted decrease ½ gᵀH⁻¹g is the decrement, so a successful
+    factor with decrement <= ftol A stops at a verified minimum without another step."""
     z = np.array(z0, dtype=float)
     if bounds is not None:
-        lo, hi = (np.asarray(b, dtype=float) for b in bounds)
+        lo, hi = (np.asarray(v, dtype=float) for v in bounds)
         z = np.clip(z, lo, hi)
-    gn = ev.gauss_newton(z)
-    solver = _BandedSolver(*gn.Hd.shape[:2])
+    hb = build(z)
+    solver = BandedSolver()
     nfev = 1
-    if not np.isfinite(gn.total) or not np.all(np.isfinite(gn.g)):
-        return OptResult(z, gn.total, gn.meas, gn.model, -1,
+    if not np.isfinite(hb.total) or not np.all(np.isfinite(hb.g)):
+        return OptResult(z, hb.total, hb.meas, hb.model, -1,
                          "non-finite action at the starting point", 0, nfev)
-    scale = solver.prepare(gn)
-    lam, nu = 1e-3, 2.0
-    status, nit = 1, 0
+    solver.prepare(hb)
+    lam, nu = (0.0 if newton else 1e-5), 2.0
+    status, nit, held = 1, 0, None
+    verified = None
+    gn_phase = False
     for nit in range(1, maxiter + 1):
-        held = _held(z, gn.g, (lo, hi)) if bounds is not None else None
-        dz = solver.solve(lam, held)
+        held = _held(z, hb.g, (lo, hi)) if bounds is not None else None
+        dz = solver.step(lam, held)
+        if dz is None and newton and nit == 1:
+            # far from a minimum (indefinite Hessian): Gauss-Newton steps until they slow
+            gn_phase, lam = True, 1e-5
+            hb = ev.gauss_newton(z)
+            nfev += 1
+            solver.prepare(hb)
+            dz = solver.step(lam, held)
         if dz is None:
-            lam *= 10.0
+            lam = max(lam * 10.0, 1e-5)
             if lam > 1e16:
                 status = -2
                 break
             continue
+        if newton and lam == 0.0 and not gn_phase:
+            dec = -0.5 * float(_free_grad(hb, held) @ dz)
+            if dec <= ftol * max(hb.total, 1e-300):
+                status, verified = 0, (dec, True)
+                break
         if bounds is not None:
             dz = np.clip(z + dz, lo, hi) - z
-            dz[held] = 0.0
-            # the Gauss-Newton model's decrease for the (clipped) step actually taken
-            pred = -float(gn.g @ dz) - 0.5 * float(dz @ _hess_dot(gn, dz))
-        else:
-            pred = -0.5 * float(gn.g @ dz) + 0.5 * lam * float(np.sum(scale * dz * dz))
+            if held is not None:
+                dz[held] = 0.0
+        # the quadratic model's decrease for the (clipped) step actually taken
+        pred = -float(hb.g @ dz) - 0.5 * float(dz @ hb.matvec(dz))
         trial = ev.terms(z + dz)
         nfev += 1
-        actual = gn.total - trial.total
+        actual = hb.total - trial.total
         rho = actual / pred if pred > 0 else -1.0
         small_step = np.linalg.norm(dz) <= xtol * (np.linalg.norm(z) + xtol)
         if np.isfinite(trial.total) and rho > 1e-4:
             z = z + dz
-            old = gn.total
-            gn = ev.gauss_newton(z)
+            old = hb.total
+            if gn_phase and actual < 0.1 * old:
+                gn_phase = False
+            hb = ev.gauss_newton(z) if gn_phase else build(z)
             nfev += 1
-            scale = solver.prepare(gn)
+            solver.prepare(hb)
             lam *= max(1.0 / 3.0, 1.0 - (2.0 * rho - 1.0) ** 3)
+            if newton and lam < 1e-7 and not gn_phase:
+                lam = 0.0
             nu = 2.0
-            if (abs(old - gn.total) <= ftol * max(gn.total, 1e-300) and pred <= ftol * old) \
-                    or small_step:
+            if not newton and ((abs(old - hb.total) <= ftol * max(hb.total, 1e-300)
+                                and pred <= ftol * old) or small_step):
+                status = 0
+                break
+            if newton and small_step:
                 status = 0
                 break
         else:
-            if small_step and np.isfinite(trial.total) and pred <= ftol * gn.total:
+            if small_step and np.isfinite(trial.total) and pred <= ftol * hb.total:
                 status = 0
                 break
-            lam *= nu
+            lam = max(lam * nu, 1e-5)
             nu *= 2.0
             if lam > 1e16:
-                status = 0 if pred <= ftol * gn.total else -2
+                status = 0 if 0 < pred <= ftol * hb.total else -2
                 break
     msg = STATUS[status]
     if status == -2:
         msg = "linear solve failed (damping grew without bound)"
-    return OptResult(z, gn.total, gn.meas, gn.model, status, msg, nit, nfev)
+    tangent = None
+    if verified is not None:
+        tangent = _tangent(ev, z, hb, solver, held)
+    return _checked(ev, OptResult(z, hb.total, hb.meas, hb.model, status, msg, nit, nfev),
+                    ftol, hb if newton else None, verified, held, tangent)
+
+
+def _checked(ev, res: OptResult, ftol: float, hb=None, verified=None, held=None,
+             tangent=None) -> OptResult:
+    """``res`` with the final point's check (see :class:`OptResult`): the decrement and a
+    Cholesky of the exact Hessian there (built unless ``hb`` is already the exact one, or
+    taken from ``verified`` = (decrement, True) when the optimiser made it)."""
+    if not np.isfinite(res.total) or not getattr(ev, "has_hessian", False):
+        return replace(res, grad_max=_grad_max(ev, res.z))
+    if hb is None:
+        hb = ev.hessian(res.z)
+    if held is None and getattr(ev, "bounds", None) is not None:
+        held = _held(res.z, hb.g, ev.bounds)
+    grad_max = float(np.max(np.abs(_free_grad(hb, held)))) if hb.g.size else 0.0
+    if verified is None:
+        solver = BandedSolver()
+        solver.prepare(hb)
+        if solver.factor(0.0, held):
+            g = _free_grad(hb, held)
+            dec, pd = 0.5 * float(g @ solver.solve_factored(g)), True
+        else:
+            dec, pd = float("nan"), False
+    else:
+        dec, pd = verified
+    dec = dec / max(res.total, 1e-300)
+    status, msg = res.status, res.message
+    if status == 0 and not pd:
+        status, msg = 2, STATUS[2] + " (the Hessian there is not positive definite)"
+    elif status == 0 and not dec <= ftol:
+        status, msg = 2, STATUS[2] + f" (decrement {dec:.1e} > ftol {ftol:.0e})"
+    return replace(res, status=status, message=msg, decrement=dec, grad_max=grad_max,
+                   pos_def=pd, tangent=tangent)
+
+
+def _grad_max(ev, z) -> float:
+    try:
+        return float(np.max(np.abs(ev.value_grad(z)[1])))
+    except (AttributeError, ValueError):
+        return float("nan")
+
+
+def minimize_lm(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
+                xtol: float = 1e-10, bounds=None) -> OptResult:
+    """Levenberg-Marquardt on the Gauss-Newton matrix (any evaluator with ``terms`` and
+    ``gauss_newton``); ``bounds`` (low, high) over z are kept by projected steps."""
+    return _damped(ev, z0, ev.gauss_newton, maxiter, ftol, xtol, bounds, newton=False)
+
+
+def minimize_newton(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
+                    xtol: float = 1e-10, bounds=None) -> OptResult:
+    """Newton's method on the exact Hessian (``ev.hessian``), globalised by Levenberg-
+    Marquardt damping and a ratio test; converges quadratically near a minimum and stops
+    at a verified one (decrement <= ftol with a successful Cholesky)."""
+    return _damped(ev, z0, ev.hessian, maxiter, ftol, xtol, bounds, newton=True)
 
 
 def minimize_lbfgsb(ev, z0, maxiter: int, ftol: float, bounds=None) -> OptResult:
@@ -233,7 +260,8 @@ def minimize_lbfgsb(ev, z0, maxiter: int, ftol: float, bounds=None) -> OptResult
     else:
         # 0: converged; 2 (ABNORMAL line search) at a stationary point is also a minimum
         status, msg = 0, str(res.message)
-    return OptResult(res.x, t.total, t.meas, t.model, status, msg, int(res.nit), nfev[0])
+    return _checked(ev, OptResult(res.x, t.total, t.meas, t.model, status, msg, int(res.nit),
+                                  nfev[0]), ftol)
 
 
 def minimize(ev, z0, *, method: str = "lm", maxiter: int | None = None, ftol: float = 1e-8,
@@ -245,6 +273,8 @@ def minimize(ev, z0, *, method: str = "lm", maxiter: int | None = None, ftol: fl
         bounds = getattr(ev, "bounds", None)
     if method == "lm":
         return minimize_lm(ev, z0, maxiter or 200, ftol, xtol, bounds)
+    if method == "newton":
+        return minimize_newton(ev, z0, maxiter or 200, ftol, xtol, bounds)
     if method == "lbfgsb":
         if bounds is not None:
             lo, hi = bounds

@@ -170,9 +170,16 @@ class Problem:
     ``Rm`` ``(D,)`` precision per component (0 = unobserved).
     """
 
-    #: optimisers this problem supports (first = default) and its default start range
-    methods = ("lm", "lbfgsb")
+    #: the default start range
     default_init_range = (-10.0, 10.0)
+
+    @property
+    def methods(self) -> tuple:
+        """Optimisers this problem supports, the default first: 'newton' needs the model's
+        second derivatives (``model.has_hessian``)."""
+        if self.model.has_hessian:
+            return ("newton", "lm", "lbfgsb")
+        return ("lm", "lbfgsb")
 
     def __init__(self, model: Model, data, dt: float, *, observed=None, sigma=None, Rm=None,
                  rule: str = "trapezoid", k: int = 1, params=None, estimate=(),

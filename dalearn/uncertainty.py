@@ -25,7 +25,7 @@ from scipy.linalg.lapack import dpbtrf, dpbtrs
 
 from ._action import ActionEvaluator
 from ._checks import check_int
-from .optimize import _BandedSolver
+from ._banded import block_band
 
 __all__ = ["Laplace", "laplace", "unnormalised_evaluator", "Samples", "hmc"]
 
@@ -92,10 +92,7 @@ def laplace(problem, result=None, *, z=None, Rf=None, start: int | None = None,
     M, D = problem.M, problem.D
     n, names = M * D, tuple(problem.estimate)
     nan_std = np.full((D, M), np.nan)
-    solver = _BandedSolver(M, D)
-    solver.prepare(gn)
-    solver.ab[solver.kd] = solver.base_diag
-    c, info = dpbtrf(solver.ab, lower=0, overwrite_ab=0)
+    c, info = dpbtrf(block_band(gn.Hd, gn.Ho), lower=0, overwrite_ab=1)
     if info != 0:
         return Laplace(names, np.full((len(names),) * 2, np.nan), nan_std, 1,
                        f"the state Hessian is not positive definite (pivot {info})")

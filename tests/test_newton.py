@@ -1,0 +1,137 @@
+"""Newton's method on the exact Hessian, the verified minimum and the continuation predictor."""
+import json
+
+import numpy as np
+import pytest
+
+import dalearn as da
+from dalearn._action import ActionEvaluator
+from dalearn.optimize import minimize
+
+
+@pytest.fixture(scope="module")
+def small():
+    tw = da.twin_experiment(da.Lorenz96(D=8), N=60, L=5, sigma=0.4, seed=2)
+    return tw.problem, tw.truth
+
+
+def _dense(hb):
+    n = hb.g.size
+    return np.stack([hb.matvec(e) for e in np.eye(n)], -1)
+
+
+def test_newton_converges_quadratically_near_a_minimum(small):
+    problem, truth = small
+    ev = ActionEvaluator(problem, 50.0)
+    zmin = minimize(ev, problem.pack(truth.x), method="newton", ftol=1e-14).z
+    z0 = zmin + 0.02 * np.random.default_rng(0).normal(size=zmin.size)
+    # the k-th iterate is the result of k iterations from the same start (deterministic)
+    g = [np.linalg.norm(ev.value_grad(z0)[1])] + [
+        np.linalg.norm(ev.value_grad(minimize(ev, z0, method="newton", maxiter=k,
+                                              ftol=0.0).z)[1]) for k in range(1, 5)]
+    e = np.array(g) / g[0]
+    assert e[-1] < 1e-9
+    steps = [(e[k], e[k + 1]) for k in range(len(e) - 1) if e[k + 1] > 1e-12]
+    assert len(steps) >= 2
+    for before, after in steps:                 # the error at least squares (up to a constant)
+        assert after <= 10.0 * before ** 2, (before, after)
+    # Gauss-Newton from the same start is only linear: it is slower to the same accuracy
+    e_gn = np.linalg.norm(ev.value_grad(minimize(ev, z0, method="lm", maxiter=3,
+                                                 ftol=0.0).z)[1]) / g[0]
+    assert e_gn > 100 * max(e[3], 1e-15)
+
+
+def test_the_check_reports_the_decrement_and_definiteness_of_the_exact_hessian(small):
+    problem, truth = small
+    ev = ActionEvaluator(problem, 1.0)
+    rng = np.random.default_rng(1)
+    seen = set()
+    for trial in range(6):
+        z = problem.pack(truth.x + rng.normal(0, 3.0, truth.x.shape))
+        res = minimize(ev, z, method="lm", maxiter=1)      # stops early: a point, not a minimum
+        H = _dense(ev.hessian(res.z))
+        g = ev.value_grad(res.z)[1]
+        pd = np.linalg.eigvalsh(H).min() > 0
+        assert res.pos_def == pd
+        seen.add(pd)
+        assert res.grad_max == pytest.approx(np.abs(g).max(), rel=1e-12)
+        if pd:
+            assert res.decrement == pytest.approx(0.5 * g @ np.linalg.solve(H, g) / res.total,
+                                                  rel=1e-8)
+        assert res.status == 1 and not res.success
+    assert seen == {True, False} or seen == {True}
+
+
+def test_converged_means_a_verified_minimum(small):
+    problem, truth = small
+    ev = ActionEvaluator(problem, 50.0)
+    for method in ("newton", "lm", "lbfgsb"):
+        res = minimize(ev, problem.pack(truth.x), method=method)
+        H = _dense(ev.hessian(res.z))
+        if res.status == 0:
+            assert res.pos_def and res.decrement <= 1e-8
+            assert np.linalg.eigvalsh(H).min() > 0
+        else:
+            assert res.status == 2 and "verified" in res.message
+
+
+def test_a_model_without_second_derivatives_is_not_checked():
+    lz = da.Lorenz96(D=6)
+    user = da.CustomModel(lambda x, p: lz.rhs(x, [8.17]), D=6, name="mine")
+    tw = da.twin_experiment(user, N=30, L=3, seed=0)
+    assert tw.problem.methods == ("lm", "lbfgsb")
+    res = minimize(ActionEvaluator(tw.problem, 10.0), tw.problem.pack(tw.truth.x), method="lm")
+    assert res.pos_def is None and np.isnan(res.decrement) and res.status == 0
+    with pytest.raises(ValueError, match="method must be one of"):
+        da.anneal(tw.problem, betas=2, n_init=1, method="newton")
+
+
+def test_the_tangent_is_the_derivative_of_the_minimiser_along_log_rf(small):
+    problem, truth = small
+    Rf, eps = 30.0, 1e-4
+    z = problem.pack(truth.x)
+    r0 = minimize(ActionEvaluator(problem, Rf), z, method="newton", ftol=1e-15)
+    assert r0.tangent is not None
+    zp = minimize(ActionEvaluator(problem, Rf * np.exp(eps)), r0.z, method="newton",
+                  ftol=1e-15).z
+    zm = minimize(ActionEvaluator(problem, Rf * np.exp(-eps)), r0.z, method="newton",
+                  ftol=1e-15).z
+    fd = (zp - zm) / (2 * eps)
+    assert np.linalg.norm(r0.tangent - fd) < 1e-5 * np.linalg.norm(fd)
+
+
+def test_few_measurements_every_start_ends_at_a_verified_minimum():
+    """The L = 6 standard problem: Gauss-Newton stalls there; Newton does not."""
+    problem, _ = da.lorenz96_twin(D=20, L=6, sigma=0.4, N=200, dt=0.025, seed=0)
+    r = da.anneal(problem, betas=21, Rf0=0.01, alpha=2.0, n_init=10, seed=0)
+    assert r.settings["method"] == "newton"
+    assert not np.any(r.status == 1)                  # no start at the iteration limit
+    assert r.verified.all()
+    assert np.all(r.pos_def == 1) and np.nanmax(r.decrement) <= 1e-8
+    assert len(r.levels()) >= 3                       # several levels, as the science expects
+    assert r.levels()[0] > 5                          # all far above the noise-consistent ~1
+
+
+def test_the_check_survives_saving_and_older_results_still_load(tmp_path, small):
+    problem, _ = small
+    r = da.anneal(problem, betas=3, n_init=2, seed=0)
+    back = da.AnnealResult.load(r.save(tmp_path / "r.npz"))
+    for k in ("decrement", "grad_max", "pos_def"):
+        np.testing.assert_array_equal(getattr(back, k), getattr(r, k))
+    data = dict(np.load(tmp_path / "r.npz"))
+    for k in ("decrement", "grad_max", "pos_def"):
+        data.pop(k)
+    np.savez(tmp_path / "old.npz", **data)
+    old = da.AnnealResult.load(tmp_path / "old.npz")
+    assert old.pos_def is None and not old.verified.any()
+
+
+def test_the_cli_json_carries_the_check_per_start_and_beta(capsys, tmp_path):
+    from dalearn.cli import main
+    assert main(["anneal", "--model", "lorenz96", "--D", "8", "--N", "40", "--L", "5",
+                 "--betas", "0:4", "--n-init", "2", "--out", str(tmp_path / "r.npz"),
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert np.shape(out["decrement"]) == (2, 4) and np.shape(out["pos_def"]) == (2, 4)
+    assert all(v is True for row in out["pos_def"] for v in row)
+    assert out["verified_all_beta"] == [True, True]
