@@ -28,6 +28,7 @@ from ._checks import (check_choice, check_finite, check_int, check_memory, check
 from ._io import atomic_write, check_output_path
 from .discretize import RULES
 from .catalog import MODELS, SIZED, get_model
+from .cli_train import add_train_parser, run_train, table as train_table
 from .optimize import STATUS
 from .presets import PRESETS
 from .settings import AnnealSettings, TwinSettings
@@ -195,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("--out-truth", dest="out_truth", help="true path file to write (CSV, "
                                                          "data times)")
     w.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    add_train_parser(sub, _betas)
     _add_site_parser(sub)
     _add_course_parser(sub)
     return ap
@@ -535,6 +537,13 @@ def main(argv=None) -> int:
         return run_site(args, ap)
     if args.command == "course":
         return run_course(args, ap)
+    if args.command == "train":
+        try:
+            summary = run_train(args, _betas)
+        except (ValueError, TypeError) as e:
+            ap.exit(2, f"{ap.prog} train: error: {e}\n")
+        print(json.dumps(_strict(summary), allow_nan=False) if args.json else train_table(summary))
+        return 0
     try:
         summary = run_anneal(args) if args.command == "anneal" else run_twin(args)
     except (ValueError, TypeError) as e:

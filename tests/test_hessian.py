@@ -145,3 +145,25 @@ def test_driven_hessian_blocks_match_differences_of_the_gradient(which, rule):
     n = z.size
     H_fd = fd_hessian_columns(grad, z, np.eye(n))
     assert np.linalg.norm(dense_from_blocks(hb, n) - H_fd) / np.linalg.norm(H_fd) < 1e-6
+
+
+@pytest.mark.parametrize("residual,shared,activation", [
+    (True, False, "tanh"), (False, False, "sigmoid"), (True, True, "tanh"),
+    (False, True, "sigmoid")])
+def test_network_hessian_blocks_match_differences_of_the_gradient(residual, shared, activation):
+    from dalearn.network import Network, network_twin
+    tw = network_twin(width=3, n_layers=3, K_train=2, K_test=2, seed=0, shared=shared)
+    pb = tw.problem(Network(3, 3, activation, residual=residual, shared=shared))
+    ev = pb.evaluator(3.0)
+    z = np.random.default_rng(5).normal(0, 0.7, pb.n_unknowns)
+    n = z.size
+    H_fd = fd_hessian_columns(lambda v: ev.value_grad(v)[1], z, np.eye(n))
+    hb = ev.hessian(z)
+    np.testing.assert_allclose(hb.g, ev.value_grad(z)[1], rtol=0, atol=0)
+    H = dense_from_blocks(hb, n)
+    assert np.abs(H - H_fd).max() < 1e-6 * np.abs(H_fd).max()
+    # without the residual curvature it is the Gauss-Newton matrix: symmetric, semi-definite,
+    # and different from the exact Hessian away from a zero residual
+    G = dense_from_blocks(ev.gauss_newton(z), n)
+    assert np.linalg.eigvalsh(G).min() > -1e-10 * np.abs(G).max()
+    assert np.abs(G - H).max() > 1e-2                  # the curvature of r is O(1) here

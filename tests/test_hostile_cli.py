@@ -70,7 +70,7 @@ CASES = [
     (["--observed", "a"], "--observed must be comma-separated integers"),
     (["--L", "9"], "--L: L must be an integer in 1..5"),
     (["--init-range", "5:-5"], "--init-range"),
-    (["--method", "newton"], "method must be one of"),
+    (["--method", "newtonian"], "method must be one of"),
     (["--workers", "0"], "--workers must be an integer >= 1"),
     (["--preset", "nope"], "invalid choice"),
     (["--out", ""], "--out must be a file name"),

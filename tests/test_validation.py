@@ -62,7 +62,7 @@ def test_problem_rejects_bad_data(small):
     (dict(n_init=0), ValueError, "n_init must be an integer >= 1"),
     (dict(betas=[]), ValueError, "betas must be"),
     (dict(betas=[0, np.nan]), ValueError, "betas must be"),
-    (dict(method="newton"), ValueError, "method must be one of"),
+    (dict(method="newtonian"), ValueError, "method must be one of"),
     (dict(init_range=(5, -5)), ValueError, "init_range must be"),
     (dict(executor=object()), TypeError, "executor must be"),
     (dict(progress=3), TypeError, "progress must be callable"),

@@ -9,6 +9,7 @@ from .._checks import check_positive, check_real_array
 from ..models import ACTIVATIONS
 from ._architecture import Network
 from ._backprop import strong_loss_grad
+from ._hessian import network_hessian
 
 __all__ = ["NetworkProblem"]
 
@@ -20,10 +21,20 @@ class NetworkProblem:
     (default: the first n_in / n_out).  ``sigma`` (noise std) sets R_m = 1/sigma²
     (``Rm_measured``; ``Rm`` is (D,) per node, 0 where unmeasured) unless ``Rm`` is given.
     It is :class:`dalearn.Annealable`, so :func:`dalearn.anneal` trains it by precision
-    annealing (optimiser: L-BFGS-B with the exact gradient).
+    annealing (optimiser: see :attr:`methods`).
     """
 
-    methods = ("lbfgsb",)      # Gauss-Newton (LM) stalls on the weight-state products
+    @property
+    def methods(self) -> tuple:
+        """Optimisers, the default first, chosen by measurement (benchmarks/train_network.py):
+        Newton on the exact Hessian for a recurrent (shared-weight) network, whose few
+        weights give well-conditioned minima (3x faster than L-BFGS-B in notebook 03, every
+        solve verified); L-BFGS-B for a feedforward one, whose weights outnumber what the
+        data pin down, so its minima lie in flat valleys where damped Newton steps crawl.
+        Gauss-Newton (lm) drops the weight-state cross terms of W x and is never the best."""
+        if self.net.shared:
+            return ("newton", "lbfgsb", "lm")
+        return ("lbfgsb", "newton", "lm")
     default_init_range = (-1.0, 1.0)
 
     def __init__(self, network: Network, inputs, outputs, sigma=None, Rm=None,
@@ -210,3 +221,23 @@ class _NetworkEvaluator:
     def value_grad(self, z):
         a = self.pb.action(z, self.Rf, grad=True)
         return a.total, np.concatenate([a.grad_x.ravel(), a.grad_p])
+
+    #: exact second derivatives are available for every network (see ``_hessian``)
+    has_hessian = True
+
+    def hessian(self, z):
+        """Gradient and exact Hessian blocks (states banded by pair and layer, weights
+        the border)."""
+        return network_hessian(self.pb, z, self.Rf, exact=True)
+
+    def gauss_newton(self, z, exact: bool = False):
+        return network_hessian(self.pb, z, self.Rf, exact=exact)
+
+    def meas_gradient(self, z) -> np.ndarray:
+        """The measurement term's gradient in packed order (zero on the weights)."""
+        X, _ = self.pb.split(z)
+        gX = np.zeros_like(X)
+        gX[:, 0, self.pb.in_nodes] = 2 * self.pb.w_meas * (X[:, 0, self.pb.in_nodes] - self.pb.U)
+        gX[:, -1, self.pb.out_nodes] = 2 * self.pb.w_meas * (X[:, -1, self.pb.out_nodes]
+                                                             - self.pb.V)
+        return np.concatenate([gX.ravel(), np.zeros(np.size(z) - gX.size)])

@@ -1,0 +1,112 @@
+"""Second derivatives of a network's action, in the block form the banded solver takes.
+
+Unknowns in packed order: the states of pair k at layer l, block m = k (n_layers + 1) + l
+(D nodes each), then the weights θ.  A state couples only to its neighbours in the same pair
+(block-tridiagonal in m, no coupling between pairs) and to the weights of its layers, so
+the weights are the border: one banded Cholesky over the states and a dense Schur complement
+over θ per step, cheap when the weights are few and the pairs many.
+
+With a(l) = W(l) x(l) + b(l), f = c x(l) + s g(a) (c = 1, s = h residual; c = 0, s = 1
+plain) and r = x(l+1) - f, each residual entry r_i depends on θ only through row i of W(l)
+and b_i, with ∂r_i/∂a_i = -s g'(a_i) and ∇²r_i = -s [g''(a_i) ∇a_i ∇a_iᵀ + g'(a_i) ∇²a_i];
+the only second derivative of a_i is ∂²a_i/∂x_j ∂W_ij = 1.  Every block below is that
+algebra; the tests check it against differences of the gradient.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._action import GaussNewton
+from ..models import ACTIVATION_D2, ACTIVATIONS
+
+__all__ = ["network_hessian"]
+
+
+def _theta_positions(net) -> np.ndarray:
+    """(n_sets, D, D + 1): θ index of W[s, i, 0..D-1] then b[s, i] (-1: no bias)."""
+    D = net.width
+    n_th = net.n_weights
+    probe = np.arange(n_th, dtype=float)
+    W, b = net.weights(probe)
+    W, b = np.asarray(W[:net.n_sets]), np.asarray(b[:net.n_sets]) if b is not None else None
+    pos = np.full((net.n_sets, D, D + 1), -1, dtype=int)
+    pos[:, :, :D] = W.astype(int)
+    if b is not None:
+        pos[:, :, D] = b.astype(int)
+    return pos
+
+
+def _assign(a, index, values):
+    a[index] = values
+
+
+def network_hessian(problem, z, Rf, exact: bool = True) -> GaussNewton:
+    """Gradient and the blocks of the exact Hessian (``exact``) or of the Gauss-Newton
+    matrix of a :class:`NetworkProblem`'s action at packed ``z`` and ``Rf``: ``Hd``
+    (K (n_layers+1), D, D), ``Ho`` (K (n_layers+1) - 1, D, D), ``Hxp`` (K (n_layers+1),
+    D, n_weights), ``Hpp`` (n_weights, n_weights); see :class:`dalearn._action.GaussNewton`."""
+    pb, net = problem, problem.net
+    av = pb.action(z, Rf, grad=True)
+    X, theta = pb.split(z)
+    K, Lp1, D = X.shape
+    L = Lp1 - 1
+    W, b = net.weights(theta)
+    g, dg = ACTIVATIONS[net.activation]
+    x = X[:, :-1]                                          # (K, L, D) inputs of each map
+    a = np.einsum("klj,lij->kli", x, W) + b[None]
+    ga = g(a)
+    gp = dg(a, ga)
+    gpp = ACTIVATION_D2[net.activation](ga, gp)
+    c = 1.0 if net.residual else 0.0
+    s = net.h
+    wf = pb.model_weights(Rf)
+    r = X[:, 1:] - (c * x + s * ga)
+    rho = wf * r                                            # weighted residual
+    curv = 1.0 if exact else 0.0
+    # ∂r/∂x(l): A[i, j] = -(c δ_ij + s g'_i W_ij)
+    A = -(c * np.eye(D) + s * gp[..., :, None] * W[None])  # (K, L, D, D)
+    Hd = np.zeros((K, Lp1, D, D))
+    Hd[:, :-1] = wf * np.swapaxes(A, -1, -2) @ A
+    if exact:
+        Hd[:, :-1] -= s * np.einsum("lij,kli,lim->kljm", W, rho * gpp, W)
+    Hd[:, 1:] += wf * np.eye(D)
+    Hd[:, 0, pb.in_nodes, pb.in_nodes] += pb.w_meas
+    Hd[:, -1, pb.out_nodes, pb.out_nodes] += pb.w_meas
+    Ho = np.zeros((K, Lp1, D, D))
+    Ho[:, :-1] = wf * np.swapaxes(A, -1, -2)
+    # the weights: v = (x(l), 1) is ∇a_i over row i of W and b_i
+    v = np.concatenate([x, np.ones((K, L, 1))], axis=-1)   # (K, L, D + 1)
+    e = wf * s * s * gp * gp - curv * s * rho * gpp        # (K, L, D)
+    pos = _theta_positions(net)
+    sets = np.zeros(L, dtype=int) if net.shared else np.arange(L)
+    P = pos[sets]                                           # (L, D, D + 1)
+    has_b = P[0, 0, D] >= 0
+    nv = D + 1 if has_b else D
+    v, P = v[..., :nv], P[..., :nv]
+    Pe = net.n_weights
+    Hpp = np.zeros((Pe, Pe))
+    G = np.einsum("kli,klm,kln->limn", e, v, v)             # (L, D, nv, nv)
+    # distinct layers own distinct weights, so plain assignment suffices unless shared
+    put = np.add.at if net.shared else _assign
+    put(Hpp, (P[..., :, None], P[..., None, :]), G)
+    Hxp = np.zeros((K, Lp1, D, Pe))
+    # state x(l) row j against row i of layer l's weights
+    coef = wf * s * c * gp[..., :, None] * np.eye(D) + e[..., :, None] * W[None]   # (K,L,i,j)
+    val = np.einsum("klij,klm->kljim", coef, v)            # (K, L, j, i, nv)
+    if exact:
+        jj = np.arange(D)
+        val[:, :, jj, :, jj] -= (s * rho * gp)[None]          # (j, K, L, i): the u_j term
+    kk, ll, j, i, m = np.indices(val.shape, sparse=True)
+    put(Hxp, (kk, ll, j, P[ll, i, m]), val)
+    # state x(l+1) row j against row j of layer l's weights: -wf s g'_j v
+    val2 = -wf * s * gp[..., None] * v[..., None, :]       # (K, L, j, nv)
+    kk, ll, j, m = np.indices(val2.shape, sparse=True)
+    if net.shared:
+        np.add.at(Hxp, (kk, ll + 1, j, P[ll, j, m]), val2)
+    else:                       # x(l+1) meets layer l's weights, x(l) layer l's: no overlap
+        Hxp[kk, ll + 1, j, P[ll, j, m]] += val2
+    M = K * Lp1
+    return GaussNewton(av.total, av.meas, av.model,
+                       np.concatenate([av.grad_x.ravel(), av.grad_p]),
+                       2.0 * Hd.reshape(M, D, D), 2.0 * Ho.reshape(M, D, D)[:-1],
+                       2.0 * Hxp.reshape(M, D, Pe), 2.0 * Hpp, exact)
