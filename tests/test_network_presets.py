@@ -48,7 +48,8 @@ def test_group_student_and_schedule(group):
         (10, 19, "sigmoid", False, False)
     assert net.n_weights == 1900 and problem.K == 2 and problem.Rm_measured == 1 / 0.005 ** 2
     a = preset.anneal
-    assert (a.alpha, a.n_init, a.init_range, a.ftol) == (1.1, 3, (0.4, 0.6), 1e-12)
+    assert (a.alpha, a.n_init, a.init_range, a.ftol, a.method) == \
+        (1.1, 3, (0.4, 0.6), 1e-12, "lbfgsb")
     assert a.betas == 436                                  # beta = 0..435
     # starting weights U(-1, 1)/10, as nnet_twin_anneal.py
     z0s, X0, P0 = problem.initial_vectors(2, np.random.default_rng(0), a.init_range)
@@ -78,7 +79,9 @@ def test_group_network_anneals_to_one_level_the_constant_output_level(group):
     its input -- what a student of a teacher that forgets its input should learn."""
     preset, problem, twin = group
     r = anneal(problem, **preset.anneal.with_(betas=np.arange(0, 436, 29), n_init=2).kwargs())
-    assert r.converged.all()
+    # every solve stopped normally, none at a verified minimum: 1900 weights for 40 measured
+    # numbers leave flat directions, so the Hessian there is never positive definite
+    assert np.all(r.status == 2) and np.all(r.pos_def == 0)
     assert len(r.levels()) == 1
     d = problem.V[0] - problem.V[1]
     level = problem.w_meas * np.sum(d ** 2) / 2
