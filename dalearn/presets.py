@@ -1,19 +1,23 @@
 """Named settings, so a notebook or the command line can ask for them by name.
 
-A preset is a :class:`TwinSettings` and an :class:`AnnealSettings`.  dalearn's own
-settings and the group's (Abarbanel, Rozdeba & Shirman, Neural Computation 30(8), 2018, and
-their code) are kept apart: ``OURS`` and ``GROUP``; each group preset names the script it
-follows.
+A preset is a :class:`TwinSettings` and an :class:`AnnealSettings`; a network preset
+(:class:`NetworkPreset`) is a teacher network with its data, a student network and an
+:class:`AnnealSettings`.  dalearn's own settings and the group's (Abarbanel, Rozdeba &
+Shirman, Neural Computation 30(8), 2018, and their code) are kept apart: ``OURS`` and
+``GROUP``, ``OURS_NETWORK`` and ``GROUP_NETWORK``; each group preset names the script it
+follows.  :func:`get_preset` finds either kind by name.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from .network import Network, NetworkProblem, NetworkTwin, network_twin
 from .neuron import NAKL_PARAMS
 from .settings import AnnealSettings, TwinSettings
 from .twin import Twin, twin_from_settings
 
-__all__ = ["Preset", "OURS", "GROUP", "PRESETS", "get_preset"]
+__all__ = ["Preset", "OURS", "GROUP", "PRESETS", "NetworkPreset", "OURS_NETWORK",
+           "GROUP_NETWORK", "NETWORK_PRESETS", "get_preset", "group_network_Rf0"]
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,110 @@ GROUP = {
 PRESETS = {**OURS, **GROUP}
 
 
-def get_preset(name: str) -> Preset:
-    """The preset called ``name`` (see ``PRESETS``)."""
-    if name not in PRESETS:
-        raise ValueError(f"preset must be one of {sorted(PRESETS)}, got {name!r}")
-    return PRESETS[name]
+@dataclass(frozen=True)
+class NetworkPreset:
+    """A named network twin experiment: ``twin`` (keyword arguments of
+    :func:`dalearn.network.network_twin`: the teacher and its data), the ``student``
+    network, the annealing schedule, and ``weight_scale`` (starting weights U(±weight_scale/√D)
+    for annealing and backprop); ``source``: whose settings, and the script they follow."""
+    name: str
+    doc: str
+    source: str
+    twin: dict = field(hash=False)
+    student: Network
+    anneal: AnnealSettings
+    weight_scale: float = 1.0
+
+    def make(self, **changes) -> tuple[NetworkProblem, NetworkTwin]:
+        """(the student's training problem, the teacher twin), with ``changes`` to the
+        keyword arguments of :func:`dalearn.network.network_twin`."""
+        twin = network_twin(**{**self.twin, **changes})
+        return twin.problem(self.student, weight_scale=self.weight_scale), twin
+
+
+def group_network_Rf0(student: Network, sigma: float, n_in: int, n_out: int,
+                      ratio: float = 1e-8) -> float:
+    """The group's starting model precision for a network, in dalearn's normalised action.
+
+    The group asks that, at β = 0, one squared model residual weigh ``ratio`` times one
+    squared measurement residual.  In dalearn's action (:class:`NetworkProblem`) a squared
+    measurement residual has weight R_m / (K (n_in + n_out)) and a squared model residual
+    R_f / (K n_layers D), where n_layers D is the number of nodes beyond the input.  Equal
+    ratio means R_f0 = ratio R_m (n_layers D) / (n_in + n_out) — the formula of the group's
+    script, whose action (varanneal_neuralnet.py: me_gaussian divides by L_tot M,
+    fe_gaussian by (nodes beyond the input) M) is normalised exactly as dalearn's, so the
+    script's RF0 carries over unchanged.
+    """
+    Rm = 1.0 / sigma ** 2
+    return ratio * Rm * (student.n_layers * student.width) / (n_in + n_out)
+
+
+def _ours_twin() -> dict:
+    return dict(width=5, n_layers=40, activation="tanh", shared=False, K_train=40, K_test=200,
+                sigma=0.01, seed=0)
+
+
+_OURS_NET_SCHEDULE = AnnealSettings(betas=tuple(range(0, 29, 2)), Rf0=1.0, alpha=2.0,
+                                    n_init=6, seed=1)
+
+OURS_NETWORK = {
+    "network-feedforward": NetworkPreset(
+        "network-feedforward",
+        "Notebook 03's network: teacher 40 residual tanh layers x 5 nodes (weights N(0, 1.5^2/5), "
+        "biases N(0, 0.25)), inputs U(-1, 1), 40 pairs with sigma = 0.01 on inputs and "
+        "outputs; student 4 residual tanh layers, weights and biases (120); Rf0 = 1, "
+        "alpha = 2, beta = 0, 2, .., 28, 6 starts, Newton with at most 40 iterations per beta.",
+        "dalearn (ours): notebook 03 and benchmarks/train_network.py",
+        _ours_twin(), Network(5, 4, "tanh", residual=True, shared=False),
+        _OURS_NET_SCHEDULE.with_(method="newton", maxiter=40)),
+    "network-recurrent": NetworkPreset(
+        "network-recurrent",
+        "As network-feedforward with a recurrent student: one weight set (30 weights) "
+        "shared by 10 residual tanh layers.",
+        "dalearn (ours): notebook 03 and benchmarks/train_network.py",
+        _ours_twin(), Network(5, 10, "tanh", residual=True, shared=True), _OURS_NET_SCHEDULE),
+}
+
+_GROUP_STUDENT = Network(10, 19, "sigmoid", residual=False, shared=False, biases=False)
+_GROUP_SIGMA = 0.005
+
+GROUP_NETWORK = {
+    "group-network": NetworkPreset(
+        "group-network",
+        "The group's network twin: teacher 100 plain sigmoid layers x 10 nodes counting the "
+        "input (99 weight layers), weights U(-1, 1)/10, zero biases, inputs N(0, 1) "
+        "standardised per pair; 2 training pairs, sigma = 0.005 on inputs and outputs; "
+        "student 20 layers (19 weight layers) of 10 sigmoid nodes, weights only (1900); "
+        "Rf0 = 1e-8 Rm (190 nodes beyond the input)/(10 + 10) = 3.8e-3, alpha = 1.1, "
+        "beta = 0..435, 3 starts: hidden states U(0.4, 0.6), weights U(-1, 1)/10; "
+        "L-BFGS-B with ftol = 1e-12 (no solve is a verified minimum: with 1900 weights "
+        "for 40 measured numbers the Hessian at a minimum has flat directions).",
+        "varanneal's examples/nnet_twin (P. Rozdeba): data/gen_params.py (teacher), "
+        "data/gen_io_pairs.py (inputs, noise), nnet_twin_anneal.py (student, RM, RF0, alpha, "
+        "beta, starting states and weights, L-BFGS-B ftol); the script trains on M = 5 "
+        "pairs and clips noisy outputs to (1e-4, 1 - 1e-4) (never active here: the "
+        "teacher's outputs lie near 0.5); 2 pairs as in Abarbanel, Rozdeba & Shirman 2018 "
+        "and issue 14; seeds and 3 starts are dalearn's",
+        dict(width=10, n_layers=99, activation="sigmoid", shared=False, residual=False,
+             biases=False, weights="uniform", weight_scale=1.0, inputs="standardised",
+             K_train=2, K_test=200, sigma=_GROUP_SIGMA, seed=0),
+        _GROUP_STUDENT,
+        AnnealSettings(betas=436, Rf0=group_network_Rf0(_GROUP_STUDENT, _GROUP_SIGMA, 10, 10),
+                       alpha=1.1, n_init=3, seed=0, init_range=(0.4, 0.6), ftol=1e-12,
+                       method="lbfgsb"),
+        # weights U(-1, 1)/10 = U(±weight_scale/sqrt(10))
+        weight_scale=0.1 * 10 ** 0.5),
+}
+
+NETWORK_PRESETS = {**OURS_NETWORK, **GROUP_NETWORK}
+
+
+def get_preset(name: str) -> Preset | NetworkPreset:
+    """The preset called ``name``: a data assimilation preset (see ``PRESETS``) or a network
+    preset (see ``NETWORK_PRESETS``)."""
+    if name in PRESETS:
+        return PRESETS[name]
+    if name in NETWORK_PRESETS:
+        return NETWORK_PRESETS[name]
+    raise ValueError(f"preset must be one of {sorted(PRESETS) + sorted(NETWORK_PRESETS)}, "
+                     f"got {name!r}")

@@ -167,3 +167,19 @@ def test_network_hessian_blocks_match_differences_of_the_gradient(residual, shar
     G = dense_from_blocks(ev.gauss_newton(z), n)
     assert np.linalg.eigvalsh(G).min() > -1e-10 * np.abs(G).max()
     assert np.abs(G - H).max() > 1e-2                  # the curvature of r is O(1) here
+
+
+@pytest.mark.parametrize("residual,shared", [(False, False), (True, False), (True, True)])
+def test_bias_free_network_hessian_matches_differences_of_the_gradient(residual, shared):
+    """Weights only (biases=False): the border holds W alone; exact and Gauss-Newton blocks."""
+    from dalearn.network import Network, NetworkProblem
+    rng = np.random.default_rng(7)
+    net = Network(3, 3, "sigmoid", residual=residual, shared=shared, biases=False)
+    pb = NetworkProblem(net, rng.uniform(-1, 1, (2, 3)), rng.uniform(0, 1, (2, 3)), sigma=0.1)
+    ev = pb.evaluator(3.0)
+    z = rng.normal(0, 0.7, pb.n_unknowns)
+    n = z.size
+    H_fd = fd_hessian_columns(lambda v: ev.value_grad(v)[1], z, np.eye(n))
+    hb = ev.hessian(z)
+    assert hb.Hpp.shape == (net.n_weights, net.n_weights) == (9 * net.n_sets,) * 2
+    assert np.abs(dense_from_blocks(hb, n) - H_fd).max() < 1e-6 * np.abs(H_fd).max()

@@ -111,7 +111,8 @@ def test_network_input_checks():
     with pytest.raises(ValueError, match="out_nodes must be"):
         NetworkProblem(net, np.zeros((3, 4)), np.zeros((3, 2)), sigma=0.1, out_nodes=[0, 9])
     with pytest.raises(ValueError, match="method must be one of"):
-        anneal(NetworkProblem(net, np.zeros((3, 4)), np.zeros((3, 4)), sigma=0.1), method="bfgs")
+        anneal(NetworkProblem(net, np.zeros((3, 4)), np.zeros((3, 4)), sigma=0.1),
+               method="bfgs")
     with pytest.raises(ValueError, match="theta must have"):
         net.forward(np.zeros(3), np.zeros((2, 4)))
 
@@ -140,3 +141,99 @@ def test_errors_in_variables_each_method_is_best_where_its_model_of_the_inputs_h
         errors_in_variables(tw, student, noisy={"annealing": e.thetas["annealing"]["noisy"]})
     with pytest.raises(TypeError, match="twin"):
         errors_in_variables(student, student)
+
+
+BIASFREE = [dict(activation="sigmoid", residual=False, shared=False),
+            dict(activation="tanh", residual=True, shared=False),
+            dict(activation="sigmoid", residual=True, shared=True)]
+
+
+@pytest.mark.parametrize("arch", BIASFREE, ids=lambda a: "-".join(f"{v}" for v in a.values()))
+def test_bias_free_gradients_match_finite_differences(arch):
+    """Weights only: the action gradient (states and weights), the backprop gradient and the
+    weak-constraint weight gradient all match differences of their values."""
+    rng = np.random.default_rng(3)
+    pb, net = small_problem(rng, biases=False, **arch)
+    assert net.n_weights == net.n_sets * 16 and len(net.weight_names()) == net.n_weights
+    assert not any(n.startswith("b") for n in net.weight_names())
+    th = net.random_weights(rng, scale=1.5)
+    assert th.shape == (net.n_weights,)
+    z = pb.pack(rng.normal(size=(5, 4, 4)), th)
+    a = pb.action(z, 7.0, grad=True)
+    assert a.grad_p.shape == (net.n_weights,)
+    g = np.concatenate([a.grad_x.ravel(), a.grad_p])
+    g_fd = central_fd(lambda zz: pb.action(zz, 7.0).total, z)
+    assert np.linalg.norm(g - g_fd) / np.linalg.norm(g_fd) < 1e-6
+    _, gs = pb.strong_loss_grad(th)
+    gs_fd = central_fd(lambda t: pb.strong_loss_grad(t)[0], th)
+    assert np.linalg.norm(gs - gs_fd) / np.linalg.norm(gs_fd) < 1e-6
+    # the weak gradient at fixed weights is the derivative of min over the hidden states
+    Rf = 50.0
+    gw, _ = weak_weight_gradient(pb, th, Rf)
+
+    def reduced(t):
+        return pb.action(pb.pack(weak_weight_gradient(pb, t, Rf)[1], t), Rf).total
+    i = int(np.argmax(np.abs(gw)))
+    e = np.zeros_like(th)
+    e[i] = 1e-5
+    assert abs((reduced(th + e) - reduced(th - e)) / 2e-5 - gw[i]) < 1e-4 * np.abs(gw).max()
+
+
+@pytest.mark.parametrize("residual", [True, False])
+@pytest.mark.parametrize("shared", [True, False])
+def test_bias_free_network_is_the_biased_one_with_zero_biases(residual, shared):
+    rng = np.random.default_rng(4)
+    biased = Network(4, 3, "sigmoid", residual=residual, shared=shared)
+    free = Network(4, 3, "sigmoid", residual=residual, shared=shared, biases=False)
+    th_free = free.random_weights(np.random.default_rng(5))
+    th_full = biased.random_weights(np.random.default_rng(5))
+    D = 4
+    # the same generator state gives the same W; zero the biases of the full vector
+    th_full = th_full.reshape(biased.n_sets, D * D + D)
+    np.testing.assert_array_equal(th_full[:, :D * D].ravel(), th_free)
+    th_full[:, D * D:] = 0.0
+    th_full = th_full.ravel()
+    x0 = rng.uniform(-1, 1, (6, D))
+    np.testing.assert_array_equal(free.forward(th_free, x0), biased.forward(th_full, x0))
+    U, V = rng.uniform(-1, 1, (6, 3)), rng.uniform(0, 1, (6, 2))
+    pf = NetworkProblem(free, U, V, sigma=0.1)
+    pb = NetworkProblem(biased, U, V, sigma=0.1)
+    np.testing.assert_array_equal(pf.predict(th_free, U), pb.predict(th_full, U))
+    # the bias-free gradient is the W part of the biased gradient
+    g_w = pb.strong_loss_grad(th_full)[1].reshape(biased.n_sets, D * D + D)[:, :D * D]
+    np.testing.assert_allclose(pf.strong_loss_grad(th_free)[1], g_w.ravel(), rtol=1e-12)
+    X = rng.normal(size=(6, 4, D))
+    a_f = pf.action(pf.pack(X, th_free), 3.0, grad=True)
+    a_b = pb.action(pb.pack(X, th_full), 3.0, grad=True)
+    assert a_f.total == a_b.total
+    np.testing.assert_array_equal(a_f.grad_x, a_b.grad_x)
+    np.testing.assert_allclose(a_f.grad_p, a_b.grad_p.reshape(biased.n_sets, -1)[:, :D * D]
+                               .ravel(), rtol=1e-12)
+    assert pf.describe()["network"]["biases"] is False
+    assert pf.expected_level > pb.expected_level        # fewer fitted numbers
+
+
+def test_bias_free_training_by_annealing_and_backprop_runs_on_weights_only():
+    rng = np.random.default_rng(6)
+    net = Network(3, 2, "sigmoid", residual=False, biases=False)
+    th_true = net.random_weights(rng, scale=2.0)
+    U = rng.uniform(-1, 1, (8, 3))
+    V = net.forward(th_true, U)[:, -1] + rng.normal(0, 0.01, (8, 3))
+    pb = NetworkProblem(net, U, V, sigma=0.01)
+    r = anneal(pb, betas=np.arange(0, 15, 2), Rf0=1.0, alpha=2.0, n_init=2, seed=0)
+    # every solve stopped normally (converged, or stopped short of a verified minimum)
+    assert r.params.shape[-1] == 18 and np.isin(r.status, (0, 2)).all()
+    bp = train_backprop(pb, n_init=2, seed=0, maxiter=300)
+    assert bp.thetas.shape == (2, 18)
+    # both fit the realisable data to the noise level (loss ~ n_out/(n_in+n_out) = 0.5 at
+    # the teacher's weights; 18 weights for 24 output numbers fit some noise too)
+    assert bp.loss.max() < 1.0 and pb.strong_loss_grad(r.params[-1, r.best])[0] < 1.0
+
+
+def test_network_flag_checks():
+    with pytest.raises(TypeError, match="biases must be True or False"):
+        Network(4, 3, biases="no")
+    with pytest.raises(TypeError, match="residual must be True or False"):
+        Network(4, 3, residual=None)
+    with pytest.raises(TypeError):
+        Network(4, 3, "tanh", True, 1.0, False, False)   # biases is keyword-only

@@ -18,7 +18,8 @@ with precision R_m; ordinary training also clamps x(0) = u, the limit R_m,in →
 The two differ when the inputs are noisy (errors in variables).  Ordinary training is
 :meth:`NetworkProblem.strong_loss_grad`, whose gradient is backpropagation written as the
 backward recursion of λ(l) = ∂loss/∂x(l) (the canonical momentum is π = -λ).
-θ layout: for each weight set, W (D, D) row-major then b (D,).
+θ layout: for each weight set, W (D, D) row-major then b (D,); with ``biases=False`` the
+biases are zero and θ holds W only.
 """
 from ..models import ACTIVATIONS
 from ._architecture import Network

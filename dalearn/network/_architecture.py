@@ -1,7 +1,7 @@
 """A network of fixed width as a dynamical system: the layer index is time."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -13,13 +13,17 @@ __all__ = ["Network"]
 
 @dataclass(frozen=True)
 class Network:
-    """Architecture: ``width`` nodes in every layer, ``n_layers`` maps between layers."""
+    """Architecture: ``width`` nodes in every layer, ``n_layers`` maps between layers.
+
+    ``biases=False`` (keyword): every bias is zero and not a parameter, so θ holds the
+    weight matrices only (the group's network twin estimates weights only)."""
     width: int
     n_layers: int
     activation: str = "tanh"
     residual: bool = True
     T: float = 1.0
     shared: bool = False
+    biases: bool = field(default=True, kw_only=True)
 
     def __post_init__(self):
         for name in ("width", "n_layers"):
@@ -28,6 +32,9 @@ class Network:
             raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, "
                              f"got {self.activation!r}")
         check_positive("T", self.T)
+        for name in ("residual", "shared", "biases"):
+            if not isinstance(getattr(self, name), (bool, np.bool_)):
+                raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
 
     @property
     def h(self) -> float:
@@ -39,17 +46,24 @@ class Network:
         return 1 if self.shared else self.n_layers
 
     @property
+    def set_size(self) -> int:
+        """Entries of θ per weight set: D² (+ D biases)."""
+        return self.width ** 2 + (self.width if self.biases else 0)
+
+    @property
     def n_weights(self) -> int:
-        return self.n_sets * (self.width ** 2 + self.width)
+        return self.n_sets * self.set_size
 
     def weights(self, theta):
-        """θ -> W (n_layers, D, D), b (n_layers, D) (views repeated when shared)."""
+        """θ -> W (n_layers, D, D), b (n_layers, D) (views repeated when shared; b is zeros
+        without biases)."""
         D = self.width
         theta = np.asarray(theta, dtype=float)
         if theta.shape != (self.n_weights,):
             raise ValueError(f"theta must have {self.n_weights} entries, got {theta.shape}")
-        sets = theta.reshape(self.n_sets, D * D + D)
-        W, b = sets[:, :D * D].reshape(-1, D, D), sets[:, D * D:]
+        sets = theta.reshape(self.n_sets, self.set_size)
+        W = sets[:, :D * D].reshape(-1, D, D)
+        b = sets[:, D * D:] if self.biases else np.zeros((self.n_sets, D))
         if self.shared:
             W = np.broadcast_to(W, (self.n_layers, D, D))
             b = np.broadcast_to(b, (self.n_layers, D))
@@ -57,23 +71,28 @@ class Network:
 
     def weight_names(self) -> tuple:
         """Names of the entries of θ: per weight set s, ``W{s}[i,j]`` row-major, then
-        ``b{s}[i]``."""
+        ``b{s}[i]`` (none without biases)."""
         D = self.width
         return tuple(name for s in range(self.n_sets) for name in
                      [f"W{s}[{i},{j}]" for i in range(D) for j in range(D)]
-                     + [f"b{s}[{i}]" for i in range(D)])
+                     + ([f"b{s}[{i}]" for i in range(D)] if self.biases else []))
 
     def pack_grad(self, gW, gb) -> np.ndarray:
-        """Per-layer gradients (n_layers, D, D), (n_layers, D) -> θ layout (summed if shared)."""
+        """Per-layer gradients (n_layers, D, D), (n_layers, D) -> θ layout (summed if shared;
+        ``gb`` dropped without biases)."""
         if self.shared:
             gW, gb = gW.sum(axis=0, keepdims=True), gb.sum(axis=0, keepdims=True)
-        return np.concatenate([gW.reshape(self.n_sets, -1), gb], axis=1).ravel()
+        parts = [gW.reshape(self.n_sets, -1)] + ([gb] if self.biases else [])
+        return np.concatenate(parts, axis=1).ravel()
 
     def random_weights(self, rng: np.random.Generator, scale: float = 1.0,
                        bias: float = 0.5) -> np.ndarray:
-        """W ~ N(0, scale²/D), b ~ N(0, bias²) for every weight set."""
+        """W ~ N(0, scale²/D), b ~ N(0, bias²) for every weight set (W only without
+        biases; the W drawn from one generator state are the same either way)."""
         D = self.width
         W = rng.normal(0.0, scale / np.sqrt(D), (self.n_sets, D * D))
+        if not self.biases:
+            return W.ravel()
         b = rng.normal(0.0, bias, (self.n_sets, D))
         return np.concatenate([W, b], axis=1).ravel()
 

@@ -28,11 +28,10 @@ def _theta_positions(net) -> np.ndarray:
     n_th = net.n_weights
     probe = np.arange(n_th, dtype=float)
     W, b = net.weights(probe)
-    W, b = np.asarray(W[:net.n_sets]), np.asarray(b[:net.n_sets]) if b is not None else None
     pos = np.full((net.n_sets, D, D + 1), -1, dtype=int)
-    pos[:, :, :D] = W.astype(int)
-    if b is not None:
-        pos[:, :, D] = b.astype(int)
+    pos[:, :, :D] = np.asarray(W[:net.n_sets]).astype(int)
+    if net.biases:                      # without biases b is zeros, not θ entries
+        pos[:, :, D] = np.asarray(b[:net.n_sets]).astype(int)
     return pos
 
 

@@ -201,7 +201,8 @@ class NetworkProblem:
     def describe(self) -> dict:
         n = self.net
         return {"network": {"width": n.width, "n_layers": n.n_layers, "activation": n.activation,
-                            "residual": n.residual, "T": n.T, "shared": n.shared},
+                            "residual": n.residual, "T": n.T, "shared": n.shared,
+                            "biases": n.biases},
                 "K": self.K, "in_nodes": self.in_nodes.tolist(),
                 "out_nodes": self.out_nodes.tolist(), "Rm": self.Rm_measured,
                 "expected_level": self.expected_level}

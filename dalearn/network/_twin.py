@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_generator, check_int, check_positive
+from .._checks import as_generator, check_choice, check_int, check_positive
 from ._architecture import Network
 from ._problem import NetworkProblem
 
@@ -42,18 +42,51 @@ class NetworkTwin:
         return float(np.sqrt(np.mean((problem.predict(theta, self.U_test) - self.V_test) ** 2)))
 
 
+#: teacher weight distributions and input distributions of :func:`network_twin`
+TEACHER_WEIGHTS = ("normal", "uniform")
+TEACHER_INPUTS = ("uniform", "standardised")
+
+
 def network_twin(width: int = 10, n_layers: int = 100, activation: str = "tanh",
                  T: float = 1.0, shared: bool = True, K_train: int = 20, K_test: int = 200,
-                 sigma: float = 0.01, weight_scale: float = 1.5, seed=0) -> NetworkTwin:
-    """Seeded teacher (a deep residual network) and its data: inputs U(-1, 1)^width, all
-    nodes measured at both ends, Gaussian noise ``sigma`` on training inputs and outputs."""
-    rng = as_generator(seed)
-    sigma = check_positive("sigma", sigma)
+                 sigma: float = 0.01, weight_scale: float = 1.5, seed=0, *,
+                 residual: bool = True, biases: bool = True, weights: str = "normal",
+                 inputs: str = "uniform") -> NetworkTwin:
+    """Seeded teacher network and its data: all ``width`` nodes measured at both ends,
+    Gaussian noise ``sigma`` on the training inputs and outputs, clean held-out pairs.
+
+    Defaults: dalearn's teacher, a deep residual network (``residual``, ``biases``) with
+    ``weights="normal"``: W ~ N(0, weight_scale²/width), b ~ N(0, 0.5²); inputs
+    ``"uniform"`` in [-1, 1]^width.  The group's teacher (varanneal's examples/nnet_twin,
+    data/gen_params.py and gen_io_pairs.py): ``residual=False, biases=False,
+    weights="uniform"`` — W ~ U(-1, 1) weight_scale/width (biases, if any, zero) — and
+    ``inputs="standardised"``: each input vector drawn N(0, 1)^width and then shifted and
+    scaled to mean 0 and standard deviation 1 over its nodes.
+    """
     check_int("K_train", K_train, 1)
     check_int("K_test", K_test, 1)
-    teacher = Network(width, n_layers, activation, residual=True, T=T, shared=shared)
-    theta = teacher.random_weights(rng, weight_scale)
-    U = rng.uniform(-1.0, 1.0, (K_train + K_test, width))
+    sigma = check_positive("sigma", sigma)
+    weight_scale = check_positive("weight_scale", weight_scale)
+    check_choice("weights", weights, TEACHER_WEIGHTS)
+    check_choice("inputs", inputs, TEACHER_INPUTS)
+    teacher = Network(width, n_layers, activation, residual=residual, T=T, shared=shared,
+                      biases=biases)
+    rng = as_generator(seed)
+    if weights == "normal":
+        theta = teacher.random_weights(rng, weight_scale)
+    else:
+        theta = np.zeros((teacher.n_sets, teacher.set_size))
+        theta[:, :width * width] = rng.uniform(-1.0, 1.0, (teacher.n_sets, width * width)) \
+            * (weight_scale / width)
+        theta = theta.ravel()
+    K = K_train + K_test
+    if inputs == "uniform":
+        U = rng.uniform(-1.0, 1.0, (K, width))
+    else:
+        if width < 2:
+            raise ValueError(f"inputs='standardised' needs width >= 2, got {width}")
+        U = rng.normal(0.0, 1.0, (K, width))
+        U = (U - U.mean(axis=1, keepdims=True)) / U.std(axis=1, keepdims=True)
     V = teacher.forward(theta, U)[:, -1]
     U_tr = U[:K_train] + rng.normal(0, sigma, (K_train, width))
     V_tr = V[:K_train] + rng.normal(0, sigma, (K_train, width))
