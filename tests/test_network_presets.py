@@ -79,9 +79,11 @@ def test_group_network_anneals_to_one_level_the_constant_output_level(group):
     its input -- what a student of a teacher that forgets its input should learn."""
     preset, problem, twin = group
     r = anneal(problem, **preset.anneal.with_(betas=np.arange(0, 436, 29), n_init=2).kwargs())
-    # every solve stopped normally, none at a verified minimum: 1900 weights for 40 measured
-    # numbers leave flat directions, so the Hessian there is never positive definite
-    assert np.all(r.status == 2) and np.all(r.pos_def == 0)
+    # every solve stopped normally; the last (L-BFGS-B's solves are checked there only) is not
+    # a verified minimum: 1900 weights for 40 measured numbers leave flat directions, so the
+    # Hessian there is not positive definite
+    assert np.all(r.status[:-1] == 0) and np.all(r.pos_def[:-1] == -1)
+    assert np.all(r.status[-1] == 2) and np.all(r.pos_def[-1] == 0)
     assert len(r.levels()) == 1
     d = problem.V[0] - problem.V[1]
     level = problem.w_meas * np.sum(d ** 2) / 2
