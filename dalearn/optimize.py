@@ -176,18 +176,19 @@ def _damped(ev, z0, build, maxiter: int, ftol: float, xtol: float, bounds,
     if verified is not None:
         tangent = _tangent(ev, z, hb, solver, held)
     return _checked(ev, OptResult(z, hb.total, hb.meas, hb.model, status, msg, nit, nfev),
-                    ftol, hb if newton else None, verified, held, tangent,
-                    check=check or newton)
+                    ftol, hb, verified, held, tangent, check=check or newton)
 
 
 def _checked(ev, res: OptResult, ftol: float, hb=None, verified=None, held=None,
              tangent=None, check: bool = True) -> OptResult:
     """``res`` with the final point's check (see :class:`OptResult`): the decrement and a
-    Cholesky of the exact Hessian there (built unless ``hb`` is already the exact one, or
-    taken from ``verified`` = (decrement, True) when the optimiser made it)."""
+    Cholesky of the exact Hessian there (built unless ``hb``, the blocks the optimiser has
+    at ``res.z``, is already the exact one; Gauss-Newton blocks give only the gradient), or
+    taken from ``verified`` = (decrement, True) when the optimiser made it."""
     if not check or not np.isfinite(res.total) or not getattr(ev, "has_hessian", False):
-        return replace(res, grad_max=_grad_max(ev, res.z))
-    if hb is None:
+        grad = _grad_max(ev, res.z) if hb is None else float(np.max(np.abs(hb.g), initial=0.0))
+        return replace(res, grad_max=grad)
+    if hb is None or not hb.exact:
         hb = ev.hessian(res.z)
     if held is None and getattr(ev, "bounds", None) is not None:
         held = _held(res.z, hb.g, ev.bounds)

@@ -14,6 +14,8 @@ algebra; the tests check it against differences of the gradient.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .._action import GaussNewton
@@ -22,6 +24,7 @@ from ..models import ACTIVATION_D2, ACTIVATIONS
 __all__ = ["network_hessian"]
 
 
+@lru_cache(maxsize=8)
 def _theta_positions(net) -> np.ndarray:
     """(n_sets, D, D + 1): θ index of W[s, i, 0..D-1] then b[s, i] (-1: no bias)."""
     D = net.width
@@ -32,6 +35,7 @@ def _theta_positions(net) -> np.ndarray:
     pos[:, :, :D] = np.asarray(W[:net.n_sets]).astype(int)
     if net.biases:                      # without biases b is zeros, not θ entries
         pos[:, :, D] = np.asarray(b[:net.n_sets]).astype(int)
+    pos.flags.writeable = False               # cached: shared by every call
     return pos
 
 
