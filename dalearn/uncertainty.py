@@ -6,9 +6,11 @@ A = R_m/(N_m L) Σ (x - y)² + R_f/((M-1) D) Σ residual² has the same minimise
 model precision R_f0 = R_f N_m L / ((M-1) D): then A0 = (N_m L / 2) A exactly.  So the
 minimum annealing finds at a plotted R_f is the most probable path of A0 at that R_f0, and
 its curvature is (N_m L / 2) times the curvature of A.  Near the minimum X̂,
-A0 ≈ A0(X̂) + ½ δᵀ H δ, so X | Y ≈ N(X̂, H⁻¹).  H is the Gauss-Newton Hessian of A0 (exact for
-a model linear in the states and parameters).  It is block-tridiagonal in time with a border
-for the estimated parameters; nothing here forms a dense inverse:
+A0 ≈ A0(X̂) + ½ δᵀ H δ, so X | Y ≈ N(X̂, H⁻¹).  H is the exact Hessian of A0 when the model
+has second derivatives (``Model.hess``), else its Gauss-Newton part (which drops the
+residual-weighted curvature of F: the two agree when the model residuals are small, and
+exactly for a model linear in the states and parameters).  It is block-tridiagonal in time
+with a border for the estimated parameters; nothing here forms a dense inverse:
 
 - parameters: the covariance is the inverse of the Schur complement
   S = H_pp - H_xpᵀ H_xx⁻¹ H_xp (one banded Cholesky of H_xx, one solve per parameter);
@@ -60,12 +62,14 @@ def unnormalised_evaluator(problem, Rf) -> ActionEvaluator:
 class Laplace:
     """Gaussian approximation of P(X|Y) at a minimum.  ``param_std`` {name: std};
     ``param_cov`` (P_e, P_e); ``state_std`` (D, M) with NaN for components not asked for;
-    ``status`` 0 when H is positive definite, else 1 and ``message`` says where it failed."""
+    ``status`` 0 when H is positive definite, else 1 and ``message`` says where it failed;
+    ``hessian``: "exact" or "gauss-newton", the H used."""
     param_names: tuple
     param_cov: np.ndarray
     state_std: np.ndarray
     status: int
     message: str
+    hessian: str = "exact"
 
     @property
     def param_std(self) -> dict:
@@ -73,11 +77,14 @@ class Laplace:
 
 
 def laplace(problem, result=None, *, z=None, Rf=None, start: int | None = None,
-            components=()) -> Laplace:
+            components=(), hessian: str = "exact") -> Laplace:
     """Laplace approximation at an annealing ``result``'s final minimum (``start``: default
     the best) or at a packed vector ``z`` with model precision ``Rf``.  ``components``: the
     state components whose marginal standard deviations to compute (each costs M banded
-    solves)."""
+    solves).  ``hessian``: "exact" (the default; Gauss-Newton for a model without second
+    derivatives) or "gauss-newton"."""
+    if hessian not in ("exact", "gauss-newton"):
+        raise ValueError(f"hessian must be 'exact' or 'gauss-newton'; got {hessian!r}")
     if result is not None:
         if z is not None or Rf is not None:
             raise ValueError("give either result or (z, Rf), not both")
@@ -88,14 +95,16 @@ def laplace(problem, result=None, *, z=None, Rf=None, start: int | None = None,
         raise ValueError("give result (an AnnealResult) or both z and Rf")
     comps = [check_int("components entries", c, 0, problem.D - 1) for c in components]
     ev = unnormalised_evaluator(problem, Rf)
-    gn = ev.gauss_newton(np.asarray(z, dtype=float))
+    exact = hessian == "exact" and ev.has_hessian
+    kind = "exact" if exact else "gauss-newton"
+    gn = ev.gauss_newton(np.asarray(z, dtype=float), exact=exact)
     M, D = problem.M, problem.D
     n, names = M * D, tuple(problem.estimate)
     nan_std = np.full((D, M), np.nan)
     c, info = dpbtrf(block_band(gn.Hd, gn.Ho), lower=0, overwrite_ab=1)
     if info != 0:
         return Laplace(names, np.full((len(names),) * 2, np.nan), nan_std, 1,
-                       f"the state Hessian is not positive definite (pivot {info})")
+                       f"the state Hessian is not positive definite (pivot {info})", kind)
     Pe = len(names)
     Hxp = gn.Hxp.reshape(n, Pe)
     V = dpbtrs(c, Hxp, lower=0)[0] if Pe else np.zeros((n, 0))
@@ -105,7 +114,7 @@ def laplace(problem, result=None, *, z=None, Rf=None, start: int | None = None,
             L = np.linalg.cholesky(S)
         except np.linalg.LinAlgError:
             return Laplace(names, np.full((Pe, Pe), np.nan), nan_std, 1,
-                           "the parameters' Schur complement is not positive definite")
+                           "the parameters' Schur complement is not positive definite", kind)
         Linv = np.linalg.inv(L)
         cov_p = Linv.T @ Linv
     else:
@@ -120,10 +129,11 @@ def laplace(problem, result=None, *, z=None, Rf=None, start: int | None = None,
             Vi = V[idx]
             diag = diag + np.einsum("ij,jk,ik->i", Vi, cov_p, Vi)
         state_std[a] = np.sqrt(diag)
-    return Laplace(names, cov_p, state_std, 0, "positive definite")
+    return Laplace(names, cov_p, state_std, 0, "positive definite", kind)
 
 
-def laplace_along(problem, result, *, start: int | None = None, components=()) -> list:
+def laplace_along(problem, result, *, start: int | None = None, components=(),
+                  hessian: str = "exact") -> list:
     """The Laplace approximation at every β of one start (default: the best) of a result
     annealed with ``keep_all=True``: a list of n_beta :class:`Laplace`, the k-th taken at
     that start's path and parameters at β index k with model precision ``result.Rf[k]``."""
@@ -133,7 +143,8 @@ def laplace_along(problem, result, *, start: int | None = None, components=()) -
     s = result.best if start is None else check_int("start", start, 0, result.n_init - 1)
     comps = [check_int("components entries", c, 0, problem.D - 1) for c in components]
     return [laplace(problem, z=problem.pack(result.all_paths[b, s], result.params[b, s]),
-                    Rf=result.Rf[b], components=comps) for b in range(result.n_beta)]
+                    Rf=result.Rf[b], components=comps, hessian=hessian)
+            for b in range(result.n_beta)]
 
 
 @dataclass(frozen=True)

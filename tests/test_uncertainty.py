@@ -123,3 +123,26 @@ def test_hmc_draws_the_exact_posterior_of_a_linear_gaussian_problem():
         hmc(problem, z_hat, 1.0, step=-1)
     with pytest.raises(ValueError, match="z0"):
         hmc(problem, z_hat[:-1], 1.0)
+
+
+def test_laplace_uses_the_exact_hessian_of_a0_for_a_nonlinear_model():
+    # Lorenz96 at a low R_f, where the model residuals are large: the exact Hessian's bars are
+    # the inverse of A0's Hessian (central differences of its gradient, inverted densely);
+    # the Gauss-Newton bars miss the residual-weighted curvature by far more than that.
+    problem, _ = da.lorenz96_twin(D=5, L=2, sigma=0.5, N=16, dt=0.05, seed=3, estimate=["nu"])
+    result = da.anneal(problem, betas=4, Rf0=0.01, alpha=2.0, n_init=1, seed=0,
+                       param_range={"nu": (6.0, 10.0)})
+    z = problem.pack(result.paths[0], result.params[-1, 0])
+    cov = np.linalg.inv(_dense_hessian(unnormalised_evaluator(problem, result.Rf[-1]), z))
+    n = problem.M * problem.D
+    exact = laplace(problem, result, components=range(problem.D))
+    gn = laplace(problem, result, components=range(problem.D), hessian="gauss-newton")
+    assert exact.status == gn.status == 0
+    assert (exact.hessian, gn.hessian) == ("exact", "gauss-newton")
+    state_var = np.diag(cov)[:n].reshape(problem.M, problem.D).T
+    err_exact = np.max(np.abs(exact.state_std ** 2 / state_var - 1))
+    err_gn = np.max(np.abs(gn.state_std ** 2 / state_var - 1))
+    assert err_exact < 1e-5 < 1e-3 < err_gn
+    assert exact.param_cov[0, 0] == pytest.approx(cov[n, n], rel=1e-5)
+    with pytest.raises(ValueError, match="hessian"):
+        laplace(problem, result, hessian="dense")
