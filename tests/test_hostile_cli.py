@@ -1,5 +1,6 @@
 """Hostile command lines: each is refused with exit code 2 and one line naming the flag,
 before any work starts (the work functions are replaced by ones that fail if reached)."""
+import signal
 import subprocess
 import sys
 
@@ -119,8 +120,10 @@ def test_ctrl_c_prints_one_line_exits_130_and_keeps_the_old_file(tmp_path):
         "cli.anneal = interrupted\n"
         f"sys.exit(cli.main(['anneal', '--D', '20', '--N', '400', '--n-init', '4', "
         f"'--betas', '0:200', '--workers', '2', '--out', {str(out)!r}]))\n")
+    # a terminal delivers SIGINT to a process that handles it; a test worker (pytest-xdist)
+    # ignores SIGINT and a child would inherit that, so restore the default first
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=120)
+                       timeout=120, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     assert p.returncode == 130, p.stderr
     assert "Traceback" not in p.stderr and len(p.stderr.strip().splitlines()) == 1
     assert "interrupted" in p.stderr
