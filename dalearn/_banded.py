@@ -18,6 +18,7 @@ from scipy.linalg.lapack import dpbtrf, dpbtrs
 
 __all__ = ["BandedSolver", "block_band"]
 
+
 def block_band(Hd: np.ndarray, Ho: np.ndarray) -> np.ndarray:
     """Upper band storage (2D, M D), in Fortran order (what LAPACK takes without a copy),
     of the block-tridiagonal matrix with diagonal blocks ``Hd`` (M, D, D) and
