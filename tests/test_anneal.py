@@ -121,3 +121,20 @@ def test_fraction_at_lowest_and_levels():
     r = anneal(problem, betas=3, n_init=3, seed=0)
     assert 0 < r.fraction_at_lowest() <= 1
     assert r.levels()[0] == pytest.approx(r.final_action.min())
+
+
+def test_tuned_for_annealing_limits_blas_each_time_with_its_cached_controller():
+    """The BLAS controller and libc handle are made once per process; every entry still
+    limits BLAS to one thread and every exit restores the previous count."""
+    from threadpoolctl import threadpool_info
+    from dalearn import _runtime
+
+    def blas_threads():
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    for _ in range(2):
+        with _runtime.tuned_for_annealing():
+            assert all(n == 1 for n in blas_threads())
+        assert blas_threads() == before
+    assert _runtime._LIBC and _runtime._CONTROLLER
