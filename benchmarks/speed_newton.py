@@ -34,7 +34,7 @@ if which == "standard":
 else:
     g = get_preset("group-lorenz96"); problem, truth = g.make(); kw = g.anneal.kwargs()
 c = time.process_time()
-r = anneal(problem, method=method, **kw)
+r = anneal(problem, **{**kw, "method": method})
 print(json.dumps({"code": dalearn.__file__, "wall_s": r.wall_s, "cpu_s": time.process_time() - c,
                   "iterations": int(r.nit.sum()), "final_actions": r.final_action.tolist(),
                   "levels": r.levels().tolist(), "verified_all": bool(r.verified.all()),
