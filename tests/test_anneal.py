@@ -121,3 +121,23 @@ def test_fraction_at_lowest_and_levels():
     r = anneal(problem, betas=3, n_init=3, seed=0)
     assert 0 < r.fraction_at_lowest() <= 1
     assert r.levels()[0] == pytest.approx(r.final_action.min())
+
+
+def test_given_starts_reproduce_the_random_ones_and_check_their_shapes():
+    # the random starts of seed 0, given back through init, are annealed identically:
+    # paths and params are packed as anneal packs its own draws
+    problem, truth = lorenz96_twin(D=10, L=5, N=30, sigma=0.4, seed=2, estimate=("nu",))
+    kw = dict(betas=6, Rf0=0.01, alpha=2.0, maxiter=50)
+    r = anneal(problem, n_init=2, seed=0, param_range={"nu": (6, 10)}, **kw)
+    g = anneal(problem, init=(r.init_paths, r.init_params), **kw)
+    assert g.n_init == 2 and np.array_equal(g.init_params, r.init_params)
+    np.testing.assert_allclose(g.final_action, r.final_action, rtol=1e-12)
+    np.testing.assert_allclose(g.params, r.params, rtol=1e-12)
+    one = anneal(problem, init=(truth.x, truth.params), **kw)      # one start, (D, M), (P,)
+    assert one.n_init == 1 and np.array_equal(one.init_paths[0], truth.x)
+    with pytest.raises(ValueError, match="init paths"):
+        anneal(problem, init=(truth.x[:, :-1], truth.params), **kw)
+    with pytest.raises(ValueError, match="init params"):
+        anneal(problem, init=(truth.x, [8.0, 1.0]), **kw)
+    with pytest.raises(TypeError, match="init"):
+        anneal(problem, init=truth.x, **kw)
