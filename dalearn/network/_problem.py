@@ -35,8 +35,8 @@ class NetworkProblem:
         A recurrent network with more free numbers than measured ones (expected level <= 0)
         has a singular Hessian at its exact fits: L-BFGS-B there too."""
         if self.net.shared and self.expected_level > 0:
-            return ("newton", "lbfgsb", "lm", "tr")
-        return ("lbfgsb", "newton", "lm", "tr")
+            return ("newton", "lbfgsb", "lm", "tr", "hybrid")
+        return ("lbfgsb", "newton", "lm", "tr", "hybrid")
     default_init_range = (-1.0, 1.0)
 
     def __init__(self, network: Network, inputs, outputs, sigma=None, Rm=None,
