@@ -74,7 +74,7 @@ def add_train_parser(sub, betas_type) -> None:
                    help=f"annealing: R_f = Rf0 alpha^beta (default: {d['alpha']})")
     s.add_argument("--optimizer", default=None,
                    help="annealing: optimiser, one of the network problem's methods "
-                        "(default: its first, newton)")
+                        "(default: its first: see NetworkProblem.methods)")
     o = t.add_argument_group("output")
     o.add_argument("--out", default="train.npz", help="results file (default: train.npz)")
     o.add_argument("--plot", default=None,

@@ -254,8 +254,8 @@ def minimize_trust(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
 
 
 def minimize_hybrid(ev, z0, maxiter: int = 200, ftol: float = 1e-8, xtol: float = 1e-10,
-                    bounds=None, lbfgsb_ftol: float = 1e-6,
-                    lbfgsb_maxiter: int = 20000) -> OptResult:
+                    bounds=None, lbfgsb_ftol: float = 1e-7,
+                    lbfgsb_maxiter: int = 20000, finish: str = "newton") -> OptResult:
     """L-BFGS-B to a loose tolerance (``lbfgsb_ftol``, many cheap steps through the
     nonconvex region), then Newton on the exact Hessian (at most ``maxiter`` steps) to
     finish and verify the minimum; iterations and evaluations are the two stages' sums."""
@@ -267,7 +267,8 @@ def minimize_hybrid(ev, z0, maxiter: int = 200, ftol: float = 1e-8, xtol: float 
     first = minimize_lbfgsb(ev, z0, lbfgsb_maxiter, max(ftol, lbfgsb_ftol), pairs, check=False)
     if first.status == -1:
         return first
-    res = minimize_newton(ev, first.z, maxiter, ftol, xtol, bounds)
+    polish = minimize_trust if finish == "tr" else minimize_newton
+    res = polish(ev, first.z, maxiter, ftol, xtol, bounds)
     if not res.total <= first.total:        # Newton failed to improve: keep L-BFGS-B's point
         res = _checked(ev, replace(first, status=res.status if res.status != 0 else 2,
                                    message=res.message), ftol)

@@ -20,7 +20,7 @@ def _run(capsys, argv):
 def test_train_by_annealing_reports_every_start_and_writes_files(tmp_path, capsys):
     out = tmp_path / "t.npz"
     s = _run(capsys, SMALL + ["--betas", "0:10:2", "--out", str(out)])
-    assert s["method"] == "anneal" and s["optimizer"] == "lbfgsb"     # feedforward default
+    assert s["method"] == "anneal" and s["optimizer"] == "hybrid"     # feedforward default
     for key in ("final_actions", "train_loss", "heldout_rms", "status"):
         assert len(s[key]) == 2
     r = AnnealResult.load(out)
