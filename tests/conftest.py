@@ -21,3 +21,14 @@ def central_fd(f, z, eps=1e-6):
         e[i] = eps * max(1.0, abs(z[i]))
         g[i] = (f(z + e) - f(z - e)) / (2 * e[i])
     return g
+
+
+#: the longest modules (a JupyterLab session in Chromium; the static site's build): first in
+#: the collection order, so the parallel run (pytest-xdist, which hands modules to workers in
+#: that order) starts them at once instead of leaving one to run alone at the end
+LONGEST_FIRST = ("test_browser.py", "test_site.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: order kept
