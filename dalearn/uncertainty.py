@@ -26,6 +26,7 @@ from scipy.linalg import cho_factor, cho_solve
 from scipy.linalg.lapack import dpbtrf, dpbtrs
 
 from ._action import ActionEvaluator
+from ._runtime import single_blas_thread
 from ._checks import check_int
 from ._banded import block_band
 
@@ -94,10 +95,17 @@ def laplace(problem, result=None, *, z=None, Rf=None, start: int | None = None,
     elif z is None or Rf is None:
         raise ValueError("give result (an AnnealResult) or both z and Rf")
     comps = [check_int("components entries", c, 0, problem.D - 1) for c in components]
+    # one BLAS thread: a small banded Cholesky with OpenBLAS's threads on a busy machine
+    # takes seconds instead of a fraction of a millisecond (see _runtime)
+    with single_blas_thread():
+        return _laplace(problem, np.asarray(z, dtype=float), Rf, comps, hessian)
+
+
+def _laplace(problem, z, Rf, comps, hessian) -> Laplace:
     ev = unnormalised_evaluator(problem, Rf)
     exact = hessian == "exact" and ev.has_hessian
     kind = "exact" if exact else "gauss-newton"
-    gn = ev.gauss_newton(np.asarray(z, dtype=float), exact=exact)
+    gn = ev.gauss_newton(z, exact=exact)
     M, D = problem.M, problem.D
     n, names = M * D, tuple(problem.estimate)
     nan_std = np.full((D, M), np.nan)

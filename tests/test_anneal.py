@@ -161,15 +161,18 @@ def test_group_lorenz96_has_a_noise_consistent_level_reached_from_the_truth():
 def test_tuned_for_annealing_limits_blas_each_time_with_its_cached_controller():
     """The BLAS controller and libc handle are made once per process; every entry still
     limits BLAS to one thread and every exit restores the previous count."""
-    from threadpoolctl import threadpool_info
+    from threadpoolctl import threadpool_info, threadpool_limits
     from dalearn import _runtime
 
     def blas_threads():
         return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
-    before = blas_threads()
-    for _ in range(2):
-        with _runtime.tuned_for_annealing():
-            assert all(n == 1 for n in blas_threads())
-        assert blas_threads() == before
+    # the test run itself uses one BLAS thread (conftest.py): start from two here
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        assert before and all(n == 2 for n in before)
+        for _ in range(2):
+            with _runtime.tuned_for_annealing():
+                assert all(n == 1 for n in blas_threads())
+            assert blas_threads() == before
     assert _runtime._LIBC and _runtime._CONTROLLER
