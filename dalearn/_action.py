@@ -179,32 +179,34 @@ class ActionEvaluator:
         meas = float(np.sum(wdm * dm))
         mod = float(np.sum(wr * r))
         g = self._gradient(wdm, wr, res)
-        WA = self.wf[None, :, None] * A                 # W A, W B, W C (row scaling)
-        WB = self.wf[None, :, None] * B
+        # 2 W A, 2 W B, 2 W C (row scaling): the factor 2 of the blocks folded in here (a
+        # power of two scales every product and sum exactly: the same bits as doubling after)
+        w2 = 2.0 * self.wf
+        WA = w2[None, :, None] * A
+        WB = w2[None, :, None] * B
         At, Bt = np.swapaxes(A, 1, 2), np.swapaxes(B, 1, 2)
         M, D = dm.shape
         Hd = np.empty((M, D, D))
-        Hd[:-1] = At @ WA
+        np.matmul(At, WA, out=Hd[:-1])
         Hd[-1] = 0.0
         Hd[1:] += Bt @ WB
         idx = np.arange(D)
-        Hd[:, idx, idx] += pb.w_meas
+        Hd[:, idx, idx] += 2.0 * pb.w_meas
         Ho = At @ WB
         Pe = C.shape[2]
         Hxp = np.zeros((M, D, Pe))
         Hpp = np.zeros((Pe, Pe))
         if Pe:
-            WC = self.wf[None, :, None] * C
+            WC = w2[None, :, None] * C
             Hxp[:-1] += At @ WC
             Hxp[1:] += Bt @ WC
             Hpp = np.einsum("naj,nak->jk", C, WC)
         if exact:
-            self._add_curvature(res, wr, Hd, Ho, Hxp, Hpp)
-        return GaussNewton(meas + mod, meas, mod, g, 2.0 * Hd, 2.0 * Ho, 2.0 * Hxp, 2.0 * Hpp,
-                           exact)
+            self._add_curvature(res, 2.0 * wr, Hd, Ho, Hxp, Hpp)
+        return GaussNewton(meas + mod, meas, mod, g, Hd, Ho, Hxp, Hpp, exact)
 
     def _add_curvature(self, res, wr, Hd, Ho, Hxp, Hpp):
-        """Add Σ_a (W r)_a ∇² r_a (halved, like the Gauss-Newton blocks) in place."""
+        """Add Σ_a λ_a ∇² r_a in place (``wr`` = λ = 2 W r: the action's second-order term)."""
         pb = self.pb
         _, p = self._last
         cv = residual_curvature(pb.model, pb.rule, res, p, wr, pb.h, u=self.u)

@@ -179,6 +179,31 @@ def _check_options(problem, Rf0, init_range, param_range, method, executor, prog
     return (lo, hi), ranges, method
 
 
+def _given_starts(problem, init):
+    """Packed vectors, paths (n, D, M) and params (n, P) of the given starts ``init``."""
+    if not all(hasattr(problem, a) for a in ("pack", "M", "param_names")):
+        raise TypeError("init: given starts need a dalearn Problem (data assimilation)")
+    if not isinstance(init, (tuple, list)) or len(init) != 2:
+        raise TypeError("init must be a pair (paths, params)")
+    X0 = np.asarray(init[0], dtype=float)
+    P0 = np.asarray(init[1], dtype=float)
+    if X0.ndim == 2:
+        X0 = X0[None]
+    if P0.ndim == 1:
+        P0 = P0[None]
+    n = len(X0)
+    if X0.shape[1:] != (problem.D, problem.M) or n == 0:
+        raise ValueError(f"init paths must have shape (n, D={problem.D}, M={problem.M}) or "
+                         f"(D, M), got {np.shape(init[0])}")
+    P = len(problem.param_names)
+    if P0.shape != (n, P):
+        raise ValueError(f"init params must have shape (n={n}, P={P}) or (P,), "
+                         f"got {np.shape(init[1])}")
+    if not (np.all(np.isfinite(X0)) and np.all(np.isfinite(P0))):
+        raise ValueError("init paths and params must be finite")
+    return [problem.pack(X0[i], P0[i]) for i in range(n)], X0, P0
+
+
 def bytes_needed(n_unknowns: int, D: int, n_init: int, n_beta: int,
                  keep_all: bool = False) -> float:
     """Memory an annealing run plans: the starts' paths (every β with ``keep_all``) and one
@@ -217,7 +242,7 @@ def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float 
            n_init: int = _DEF.n_init, seed=_DEF.seed, method: str | None = _DEF.method,
            init_range=_DEF.init_range, param_range: dict | None = None,
            maxiter: int | None = _DEF.maxiter, ftol: float = _DEF.ftol, executor=None,
-           progress=None, keep_all: bool = False) -> AnnealResult:
+           progress=None, keep_all: bool = False, init=None) -> AnnealResult:
     """Precision annealing of ``problem`` (defaults: :class:`dalearn.AnnealSettings`).
 
     Parameters
@@ -237,6 +262,10 @@ def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float 
     executor : any ``concurrent.futures.Executor`` (default: run serially here).
     progress : callable ``progress(done, total)`` counting (start, β) solves.
     keep_all : keep the path of every (β, start) (memory n_beta n_init D M floats).
+    init : ``(paths, params)``, given starts instead of random ones: paths (n, D, M) or
+        (D, M), full parameter vectors (n, P) or (P,) (e.g. a twin's truth, to see whether
+        random starts miss a lower level); ``n_init``, ``seed``, ``init_range`` and
+        ``param_range`` are then not used (the number of starts is n).
     """
     if not isinstance(problem, Annealable):
         raise TypeError(f"problem must be a dalearn Problem or NetworkProblem (Annealable), "
@@ -248,9 +277,13 @@ def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float 
         maxiter = check_int("maxiter", maxiter, 1)
     ftol = check_positive("ftol", ftol)
     rng = as_generator(seed)
+    if init is not None:
+        z0s, X0, P0 = _given_starts(problem, init)
+        n_init = len(z0s)
     check_memory(f"annealing {n_init} starts x {len(betas)} betas",
                  bytes_needed(problem.n_unknowns, problem.D, n_init, len(betas), keep_all))
-    z0s, X0, P0 = problem.initial_vectors(n_init, rng, (lo, hi), ranges)
+    if init is None:
+        z0s, X0, P0 = problem.initial_vectors(n_init, rng, (lo, hi), ranges)
     Rf_table = rf_schedule(Rf0, alpha, betas)
     t_start = time.perf_counter()
     outs = _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all, executor,

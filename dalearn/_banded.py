@@ -18,39 +18,28 @@ from scipy.linalg.lapack import dpbtrf, dpbtrs
 
 __all__ = ["BandedSolver", "block_band"]
 
-_INDEX_CACHE: dict = {}
-
-
-def _block_indices(M: int, D: int):
-    """Positions in band storage (kd = 2D - 1) of the upper entries of the diagonal blocks
-    and of the super-diagonal blocks of a block-tridiagonal matrix (M blocks of D)."""
-    key = (M, D)
-    if key not in _INDEX_CACHE:
-        kd, n = 2 * D - 1, M * D
-        a, b = np.meshgrid(np.arange(D), np.arange(D), indexing="ij")
-        up = b >= a
-        nn = np.arange(M)[:, None]
-        i_d, j_d = nn * D + a[up][None, :], nn * D + b[up][None, :]
-        src_d = (nn * D * D + (a[up] * D + b[up])[None, :]).ravel()
-        pos_d = ((kd + i_d - j_d) * n + j_d).ravel()
-        nn = np.arange(M - 1)[:, None]
-        i_o, j_o = nn * D + a.ravel()[None, :], (nn + 1) * D + b.ravel()[None, :]
-        src_o = (nn * D * D + np.arange(D * D)[None, :]).ravel()
-        pos_o = ((kd + i_o - j_o) * n + j_o).ravel()
-        _INDEX_CACHE.clear()            # one problem size at a time is the common case
-        _INDEX_CACHE[key] = (src_d, pos_d, src_o, pos_o)
-    return _INDEX_CACHE[key]
-
 
 def block_band(Hd: np.ndarray, Ho: np.ndarray) -> np.ndarray:
-    """Upper band storage (2D, M D) of the block-tridiagonal matrix with diagonal blocks
-    ``Hd`` (M, D, D) and super-diagonal blocks ``Ho`` (M-1, D, D)."""
+    """Upper band storage (2D, M D), in Fortran order (what LAPACK takes without a copy),
+    of the block-tridiagonal matrix with diagonal blocks ``Hd`` (M, D, D) and
+    super-diagonal blocks ``Ho`` (M-1, D, D).
+
+    Column j = n D + b of the storage holds H[i, j] at row 2D - 1 + i - j.  Seen as one
+    (M, 2D²) array (row n = the columns of block n), H[(n-1) D + a, n D + b] = Ho[n-1, a, b]
+    sits at b (2D - 1) + D - 1 + a and H[n D + a, n D + b] (a <= b) = Hd[n, a, b] at
+    b (2D - 1) + 2D - 1 + a: two strided views, written without index arrays.  Hd's lower
+    triangle (a > b, zeroed) lands on storage that is either zero in H (coupling to block
+    n - 2) or Ho's place for a = D - 1, which is written afterwards."""
     M, D = Hd.shape[:2]
-    src_d, pos_d, src_o, pos_o = _block_indices(M, D)
-    ab = np.zeros((2 * D, M * D))
-    flat = ab.reshape(-1)
-    flat[pos_d] = Hd.reshape(-1)[src_d]
-    flat[pos_o] = Ho.reshape(-1)[src_o]
+    ab = np.zeros((2 * D, M * D), order="F")
+    flat = ab.T.reshape(M, 2 * D * D)           # a view: ab.T is C-contiguous
+    st = flat.strides
+    view = np.lib.stride_tricks.as_strided
+    diag = view(flat[:, 2 * D - 1:], (M, D, D), (st[0], (2 * D - 1) * st[1], st[1]))
+    diag[...] = np.swapaxes(np.triu(Hd), 1, 2)  # diag[n, b, a] = Hd[n, a, b], a <= b
+    if M > 1:
+        off = view(flat[1:, D - 1:], (M - 1, D, D), (st[0], (2 * D - 1) * st[1], st[1]))
+        off[...] = np.swapaxes(Ho, 1, 2)        # off[n-1, b, a] = Ho[n-1, a, b]
     return ab
 
 
@@ -77,7 +66,7 @@ class BandedSolver:
         if held is not None and held.any():
             h = held if self.perm is None else held[self.perm]
             damp = damp + np.where(h, 1e12 * self.scale, 0.0)
-        ab = self.ab.copy()
+        ab = self.ab.copy(order="F")            # Fortran order: pbtrf factors in place
         ab[self.kd] = self.base_diag + damp[:n]
         c, info = dpbtrf(ab, lower=0, overwrite_ab=1)
         self._factor = None

@@ -86,19 +86,30 @@ def _right(H, S):
     """H S for S = None (zero), a number c (c I) or a batch of matrices."""
     if S is None:
         return None
-    return S * H if np.isscalar(S) else H @ S
+    if np.isscalar(S):
+        return H if S == 1.0 else S * H
+    return H @ S
 
 
 def _left(S, G):
     """Sᵀ G with the conventions of :func:`_right` (G may be None)."""
     if S is None or G is None:
         return None
-    return S * G if np.isscalar(S) else np.swapaxes(S, -1, -2) @ G
+    if np.isscalar(S):
+        return G if S == 1.0 else S * G
+    return np.swapaxes(S, -1, -2) @ G
 
 
 def _add(out, key, val):
-    if val is not None:
-        out[key] = out[key] + val
+    """out[key] += val, in place once out[key] is an array of our own (never ``val``
+    itself, which may be a model's array or another block)."""
+    if val is None:
+        return
+    cur = out[key]
+    if isinstance(cur, np.ndarray) and cur.shape == np.shape(val):
+        cur += val
+    else:
+        out[key] = cur + val
 
 
 def residual_curvature(model, rule: str, res, p, lam: np.ndarray, h: float,

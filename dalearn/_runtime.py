@@ -24,7 +24,18 @@ _DEFAULT_THRESHOLD = 128 * 1024          # glibc's documented default for both
 _depth = 0
 
 
+_LIBC: list = []                         # [handle or None] once looked up
+_CONTROLLER: list = []                   # [threadpoolctl.ThreadpoolController] once made
+
+
 def _libc():
+    # ctypes.util.find_library runs a subprocess (~3 ms): look it up once per process
+    if not _LIBC:
+        _LIBC.append(_find_libc())
+    return _LIBC[0]
+
+
+def _find_libc():
     if not sys.platform.startswith("linux"):
         return None
     try:
@@ -59,9 +70,13 @@ def tuned_malloc():
 
 
 def single_blas_thread():
-    """Context manager limiting BLAS/LAPACK to one thread."""
-    from threadpoolctl import threadpool_limits
-    return threadpool_limits(limits=1, user_api="blas")
+    """Context manager limiting BLAS/LAPACK to one thread.  The controller (which scans the
+    loaded libraries, ~1.5 ms) is made once per process; one made before a BLAS library
+    was loaded is remade."""
+    from threadpoolctl import ThreadpoolController
+    if not _CONTROLLER or not _CONTROLLER[0].select(user_api="blas").lib_controllers:
+        _CONTROLLER[:] = [ThreadpoolController()]
+    return _CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from ._banded import BandedSolver
 
 __all__ = ["OptResult", "minimize", "minimize_lm", "minimize_lbfgsb", "METHODS", "STATUS"]
 
-METHODS = ("newton", "lm", "lbfgsb")
+METHODS = ("newton", "lm", "lbfgsb", "tr", "hybrid")
 #: status codes shared by OptResult and AnnealResult
 STATUS = {0: "converged", 1: "iteration limit reached", -1: "non-finite action",
           -2: "linear solve failed", 2: "stopped, but not at a verified minimum"}
@@ -236,6 +236,45 @@ def minimize_newton(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
     return _damped(ev, z0, ev.hessian, maxiter, ftol, xtol, bounds, newton=True)
 
 
+def minimize_trust(ev, z0, maxiter: int = 200, ftol: float = 1e-8,
+                   xtol: float = 1e-10, bounds=None) -> OptResult:
+    """Trust-region Newton on the exact Hessian (:mod:`dalearn._trust`): steps of controlled
+    length that follow negative curvature along indefinite valleys; stops, as ``newton``
+    does, at a verified minimum."""
+    from ._trust import trust_region
+    r = trust_region(ev, z0, maxiter, ftol, xtol, bounds)
+    hb, status = r["hb"], r["status"]
+    msg = {-1: "non-finite action at the starting point",
+           -2: "linear solve failed (trust region shrank to nothing)"}.get(status, STATUS[status])
+    tangent = None
+    if r["verified"] is not None:
+        tangent = _tangent(ev, r["z"], hb, r["solver"], r["held"])
+    return _checked(ev, OptResult(r["z"], hb.total, hb.meas, hb.model, status, msg, r["nit"],
+                                  r["nfev"]), ftol, hb, r["verified"], r["held"], tangent)
+
+
+def minimize_hybrid(ev, z0, maxiter: int = 200, ftol: float = 1e-8, xtol: float = 1e-10,
+                    bounds=None, lbfgsb_ftol: float = 1e-7,
+                    lbfgsb_maxiter: int = 20000, finish: str = "newton") -> OptResult:
+    """L-BFGS-B to a loose tolerance (``lbfgsb_ftol``, many cheap steps through the
+    nonconvex region), then Newton on the exact Hessian (at most ``maxiter`` steps) to
+    finish and verify the minimum; iterations and evaluations are the two stages' sums."""
+    pairs = None
+    if bounds is not None:
+        lo, hi = bounds
+        z0 = np.clip(z0, lo, hi)
+        pairs = list(zip(np.where(np.isfinite(lo), lo, None), np.where(np.isfinite(hi), hi, None)))
+    first = minimize_lbfgsb(ev, z0, lbfgsb_maxiter, max(ftol, lbfgsb_ftol), pairs, check=False)
+    if first.status == -1:
+        return first
+    polish = minimize_trust if finish == "tr" else minimize_newton
+    res = polish(ev, first.z, maxiter, ftol, xtol, bounds)
+    if not res.total <= first.total:        # Newton failed to improve: keep L-BFGS-B's point
+        res = _checked(ev, replace(first, status=res.status if res.status != 0 else 2,
+                                   message=res.message), ftol)
+    return replace(res, nit=first.nit + res.nit, nfev=first.nfev + res.nfev)
+
+
 def minimize_lbfgsb(ev, z0, maxiter: int, ftol: float, bounds=None,
                     check: bool = True) -> OptResult:
     """L-BFGS-B on any evaluator with ``value``, ``value_grad`` and ``terms``."""
@@ -282,6 +321,10 @@ def minimize(ev, z0, *, method: str = "lm", maxiter: int | None = None, ftol: fl
         return minimize_lm(ev, z0, maxiter or 200, ftol, xtol, bounds, check)
     if method == "newton":
         return minimize_newton(ev, z0, maxiter or 200, ftol, xtol, bounds)
+    if method == "hybrid":
+        return minimize_hybrid(ev, z0, maxiter or 200, ftol, xtol, bounds)
+    if method == "tr":
+        return minimize_trust(ev, z0, maxiter or 200, ftol, xtol, bounds)
     if method == "lbfgsb":
         if bounds is not None:
             lo, hi = bounds

@@ -16,7 +16,7 @@ PKG = Path(da.__file__).resolve().parent
 
 #: the layers, lowest first; a module may import only modules of lower (or its own) layers
 LAYERS = [
-    {"_checks", "_runtime", "_io", "settings", "drive", "datasets", "_banded"},
+    {"_checks", "_runtime", "_io", "settings", "drive", "datasets", "_banded", "_trust"},
     {"models"},
     {"neuron", "catalog"},
     {"discretize", "_curvature"},

@@ -183,3 +183,63 @@ def test_bias_free_network_hessian_matches_differences_of_the_gradient(residual,
     hb = ev.hessian(z)
     assert hb.Hpp.shape == (net.n_weights, net.n_weights) == (9 * net.n_sets,) * 2
     assert np.abs(dense_from_blocks(hb, n) - H_fd).max() < 1e-6 * np.abs(H_fd).max()
+
+
+@pytest.mark.parametrize("rule", RULES)
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_in_place_curvature_equals_the_out_of_place_sum(name, rule, monkeypatch):
+    """The curvature blocks accumulate in place and skip products with the identity; they
+    equal the plain out-of-place sum bit for bit, and building twice gives the same blocks
+    (no model array or earlier block was written into)."""
+    from dalearn import _curvature
+    model = MODELS[name]()
+    problem, truth = twin_experiment(model, N=5, dt=0.02, sigma=0.5, L=2, seed=3, k=2,
+                                     rule=rule, estimate=True if model.P else ())
+    X = truth.x + np.random.default_rng(0).normal(0, 0.7, truth.x.shape)
+    ev = ActionEvaluator(problem, 300.0)
+    z = problem.pack(X, truth.params * 1.05)
+    first, second = ev.hessian(z), ev.hessian(z)
+
+    def add(out, key, val):
+        if val is not None:
+            out[key] = out[key] + val
+
+    monkeypatch.setattr(_curvature, "_add", add)
+    monkeypatch.setattr(_curvature, "_right", lambda H, S: None if S is None else (
+        S * H if np.isscalar(S) else H @ S))
+    monkeypatch.setattr(_curvature, "_left", lambda S, G: None if S is None or G is None else (
+        S * G if np.isscalar(S) else np.swapaxes(S, -1, -2) @ G))
+    ref = ev.hessian(z)
+    for k in ("g", "Hd", "Ho", "Hxp", "Hpp"):
+        np.testing.assert_array_equal(getattr(first, k), getattr(ref, k))
+        np.testing.assert_array_equal(getattr(second, k), getattr(ref, k))
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_gauss_newton_blocks_are_twice_jt_w_j_with_the_factor_folded_into_the_weights(rule):
+    """The factor 2 is folded into the weights before the products (exact in floating
+    point); the blocks still equal 2 (Jᵀ W J + W_meas) from the residual's own A, B, C."""
+    from dalearn.discretize import residual
+    model = Lorenz63()
+    problem, truth = twin_experiment(model, N=6, dt=0.02, sigma=0.5, L=2, seed=3, rule=rule,
+                                     estimate=True)
+    Rf = np.array([30.0, 40.0, 50.0])
+    ev = ActionEvaluator(problem, Rf)
+    z = problem.pack(truth.x + np.random.default_rng(1).normal(0, 0.5, truth.x.shape),
+                     truth.params * 1.05)
+    gn = ev.gauss_newton(z)
+    Xt, p = problem.time_major(z)
+    res = residual(model, problem.rule, Xt, p, problem.h, blocks=True)
+    W = np.diag(ev.wf)
+    M, D = Xt.shape
+    C = res.C[:, :, problem.est_idx]
+    for n in range(M):
+        ref = np.diag(problem.w_meas[n]).copy()
+        if n < M - 1:
+            ref += res.A[n].T @ W @ res.A[n]
+            np.testing.assert_allclose(gn.Ho[n], 2 * res.A[n].T @ W @ res.B[n], rtol=1e-13,
+                                       atol=1e-13 * np.abs(gn.Ho[n]).max())
+        if n > 0:
+            ref += res.B[n - 1].T @ W @ res.B[n - 1]
+        np.testing.assert_allclose(gn.Hd[n], 2 * ref, rtol=1e-13, atol=1e-13 * np.abs(ref).max())
+    np.testing.assert_allclose(gn.Hpp, 2 * sum(c.T @ W @ c for c in C), rtol=1e-13)

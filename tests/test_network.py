@@ -221,8 +221,12 @@ def test_bias_free_training_by_annealing_and_backprop_runs_on_weights_only():
     V = net.forward(th_true, U)[:, -1] + rng.normal(0, 0.01, (8, 3))
     pb = NetworkProblem(net, U, V, sigma=0.01)
     r = anneal(pb, betas=np.arange(0, 15, 2), Rf0=1.0, alpha=2.0, n_init=2, seed=0)
-    # every solve stopped normally (converged, or stopped short of a verified minimum)
-    assert r.params.shape[-1] == 18 and np.isin(r.status, (0, 2)).all()
+    # no solve failed (non-finite action or linear solve); the default here is 'hybrid'
+    # (42 free numbers for 48 measured), whose Newton finish in this near-exact fit's flat
+    # valley may stop at its iteration cap (status 1), below where L-BFGS-B stops
+    assert r.settings["method"] == pb.methods[0] == "hybrid"
+    assert r.params.shape[-1] == 18 and np.isin(r.status, (0, 1, 2)).all()
+    assert np.all(np.isfinite(r.final_action))
     bp = train_backprop(pb, n_init=2, seed=0, maxiter=300)
     assert bp.thetas.shape == (2, 18)
     # both fit the realisable data to the noise level (loss ~ n_out/(n_in+n_out) = 0.5 at

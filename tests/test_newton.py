@@ -140,7 +140,9 @@ def test_the_cli_json_carries_the_check_per_start_and_beta(capsys, tmp_path):
 def test_network_default_optimiser_follows_the_measured_rule():
     from dalearn.network import Network, network_twin
     tw = network_twin(width=5, n_layers=10, K_train=40, K_test=2, seed=0, shared=False)
-    assert tw.problem(Network(5, 4, shared=False)).methods[0] == "lbfgsb"
+    ff = tw.problem(Network(5, 4, shared=False))
+    assert ff.expected_level > 0 and ff.methods[0] == "hybrid"
+    assert tw.problem(Network(5, 40, shared=False)).methods[0] == "lbfgsb"   # over-fitted
     well = tw.problem(Network(5, 10, shared=True))
     assert well.expected_level > 0 and well.methods[0] == "newton"
     small = network_twin(width=3, n_layers=4, K_train=3, K_test=2, seed=0)

@@ -20,7 +20,7 @@ def _run(capsys, argv):
 def test_train_by_annealing_reports_every_start_and_writes_files(tmp_path, capsys):
     out = tmp_path / "t.npz"
     s = _run(capsys, SMALL + ["--betas", "0:10:2", "--out", str(out)])
-    assert s["method"] == "anneal" and s["optimizer"] == "lbfgsb"     # feedforward default
+    assert s["method"] == "anneal" and s["optimizer"] == "hybrid"     # feedforward default
     for key in ("final_actions", "train_loss", "heldout_rms", "status"):
         assert len(s[key]) == 2
     r = AnnealResult.load(out)
@@ -64,3 +64,58 @@ def test_train_rejects_bad_arguments_before_any_work(argv, msg, capsys, tmp_path
     assert e.value.code == 2
     assert msg in capsys.readouterr().err
     assert not list(tmp_path.iterdir())            # nothing written
+
+
+# small overrides of the presets' twins, so a run takes a fraction of a second
+TINY = ["--teacher-layers", "5", "--pairs", "4", "--test-pairs", "10", "--n-init", "1",
+        "--betas", "0:4:2"]
+
+
+def test_train_preset_gives_the_presets_values(tmp_path, capsys):
+    from dalearn.presets import NETWORK_PRESETS
+    p = NETWORK_PRESETS["network-feedforward"]
+    s = _run(capsys, ["--preset", "network-feedforward", *TINY, "--out", str(tmp_path / "f.npz")])
+    r = AnnealResult.load(tmp_path / "f.npz")
+    # not given: the preset's schedule, optimiser and its iteration cap, and student
+    assert s["optimizer"] == p.anneal.method == "newton"
+    assert r.settings["maxiter"] == p.anneal.maxiter == 40
+    assert r.settings["Rf0"] == p.anneal.Rf0 and r.settings["alpha"] == p.anneal.alpha
+    net = r.settings["problem"]["network"]
+    assert (net["n_layers"], net["width"], net["shared"]) == (p.student.n_layers,
+                                                             p.student.width, False)
+    # given: the flags (4 pairs, 1 start, betas 0 and 2)
+    assert r.settings["problem"]["K"] == 4 and r.settings["n_init"] == 1
+    assert r.final_action.shape == (1,) and r.n_beta == 2
+
+
+def test_train_flags_override_the_preset(tmp_path, capsys):
+    from dalearn.presets import NETWORK_PRESETS
+    p = NETWORK_PRESETS["group-network"]
+    s = _run(capsys, ["--preset", "group-network", *TINY, "--student-layers", "3",
+                      "--alpha", "3", "--Rf0", "0.5", "--optimizer", "newton",
+                      "--out", str(tmp_path / "g.npz")])
+    r = AnnealResult.load(tmp_path / "g.npz")
+    assert s["optimizer"] == "newton" != p.anneal.method
+    assert r.settings["alpha"] == 3.0 != p.anneal.alpha
+    assert r.settings["Rf0"] == 0.5 != p.anneal.Rf0
+    net = r.settings["problem"]["network"]
+    assert net["n_layers"] == 3 != p.student.n_layers
+    # what was not overridden stays the group's: plain sigmoid layers without biases,
+    # 10 nodes, sigma = 0.005, the preset's ftol and starting range
+    assert (net["width"], net["activation"], net["residual"], net["biases"]) == \
+        (10, "sigmoid", False, False)
+    assert r.settings["problem"]["Rm"] == pytest.approx(1 / 0.005 ** 2)
+    assert r.settings["ftol"] == p.anneal.ftol and \
+        tuple(r.settings["init_range"]) == p.anneal.init_range
+
+
+def test_train_rejects_an_unknown_preset_naming_the_known_ones(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(["train", "--preset", "network-nope"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "--preset must be one of" in err and "'network-nope'" in err
+    for name in ("network-feedforward", "network-recurrent", "group-network"):
+        assert name in err
+    assert not list(tmp_path.iterdir())

@@ -32,19 +32,25 @@ class NetworkProblem:
     def methods(self) -> tuple:
         """Optimisers, the default first, chosen by measurement (benchmarks/train_network.py):
         Newton on the exact Hessian for a recurrent (shared-weight) network fitted to more
-        numbers than it has free ones, whose minima are well conditioned (3x faster than L-BFGS-B in notebook 03, every
-        solve verified); L-BFGS-B for a feedforward one, whose weights outnumber what the
-        data pin down, so its minima lie in flat valleys where damped Newton steps crawl.
-        Gauss-Newton (lm) drops the weight-state cross terms of W x and is never the best.
-        A recurrent network with more free numbers than measured ones (expected level <= 0)
-        has a singular Hessian at its exact fits: L-BFGS-B there too.  The same rule holds
-        for data per layer (:meth:`from_layers`): measured at every layer, Newton converges in
-        a few hundred iterations to verified minima (notebook 03); a long residual recurrent
-        network measured only at its two ends from random hidden states can have unbounded
-        best weights at small R_f, which Newton's steps follow: pass ``method="lbfgsb"``."""
-        if self.net.shared and self.expected_level > 0:
-            return ("newton", "lbfgsb", "lm")
-        return ("lbfgsb", "newton", "lm")
+        numbers than it has free ones, whose minima are well conditioned (3x faster than
+        L-BFGS-B in notebook 03, every solve verified); for such a feedforward one 'hybrid'
+        (L-BFGS-B to a loose tolerance through the nonconvex region, then Newton to finish
+        and verify: notebook 03's student in a third of L-BFGS-B's time, every final point
+        a verified minimum, where damped Newton alone crawls along indefinite valleys).
+        With more free numbers than measured ones (expected level <= 0) the Hessian is
+        singular at the exact fits, where Newton steps crawl: L-BFGS-B.  Gauss-Newton (lm)
+        drops the weight-state cross terms of W x and is never the best; 'tr' (trust-region
+        Newton) is kept by name.  The same rule holds for data per layer (:meth:`from_layers`):
+        measured at every layer, Newton converges to verified minima (notebook 03); a long
+        residual recurrent network measured only at its two ends from random hidden states
+        can have unbounded best weights at small R_f, which Newton's steps follow (measured
+        on the driven twin): pass ``method="lbfgsb"`` there."""
+        rest = ("newton", "lbfgsb", "lm", "tr", "hybrid")
+        if self.expected_level > 0:
+            first = "newton" if self.net.shared else "hybrid"
+        else:
+            first = "lbfgsb"
+        return (first,) + tuple(m for m in rest if m != first)
     default_init_range = (-1.0, 1.0)
 
     def __init__(self, network: Network, inputs, outputs, sigma=None, Rm=None,
