@@ -19,7 +19,7 @@ from .catalog import ForcedLorenz96, get_model
 from .drive import SampledDrive
 from .models import CustomModel, Lorenz63, Lorenz96, Model, NeuralField
 from .neuron import NaKL, chaotic_current
-from .network import Network, NetworkProblem, network_twin, train_backprop
+from .network import Network, NetworkProblem, driven_twin, network_twin, train_backprop
 from .optimize import STATUS
 from .presets import PRESETS, get_preset
 from .problem import Problem
@@ -33,7 +33,7 @@ __all__ = [
     "Problem", "anneal", "AnnealResult", "Annealable", "action", "predict",
     "prediction_error", "lorenz96_twin", "twin_experiment", "twin_from_settings", "Twin",
     "Truth", "rms", "Model", "Lorenz96", "Lorenz63", "NeuralField", "CustomModel",
-    "get_model", "NaKL", "ForcedLorenz96", "SampledDrive", "chaotic_current", "Network", "NetworkProblem", "network_twin", "train_backprop",
+    "get_model", "NaKL", "ForcedLorenz96", "SampledDrive", "chaotic_current", "Network", "NetworkProblem", "network_twin", "driven_twin", "train_backprop",
     "AnnealSettings", "TwinSettings", "PRESETS", "get_preset", "STATUS", "plots",
     "continuous", "widgets", "exercise",
 ]

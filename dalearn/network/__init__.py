@@ -18,16 +18,23 @@ with precision R_m; ordinary training also clamps x(0) = u, the limit R_m,in →
 The two differ when the inputs are noisy (errors in variables).  Ordinary training is
 :meth:`NetworkProblem.strong_loss_grad`, whose gradient is backpropagation written as the
 backward recursion of λ(l) = ∂loss/∂x(l) (the canonical momentum is π = -λ).
-θ layout: for each weight set, W (D, D) row-major then b (D,); with ``biases=False`` the
-biases are zero and θ holds W only.
+θ layout: for each weight set, W (D, D) row-major, then V (D, n_drive) for a driven network,
+then b (D,); with ``biases=False`` the biases are zero and θ holds W (and V) only.
+
+A recurrent network driven by an input sequence u(l) (``Network(..., shared=True,
+n_drive=m)``), a(l) = W x(l) + V u(l) + b, observed at every layer
+(:meth:`NetworkProblem.from_layers`, a mask over pair, layer and node) is the network
+analogue of data at every time: its measurement term sums every measured (k, l, node).
+:func:`driven_twin` makes such a teacher and its data.
 """
 from ..models import ACTIVATIONS
 from ._architecture import Network
 from ._classify import Classification, classifier_problem
 from ._backprop import TrainResult, strong_loss_grad, train_backprop, weak_weight_gradient
 from ._problem import NetworkProblem
-from ._twin import NetworkTwin, network_twin
+from ._twin import DrivenTwin, NetworkTwin, driven_twin, network_twin
 
-__all__ = ["Network", "NetworkProblem", "NetworkTwin", "network_twin", "TrainResult",
+__all__ = ["Network", "NetworkProblem", "NetworkTwin", "network_twin", "DrivenTwin",
+           "driven_twin", "TrainResult",
            "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS",
            "Classification", "classifier_problem"]

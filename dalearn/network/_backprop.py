@@ -22,26 +22,40 @@ def strong_loss_grad(problem, theta, return_momentum: bool = False):
     loss = Rm / (K (n_in + n_out)) Σ_k |x^k(n_layers)_out - v^k|²; its gradient by
     backpropagation: λ(n_layers) = ∂loss/∂x(n_layers), then for l = n_layers-1 .. 0
     λ(l) = λ(l+1) + h Wᵀ(l) [g'(a(l)) ⊙ λ(l+1)] (residual; plain: without the first term),
-    ∂loss/∂W(l) = h [g'(a) ⊙ λ(l+1)] x(l)ᵀ.  The canonical momentum of the continuous
-    problem is π = -λ (up to normalisation).  Returns (loss, grad[, λ (K, n_layers + 1, D)]).
+    ∂loss/∂W(l) = h [g'(a) ⊙ λ(l+1)] x(l)ᵀ (and ∂loss/∂V(l) with u(l) for x(l) when driven).
+    With data per layer (:meth:`NetworkProblem.from_layers`) the measured nodes of layer 0
+    are clamped, the loss sums every measured later layer, and each adds its measurement
+    gradient to λ(l).  The canonical momentum of the continuous problem is π = -λ (up to
+    normalisation).  Returns (loss, grad[, λ (K, n_layers + 1, D)]).
     """
     net = problem.net
     W, b = net.weights(theta)
     g, dg = ACTIVATIONS[net.activation]
-    X = net.forward(theta, problem.input_states())
-    dout = X[:, -1, problem.out_nodes] - problem.V
-    loss = problem.w_meas * np.sum(dout ** 2)
+    X = net.forward(theta, problem.input_states(), problem.drive)
     lam = np.zeros_like(X)
-    lam[:, -1, problem.out_nodes] = 2 * problem.w_meas * dout
+    if problem.layered:
+        dm = np.where(problem.mask[:, 1:], X[:, 1:] - problem.Y[:, 1:], 0.0)
+        loss = problem.w_meas * np.sum(dm * dm)
+        lam[:, 1:] = 2 * problem.w_meas * dm        # measurement parts; the recursion adds on
+    else:
+        dout = X[:, -1, problem.out_nodes] - problem.V
+        loss = problem.w_meas * np.sum(dout ** 2)
+        lam[:, -1, problem.out_nodes] = 2 * problem.w_meas * dout
+    Vu = net.drive_term(theta, problem.drive) if problem.drive is not None else None
     gW = np.empty((net.n_layers, problem.D, problem.D))
     gb = np.empty((net.n_layers, problem.D))
+    gV = None if Vu is None else np.empty((net.n_layers, problem.D, net.n_drive))
     for l in range(net.n_layers - 1, -1, -1):
         a = X[:, l] @ W[l].T + b[l]
+        if Vu is not None:
+            a = a + Vu[:, l]
         s = lam[:, l + 1] * net.h * dg(a, g(a))
+        if Vu is not None:
+            gV[l] = s.T @ problem.drive[:, l]
         gW[l] = s.T @ X[:, l]
         gb[l] = s.sum(axis=0)
-        lam[:, l] = s @ W[l] + (lam[:, l + 1] if net.residual else 0.0)
-    grad = net.pack_grad(gW, gb)
+        lam[:, l] += s @ W[l] + (lam[:, l + 1] if net.residual else 0.0)
+    grad = net.pack_grad(gW, gb, gV)
     return (loss, grad, lam) if return_momentum else (loss, grad)
 
 def weak_weight_gradient(problem, theta, Rf, maxiter: int = 20000):

@@ -6,10 +6,11 @@ Unknowns in packed order: the states of pair k at layer l, block m = k (n_layers
 the weights are the border: one banded Cholesky over the states and a dense Schur complement
 over θ per step, cheap when the weights are few and the pairs many.
 
-With a(l) = W(l) x(l) + b(l), f = c x(l) + s g(a) (c = 1, s = h residual; c = 0, s = 1
-plain) and r = x(l+1) - f, each residual entry r_i depends on θ only through row i of W(l)
-and b_i, with ∂r_i/∂a_i = -s g'(a_i) and ∇²r_i = -s [g''(a_i) ∇a_i ∇a_iᵀ + g'(a_i) ∇²a_i];
-the only second derivative of a_i is ∂²a_i/∂x_j ∂W_ij = 1.  Every block below is that
+With a(l) = W(l) x(l) + V(l) u(l) + b(l) (u the known drive, if any), f = c x(l) + s g(a)
+(c = 1, s = h residual; c = 0, s = 1 plain) and r = x(l+1) - f, each residual entry r_i
+depends on θ only through row i of W(l), of V(l) and b_i, with ∂r_i/∂a_i = -s g'(a_i) and
+∇²r_i = -s [g''(a_i) ∇a_i ∇a_iᵀ + g'(a_i) ∇²a_i]; the only second derivative of a_i is
+∂²a_i/∂x_j ∂W_ij = 1 (the drive is data, not an unknown).  Every block below is that
 algebra; the tests check it against differences of the gradient.
 """
 from __future__ import annotations
@@ -26,15 +27,18 @@ __all__ = ["network_hessian"]
 
 @lru_cache(maxsize=8)
 def _theta_positions(net) -> np.ndarray:
-    """(n_sets, D, D + 1): θ index of W[s, i, 0..D-1] then b[s, i] (-1: no bias)."""
-    D = net.width
+    """(n_sets, D, D + n_drive + 1): θ index of W[s, i, 0..D-1], then V[s, i, 0..n_drive-1],
+    then b[s, i] (-1: no bias)."""
+    D, nd = net.width, net.n_drive
     n_th = net.n_weights
     probe = np.arange(n_th, dtype=float)
     W, b = net.weights(probe)
-    pos = np.full((net.n_sets, D, D + 1), -1, dtype=int)
+    pos = np.full((net.n_sets, D, D + nd + 1), -1, dtype=int)
     pos[:, :, :D] = np.asarray(W[:net.n_sets]).astype(int)
+    if nd:
+        pos[:, :, D:D + nd] = np.asarray(net.drive_weights(probe)[:net.n_sets]).astype(int)
     if net.biases:                      # without biases b is zeros, not θ entries
-        pos[:, :, D] = np.asarray(b[:net.n_sets]).astype(int)
+        pos[:, :, -1] = np.asarray(b[:net.n_sets]).astype(int)
     pos.flags.writeable = False               # cached: shared by every call
     return pos
 
@@ -57,6 +61,8 @@ def network_hessian(problem, z, Rf, exact: bool = True) -> GaussNewton:
     g, dg = ACTIVATIONS[net.activation]
     x = X[:, :-1]                                          # (K, L, D) inputs of each map
     a = np.einsum("klj,lij->kli", x, W) + b[None]
+    if pb.drive is not None:
+        a = a + net.drive_term(theta, pb.drive)
     ga = g(a)
     gp = dg(a, ga)
     gpp = ACTIVATION_D2[net.activation](ga, gp)
@@ -73,18 +79,19 @@ def network_hessian(problem, z, Rf, exact: bool = True) -> GaussNewton:
     if exact:
         Hd[:, :-1] -= s * np.einsum("lij,kli,lim->kljm", W, rho * gpp, W)
     Hd[:, 1:] += wf * np.eye(D)
-    Hd[:, 0, pb.in_nodes, pb.in_nodes] += pb.w_meas
-    Hd[:, -1, pb.out_nodes, pb.out_nodes] += pb.w_meas
+    jj = np.arange(D)
+    Hd[:, :, jj, jj] += pb.meas_precision()
     Ho = np.zeros((K, Lp1, D, D))
     Ho[:, :-1] = wf * np.swapaxes(A, -1, -2)
-    # the weights: v = (x(l), 1) is ∇a_i over row i of W and b_i
-    v = np.concatenate([x, np.ones((K, L, 1))], axis=-1)   # (K, L, D + 1)
+    # the weights: v = (x(l), u(l), 1) is ∇a_i over row i of W, of V and b_i
+    drive = [] if pb.drive is None else [pb.drive]
+    v = np.concatenate([x, *drive, np.ones((K, L, 1))], axis=-1)   # (K, L, D + n_drive + 1)
     e = wf * s * s * gp * gp - curv * s * rho * gpp        # (K, L, D)
     pos = _theta_positions(net)
     sets = np.zeros(L, dtype=int) if net.shared else np.arange(L)
     P = pos[sets]                                           # (L, D, D + 1)
-    has_b = P[0, 0, D] >= 0
-    nv = D + 1 if has_b else D
+    has_b = P[0, 0, -1] >= 0
+    nv = P.shape[-1] if has_b else P.shape[-1] - 1
     v, P = v[..., :nv], P[..., :nv]
     Pe = net.n_weights
     Hpp = np.zeros((Pe, Pe))
@@ -97,7 +104,6 @@ def network_hessian(problem, z, Rf, exact: bool = True) -> GaussNewton:
     coef = wf * s * c * gp[..., :, None] * np.eye(D) + e[..., :, None] * W[None]   # (K,L,i,j)
     val = np.einsum("klij,klm->kljim", coef, v)            # (K, L, j, i, nv)
     if exact:
-        jj = np.arange(D)
         val[:, :, jj, :, jj] -= (s * rho * gp)[None]          # (j, K, L, i): the u_j term
     kk, ll, j, i, m = np.indices(val.shape, sparse=True)
     put(Hxp, (kk, ll, j, P[ll, i, m]), val)
