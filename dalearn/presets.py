@@ -155,10 +155,11 @@ OURS_NETWORK = {
         "Notebook 03's network: teacher 40 residual tanh layers x 5 nodes (weights N(0, 1.5^2/5), "
         "biases N(0, 0.25)), inputs U(-1, 1), 40 pairs with sigma = 0.01 on inputs and "
         "outputs; student 4 residual tanh layers, weights and biases (120); Rf0 = 1, "
-        "alpha = 2, beta = 0, 2, .., 28, 6 starts, Newton with at most 40 iterations per beta.",
+        "alpha = 2, beta = 0, 2, .., 28, 6 starts, 'hybrid' (L-BFGS-B, then at most 40 Newton "
+        "iterations per beta to finish and verify).",
         "dalearn (ours): notebook 03 and benchmarks/train_network.py",
         _ours_twin(), Network(5, 4, "tanh", residual=True, shared=False),
-        _OURS_NET_SCHEDULE.with_(method="newton", maxiter=40)),
+        _OURS_NET_SCHEDULE.with_(method="hybrid", maxiter=40)),
     "network-recurrent": NetworkPreset(
         "network-recurrent",
         "As network-feedforward with a recurrent student: one weight set (30 weights) "

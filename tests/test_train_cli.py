@@ -77,7 +77,7 @@ def test_train_preset_gives_the_presets_values(tmp_path, capsys):
     s = _run(capsys, ["--preset", "network-feedforward", *TINY, "--out", str(tmp_path / "f.npz")])
     r = AnnealResult.load(tmp_path / "f.npz")
     # not given: the preset's schedule, optimiser and its iteration cap, and student
-    assert s["optimizer"] == p.anneal.method == "newton"
+    assert s["optimizer"] == p.anneal.method == "hybrid"
     assert r.settings["maxiter"] == p.anneal.maxiter == 40
     assert r.settings["Rf0"] == p.anneal.Rf0 and r.settings["alpha"] == p.anneal.alpha
     net = r.settings["problem"]["network"]
