@@ -113,7 +113,8 @@ def test_the_new_methods_reach_the_other_methods_minima(net, Rf):
         for m in ("tr", "hybrid"):
             r = minimize(ev, z0, method=m, maxiter=200)
             assert r.status == 0
-            assert r.total == pytest.approx(ref.total, rel=1e-9)
+            # each stop has decrement (≈ A - A_min) <= ftol A, ftol = 1e-8
+            assert r.total == pytest.approx(ref.total, rel=2e-8)
             np.testing.assert_allclose(r.z, ref.z, atol=1e-5 * np.abs(ref.z).max())
         # L-BFGS-B stops short of the minimum, never below it
         lb = minimize(ev, z0, method="lbfgsb")
