@@ -55,16 +55,21 @@ def test_trust_region_needs_fewer_steps_than_damped_newton_where_it_is_indefinit
     assert nit["tr"] < nit["newton"], nit
 
 
-def test_negative_curvature_direction_matches_the_dense_eigenvector(net):
+def _indefinite_start(net):
+    """The Hessian at an indefinite start, its prepared solver, the scale S, S^-1/2 and the
+    eigen-pairs of S^-1/2 H S^-1/2 (the curvature relative to S)."""
     pb, z0s = net
-    ev = pb.evaluator(100.0)
-    hb = ev.hessian(z0s[1])
+    hb = pb.evaluator(100.0).hessian(z0s[1])
     solver = BandedSolver()
     solver.prepare(hb)
     s = _packed_scale(solver)
-    # the most negative curvature relative to S: eigen-pairs of S^-1/2 H S^-1/2
     r = 1.0 / np.sqrt(s)
     mu, U = np.linalg.eigh(r[:, None] * _dense(hb) * r[None, :])
+    return hb, solver, s, r, mu, U
+
+
+def test_negative_curvature_direction_matches_the_dense_eigenvector(net):
+    hb, solver, s, r, mu, U = _indefinite_start(net)
     assert mu[0] < 0 and mu[1] - mu[0] > 0.05 * abs(mu[0])     # a separated lowest pair
     assert not solver.factor(0.0)                              # the Cholesky of H fails
     lam = -1.05 * mu[0]                                        # just above -mu_min
@@ -78,14 +83,7 @@ def test_negative_curvature_direction_matches_the_dense_eigenvector(net):
 
 
 def test_a_subproblem_step_uses_the_negative_curvature_and_lowers_the_model(net):
-    pb, z0s = net
-    ev = pb.evaluator(100.0)
-    hb = ev.hessian(z0s[1])
-    solver = BandedSolver()
-    solver.prepare(hb)
-    s = _packed_scale(solver)
-    r = 1.0 / np.sqrt(s)
-    mu, U = np.linalg.eigh(r[:, None] * _dense(hb) * r[None, :])
+    hb, solver, s, r, mu, U = _indefinite_start(net)
     for delta in (0.1, 1.0, 10.0):
         p, lam, newton = _subproblem(solver, hb.g, s, delta, 0.0, None)
         assert not newton and lam >= -mu[0]                   # H + λS positive semi-definite
