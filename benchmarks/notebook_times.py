@@ -52,4 +52,7 @@ def main(which):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__)          # not a notebook filter that silently matches nothing
+    else:
+        main(sys.argv[1:])

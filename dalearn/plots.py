@@ -469,7 +469,9 @@ def laplace_panels(Rf, nu_hat, nu_sd, b: int, t, x_hat, x_sd, *, nu_true=None, x
     s2 += [Series(t, x_hat[b], "estimate", "line", red),
            Series(t, x_hat[b] + 2 * x_sd[b], "+2 sd", "dash", red),
            Series(t, x_hat[b] - 2 * x_sd[b], "-2 sd", "dash", red)]
-    return [Panel(f"R_f = {Rf[b]:.3g}: {name} = {nu_hat[b]:.3f} ± {nu_sd[b]:.3f}", "R_f",
+    # the title gives the bar's half-width, 2 sd, like every bar and band drawn; R_f is the
+    # slider's label (with it the title ran into the neighbouring panel's)
+    return [Panel(f"{name} = {nu_hat[b]:.3f} ± {2 * nu_sd[b]:.2g} (2 sd)", "R_f",
                   name, s1, logx=True, yrange=nu_range),
             Panel(f"x{component} (never measured) ± 2 sd; mean sd {np.mean(x_sd[b]):.3g}",
                   "t", f"x{component}", s2, yrange=x_range)]

@@ -175,6 +175,8 @@ def test_laplace_scrubber_shows_the_bars_of_the_beta_it_names():
         one = laplace(problem, z=problem.pack(r.all_paths[b, r.best], r.params[b, r.best]),
                       Rf=r.Rf[b], components=[a])
         assert ls.label.value == f"R_f = {r.Rf[b].mean():.3g}"
+        sd = one.param_std["nu"]                  # the title names the bar's half-width
+        assert f"± {2 * sd:.2g} (2 sd)" in ls.figure.layout.annotations[0].text
         np.testing.assert_allclose(ls.figure.data[bar].x, [r.Rf[b].mean()] * 3)
         np.testing.assert_allclose(ls.figure.data[bar].y, r.params[b, r.best, 0]
                                    + np.array([-2, 0, 2]) * one.param_std["nu"], rtol=1e-10)
