@@ -1,26 +1,33 @@
-"""Benchmark: the Newton engine's cost before and after the speed work of issue 12, in one
-run.  The code of a base commit (default: the one this branch started from) is unpacked to
-a temporary directory and each case runs in a fresh subprocess, alternating old and new, so
-both see the same machine.  Cases: the standard Lorenz96 problem (D=20, L=12, 10 starts x
-21 beta) by newton (old, new) and lm (old, the reference the target is stated against);
-the group's setting (preset group-lorenz96, 10 starts x 101 beta) by newton (old, new).
+"""Benchmark: the second-order engine's cost against earlier code, in one run.
+
+Three codes, each unpacked with ``git archive`` to a temporary directory (or this tree):
+``issue`` (ISSUE, the commit issue 12 was filed against, whose default for Lorenz96 was
+``lm``: the "today's serial wall time" of the issue's target), ``base`` (BASE, the code
+before this round of work) and ``new`` (this tree).  Each case runs in a fresh subprocess,
+alternating codes round by round, so all see the same machine.  Cases: the standard
+Lorenz96 problem (D=20, L=12, 10 starts x 21 beta) by issue/lm, base/newton, new/newton and
+new/lm; the group's setting (preset group-lorenz96, 10 starts x 101 beta) by base/newton and
+new/newton.
 
 The machine is shared (2 cores, several users): every case reports wall and process CPU
-time; compare CPU-time ratios within one run.  Writes benchmarks/results/speed_newton.json
-with the load average before and after.  Run: python benchmarks/speed_newton.py [BASE]
+time, the best of ``--rounds`` is kept; compare CPU-time ratios within one run.  Writes
+benchmarks/results/speed_newton.json with the load average before and after.
+Run: python benchmarks/speed_newton.py [--rounds 3] [--base REV] [--issue REV]
 """
+import argparse
+import io
 import json
 import os
 import subprocess
 import sys
 import tarfile
 import tempfile
-import io
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "speed_newton.json"
-BASE = "f735cbc"
+ISSUE = "e8e7130"        # the code issue 12 was filed against (default method lm)
+BASE = "c30749c"         # before the undamped checks of the Newton loop
 
 CASE = r'''
 import json, sys, time
@@ -35,10 +42,15 @@ else:
     g = get_preset("group-lorenz96"); problem, truth = g.make(); kw = g.anneal.kwargs()
 c = time.process_time()
 r = anneal(problem, **{**kw, "method": method})
-print(json.dumps({"code": dalearn.__file__, "wall_s": r.wall_s, "cpu_s": time.process_time() - c,
-                  "iterations": int(r.nit.sum()), "final_actions": r.final_action.tolist(),
-                  "levels": r.levels().tolist(), "verified_all": bool(r.verified.all()),
-                  "verified_last_beta": float(r.verified[-1].mean())}))
+cpu = time.process_time() - c
+fa = np.asarray(r.final_action)
+# the issue's code predates AnnealResult.levels and .verified
+levels = r.levels().tolist() if hasattr(r, "levels") else sorted(set(np.round(fa, 6).tolist()))
+ver = getattr(r, "verified", None)
+print(json.dumps({"code": dalearn.__file__, "wall_s": r.wall_s, "cpu_s": cpu,
+                  "iterations": int(r.nit.sum()), "final_actions": fa.tolist(),
+                  "levels": levels, "verified_all": None if ver is None else bool(ver.all()),
+                  "verified_last_beta": None if ver is None else float(ver[-1].mean())}))
 '''
 
 
@@ -57,50 +69,63 @@ def run(src, which, method, cwd):
     return json.loads(out.strip().splitlines()[-1])
 
 
+CASES = {"standard": [("issue", "lm"), ("base", "newton"), ("new", "newton"), ("new", "lm")],
+         "group": [("base", "newton"), ("new", "newton")]}
+
+
 def main():
-    base = sys.argv[1] if len(sys.argv) > 1 else BASE
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of every case (best kept)")
+    ap.add_argument("--base", default=BASE)
+    ap.add_argument("--issue", default=ISSUE)
+    args = ap.parse_args()
     rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                          capture_output=True).stdout.strip()
-    out = {"base_commit": base, "new_commit": rev, "load_average_before": load(),
-           "cpus": os.cpu_count()}
+    out = {"issue_commit": args.issue, "base_commit": args.base, "new_commit": rev + "+tree",
+           "load_average_before": load(), "cpus": os.cpu_count(), "rounds": args.rounds}
     with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as cwd:
-        blob = subprocess.run(["git", "archive", base, "dalearn"], cwd=ROOT, check=True,
-                              capture_output=True).stdout
-        tarfile.open(fileobj=io.BytesIO(blob)).extractall(tmp)
-        for which, cases in (("standard", [("old", "newton"), ("new", "newton"),
-                                           ("old", "lm"), ("old", "newton"),
-                                           ("new", "newton")]),
-                             ("group", [("old", "newton"), ("new", "newton")])):
-            for code, method in cases:
-                src = tmp if code == "old" else ROOT
-                r = run(src, which, method, cwd)
-                assert r["code"].startswith(str(src)), (r["code"], src)
-                key = f"{which}_{method}_{code}"
-                out.setdefault(key, []).append(r)
-                print(f"{key}: wall {r['wall_s']:.2f} s, cpu {r['cpu_s']:.2f} s, "
-                      f"{r['iterations']} iterations, levels {[round(v, 3) for v in r['levels']]}",
-                      flush=True)
+        src = {"new": ROOT}
+        for code, commit in (("issue", args.issue), ("base", args.base)):
+            blob = subprocess.run(["git", "archive", commit, "dalearn"], cwd=ROOT, check=True,
+                                  capture_output=True).stdout
+            (Path(tmp) / code).mkdir()
+            tarfile.open(fileobj=io.BytesIO(blob)).extractall(Path(tmp) / code, filter="data")
+            src[code] = Path(tmp) / code
+        for _ in range(args.rounds):
+            for which, cases in CASES.items():
+                for code, method in cases:
+                    r = run(src[code], which, method, cwd)
+                    assert r["code"].startswith(str(src[code])), (r["code"], src[code])
+                    key = f"{which}_{code}_{method}"
+                    out.setdefault(key, []).append(r)
+                    print(f"{key}: wall {r['wall_s']:.2f} s, cpu {r['cpu_s']:.2f} s, "
+                          f"{r['iterations']} iterations, "
+                          f"levels {[round(v, 3) for v in r['levels']]}", flush=True)
     out["load_average_after"] = load()
 
     def best(key, what="cpu_s"):
         return min(r[what] for r in out[key])
 
     out["ratios"] = {
-        "standard_newton_new_over_old_cpu": best("standard_newton_new") / best("standard_newton_old"),
-        "standard_newton_new_over_lm_cpu": best("standard_newton_new") / best("standard_lm_old"),
-        "standard_newton_old_over_lm_cpu": best("standard_newton_old") / best("standard_lm_old"),
-        "standard_newton_new_over_old_wall": best("standard_newton_new", "wall_s")
-        / best("standard_newton_old", "wall_s"),
-        "group_newton_new_over_old_cpu": best("group_newton_new") / best("group_newton_old"),
-        "group_newton_new_cpu_s": best("group_newton_new"),
-        "group_newton_new_wall_s": best("group_newton_new", "wall_s"),
+        "standard_new_newton_over_issue_lm_cpu": best("standard_new_newton")
+        / best("standard_issue_lm"),
+        "standard_new_newton_over_issue_lm_wall": best("standard_new_newton", "wall_s")
+        / best("standard_issue_lm", "wall_s"),
+        "standard_new_newton_over_new_lm_cpu": best("standard_new_newton") / best("standard_new_lm"),
+        "standard_new_over_base_newton_cpu": best("standard_new_newton")
+        / best("standard_base_newton"),
+        "group_new_over_base_newton_cpu": best("group_new_newton") / best("group_base_newton"),
+        "group_new_newton_cpu_s": best("group_new_newton"),
+        "group_new_newton_wall_s": best("group_new_newton", "wall_s"),
+        "group_base_newton_cpu_s": best("group_base_newton"),
     }
-    same = all(out[f"{w}_newton_new"][0]["levels"] == out[f"{w}_newton_old"][0]["levels"]
-               for w in ("standard", "group"))
-    out["levels_identical_old_new"] = same
+    out["levels_identical_base_new"] = all(
+        out[f"{w}_new_newton"][0]["levels"] == out[f"{w}_base_newton"][0]["levels"]
+        for w in CASES)
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(out, indent=2))
-    print(json.dumps(out["ratios"], indent=1), "levels identical:", same)
+    print(json.dumps(out["ratios"], indent=1), "levels identical base/new:",
+          out["levels_identical_base_new"])
     print(f"load average before {out['load_average_before']}, after {out['load_average_after']}")
     print(f"wrote {OUT}")
 

@@ -176,3 +176,35 @@ def test_tuned_for_annealing_limits_blas_each_time_with_its_cached_controller():
                 assert all(n == 1 for n in blas_threads())
             assert blas_threads() == before
     assert _runtime._LIBC and _runtime._CONTROLLER
+
+
+def test_after_annealing_arrays_of_a_few_mib_stay_in_the_heap_and_large_ones_do_not():
+    """On exit glibc's thresholds are set to 4 MiB (mmap) / 8 MiB (trim), not its fixed
+    128 KiB defaults, under which every (M, D, D) block array was mmapped and faulted in
+    again after an anneal; arrays above 4 MiB still go back to the OS when freed."""
+    import ctypes
+    from dalearn import _runtime
+    libc = _runtime._libc()
+    if libc is None or not hasattr(libc, "mallinfo2"):
+        pytest.skip("glibc >= 2.33 (mallinfo2) needed to see where an array lives")
+
+    class MallInfo2(ctypes.Structure):
+        _fields_ = [(name, ctypes.c_size_t) for name in (
+            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+            "uordblks", "fordblks", "keepcost")]
+
+    libc.mallinfo2.restype = MallInfo2
+
+    def mmapped_blocks():
+        return libc.mallinfo2().hblks
+
+    with _runtime.tuned_for_annealing():
+        pass
+    before = mmapped_blocks()
+    small = np.ones(2 ** 17)                  # 1 MiB: from the heap
+    assert mmapped_blocks() == before
+    large = np.ones(2 ** 20)                  # 8 MiB: its own mapping, unmapped on free
+    assert mmapped_blocks() == before + 1
+    del large
+    assert mmapped_blocks() == before
+    del small
