@@ -6,7 +6,7 @@ Three codes, each unpacked with ``git archive`` to a temporary directory (or thi
 before this round of work) and ``new`` (this tree).  Each case runs in a fresh subprocess,
 alternating codes round by round, so all see the same machine.  Cases: the standard
 Lorenz96 problem (D=20, L=12, 10 starts x 21 beta) by issue/lm, base/newton, new/newton and
-new/lm; the group's setting (preset group-lorenz96, 10 starts x 101 beta) by base/newton and
+new/lm; the same with L=6 by base/newton and new/newton; the group's setting (preset group-lorenz96, 10 starts x 101 beta) by base/newton and
 new/newton.
 
 The machine is shared (2 cores, several users): every case reports wall and process CPU
@@ -24,6 +24,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "speed_newton.json"
 ISSUE = "e8e7130"        # the code issue 12 was filed against (default method lm)
@@ -35,8 +37,9 @@ import numpy as np
 import dalearn
 from dalearn import anneal, get_preset, lorenz96_twin
 which, method = sys.argv[1], sys.argv[2]
-if which == "standard":
-    problem, truth = lorenz96_twin(D=20, L=12, sigma=0.4, N=200, dt=0.025, seed=0)
+if which in ("standard", "L6"):
+    L = 12 if which == "standard" else 6
+    problem, truth = lorenz96_twin(D=20, L=L, sigma=0.4, N=200, dt=0.025, seed=0)
     kw = dict(betas=21, Rf0=0.01, alpha=2.0, seed=0, n_init=10)
 else:
     g = get_preset("group-lorenz96"); problem, truth = g.make(); kw = g.anneal.kwargs()
@@ -70,6 +73,7 @@ def run(src, which, method, cwd):
 
 
 CASES = {"standard": [("issue", "lm"), ("base", "newton"), ("new", "newton"), ("new", "lm")],
+         "L6": [("base", "newton"), ("new", "newton")],
          "group": [("base", "newton"), ("new", "newton")]}
 
 
@@ -114,18 +118,20 @@ def main():
         "standard_new_newton_over_new_lm_cpu": best("standard_new_newton") / best("standard_new_lm"),
         "standard_new_over_base_newton_cpu": best("standard_new_newton")
         / best("standard_base_newton"),
+        "L6_new_over_base_newton_cpu": best("L6_new_newton") / best("L6_base_newton"),
+        "L6_over_standard_new_newton_cpu": best("L6_new_newton") / best("standard_new_newton"),
         "group_new_over_base_newton_cpu": best("group_new_newton") / best("group_base_newton"),
         "group_new_newton_cpu_s": best("group_new_newton"),
         "group_new_newton_wall_s": best("group_new_newton", "wall_s"),
         "group_base_newton_cpu_s": best("group_base_newton"),
     }
-    out["levels_identical_base_new"] = all(
-        out[f"{w}_new_newton"][0]["levels"] == out[f"{w}_base_newton"][0]["levels"]
-        for w in CASES)
+    out["levels_equal_base_new_to_1e-9"] = all(
+        np.allclose(out[f"{w}_new_newton"][0]["levels"], out[f"{w}_base_newton"][0]["levels"],
+                    rtol=1e-9, atol=0) for w in CASES)
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(out, indent=2))
-    print(json.dumps(out["ratios"], indent=1), "levels identical base/new:",
-          out["levels_identical_base_new"])
+    print(json.dumps(out["ratios"], indent=1), "levels equal base/new (1e-9):",
+          out["levels_equal_base_new_to_1e-9"])
     print(f"load average before {out['load_average_before']}, after {out['load_average_after']}")
     print(f"wrote {OUT}")
 

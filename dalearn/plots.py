@@ -110,10 +110,11 @@ def _to_plotly(panels, widget, title, height):
 
 
 def _axis_style(log: bool, arrays, yrange=None) -> dict:
-    """Axis type and ticks: on a log axis spanning two decades or more one labelled tick per
+    """Axis type and ticks: on a log axis spanning 1.5 decades or more one labelled tick per
     decade (plotly's default labels the 2s and 5s of every decade with bare digits, which
-    read as a crowd of '2' and '5'); on a shorter log axis full values ('0.2', '0.5');
-    ``yrange`` fixed in data units."""
+    read as a crowd of '2' and '5', and full values on an axis near two decades long label
+    every minor tick, '0.1 0.09 0.08 ...', overlapping); on a shorter log axis full values
+    ('0.2', '0.5'); ``yrange`` fixed in data units."""
     style = {"type": "log" if log else "linear"}
     if yrange is not None:
         lo, hi = yrange
@@ -125,7 +126,7 @@ def _axis_style(log: bool, arrays, yrange=None) -> dict:
     span = np.log10(vals.max() / vals.min()) if vals.size else 0.0
     if yrange is not None:
         span = np.log10(yrange[1] / yrange[0])
-    if span >= 2:
+    if span >= 1.5:
         style.update(dtick=1, exponentformat="power")
     else:
         style.update(tickformat=".2~g")

@@ -95,6 +95,10 @@ def test_log_axes_label_full_values_or_one_tick_per_decade():
     short = plots.sweep([1, 2, 4, 8], {"rms error": {"e": [2.3, 0.86, 0.29, 0.14],
                                                      "--sigma": [0.4] * 4}}, xlabel="k")
     assert short.layout.yaxis.tickformat == ".2~g" and short.layout.yaxis.dtick is None
+    # notebook 02's unobserved-error panel spans 1.98 decades: full values on every minor
+    # tick overlapped there
+    near_two = plots.sweep([4, 8, 12], {"rms": {"e": [5.98, 0.9, 0.062]}}, xlabel="L")
+    assert near_two.layout.yaxis.dtick == 1 and near_two.layout.yaxis.tickformat is None
 
 
 def test_phase_clouds_that_coincide_stay_distinguishable():
