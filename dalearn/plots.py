@@ -401,13 +401,19 @@ def prediction(problem, path, t_future, forecast, truth=None, component: int | N
 
 def sweep(x, panels: dict, xlabel: str, backend: str = "plotly", title: str = ""):
     """Summary curves of a parameter sweep: ``panels`` = {title: {label: y}}, side by side.
-    Labels starting with '--' are drawn dashed (reference lines)."""
+    Labels starting with '--' are drawn dashed (reference lines).  Colours follow the label
+    across panels (the panels share one legend, so two labels never share a colour)."""
     ps = []
+    colour = {}
+    for curves in panels.values():
+        for lab in curves:
+            if not lab.startswith("--"):
+                colour.setdefault(lab, _COLORS[len(colour) % 10])
     for t, curves in panels.items():
         s = [Series(np.asarray(x), np.asarray(y), lab.lstrip("-"),
                     "dash" if lab.startswith("--") else "line",
-                    "#444444" if lab.startswith("--") else _COLORS[i % 10])
-             for i, (lab, y) in enumerate(curves.items())]
+                    "#444444" if lab.startswith("--") else colour[lab])
+             for lab, y in curves.items()]
         ps.append(Panel(t, xlabel, t, s, logy=t.lower().startswith("rms")))
     return render(ps, backend, title=title)
 

@@ -107,3 +107,15 @@ def test_phase_clouds_that_coincide_stay_distinguishable():
                              {"symplectic Euler": np.ones(3)}, np.arange(3))
     symbols = [t.marker.symbol for t in fig.data[:3]]
     assert len(set(symbols)) == 3, symbols
+
+
+def test_sweep_gives_each_label_its_own_colour_across_panels():
+    """The panels of a sweep share one legend: notebook 02 drew 'fraction' and 'best start'
+    (two panels) both in the first colour."""
+    fig = plots.sweep([4, 8, 12], {"fraction at the lowest level": {"fraction": [0.1, 0.5, 1]},
+                                   "rms error, unobserved": {"best start": [5.0, 1.0, 0.06],
+                                                             "--sigma": [0.4] * 3}},
+                      xlabel="L")
+    colours = {t.name: t.line.color for t in fig.data}
+    assert colours["fraction"] != colours["best start"]
+    assert colours["sigma"] not in (colours["fraction"], colours["best start"])
