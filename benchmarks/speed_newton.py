@@ -29,7 +29,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "speed_newton.json"
 ISSUE = "e8e7130"        # the code issue 12 was filed against (default method lm)
-BASE = "c30749c"         # before the undamped checks of the Newton loop
+BASE = "d0b6def"         # before one-sided border solves and the product-free predicted decrease
 
 CASE = r'''
 import json, sys, time

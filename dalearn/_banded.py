@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
-from scipy.linalg.lapack import dpbtrf, dpbtrs
+from scipy.linalg.lapack import dpbtrf, dpbtrs, dtbtrs
 
 __all__ = ["BandedSolver", "block_band"]
 
@@ -73,31 +73,34 @@ class BandedSolver:
         if info != 0:
             return False
         S = self.Hpp + np.diag(damp[n:])
-        V = None
+        W = None
         if self.Hpp.shape[0]:
-            V, info = dpbtrs(c, self.Hbp, lower=0)
-            S = S - self.Hbp.T @ V
+            # with Hb = UᵀU: S = Hpp - (U⁻ᵀ Hbp)ᵀ (U⁻ᵀ Hbp), one triangular solve per
+            # border column (pbtrs would make two) and a symmetric product
+            W, info = dtbtrs(c, self.Hbp, uplo="U", trans="T")
+            S = S - W.T @ W
             try:
                 Sc = cho_factor(S)
             except np.linalg.LinAlgError:
                 return False
         else:
             Sc = None
-        self._factor = (c, V, Sc, lam)
+        self._factor = (c, W, Sc, lam)
         return True
 
     def solve_factored(self, rhs: np.ndarray) -> np.ndarray:
         """(H + λ S)⁻¹ rhs with the last successful :meth:`factor`; ``rhs`` and the
         result in the problem's packed order."""
-        c, V, Sc, _ = self._factor
+        c, W, Sc, _ = self._factor
         r = rhs if self.perm is None else rhs[self.perm]
         n = self.n
-        u, _ = dpbtrs(c, r[:n], lower=0)
         if Sc is None:
-            x = u
+            x, _ = dpbtrs(c, r[:n], lower=0)
         else:
-            dp = cho_solve(Sc, r[n:] - self.Hbp.T @ u)
-            x = np.concatenate([u - V @ dp, dp])
+            y, _ = dtbtrs(c, r[:n, None], uplo="U", trans="T")       # U⁻ᵀ r_b
+            dp = cho_solve(Sc, r[n:] - W.T @ y[:, 0])
+            xb, _ = dtbtrs(c, y - W @ dp[:, None], uplo="U", trans="N")
+            x = np.concatenate([xb[:, 0], dp])
         if self.perm is None:
             return x
         out = np.empty_like(x)

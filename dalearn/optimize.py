@@ -141,8 +141,13 @@ def _damped(ev, z0, build, maxiter: int, ftol: float, xtol: float, bounds,
             dz = np.clip(z + dz, lo, hi) - z
             if held is not None:
                 dz[held] = 0.0
-        # the quadratic model's decrease for the (clipped) step actually taken
-        pred = -float(hb.g @ dz) - 0.5 * float(dz @ hb.matvec(dz))
+        # the quadratic model's decrease for the (clipped) step actually taken; without
+        # bounds the step solves (H + λS) δ = -g, so δᵀHδ = -gᵀδ - λ δᵀSδ (no product)
+        gdz = float(hb.g @ dz)
+        if bounds is None:
+            pred = -0.5 * gdz + (0.5 * lam * solver.damping_norm(dz) if lam else 0.0)
+        else:
+            pred = -gdz - 0.5 * float(dz @ hb.matvec(dz))
         trial = ev.terms(z + dz)
         nfev += 1
         actual = hb.total - trial.total

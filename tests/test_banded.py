@@ -62,3 +62,25 @@ def test_factor_fails_on_an_indefinite_matrix_and_damping_repairs_it():
     s.prepare(hb)
     assert not s.factor(0.0) and s.step(0.0) is None
     assert s.factor(1e3)
+
+
+@pytest.mark.parametrize("Pe", [0, 3])
+def test_damped_step_predicted_decrease_needs_no_product(Pe):
+    """The Newton loop's predicted decrease -gᵀδ - ½δᵀHδ of a damped step (H + λS) δ = -g
+    equals -½gᵀδ + ½λ δᵀSδ (what it computes without a Hessian-vector product), and the
+    bordered solve (one triangular solve per border column) is that of the dense matrix."""
+    rng = np.random.default_rng(3)
+    hb = _blocks(8, 4, Pe, rng, 25.0)
+    H = _dense(hb)
+    s = BandedSolver()
+    s.prepare(hb)
+    for lam in (0.0, 1e-3, 2.0):
+        dz = s.step(lam)
+        S = np.diag(s.scale)
+        np.testing.assert_allclose(dz, np.linalg.solve(H + lam * S, -hb.g), rtol=1e-11,
+                                   atol=1e-13)
+        with_product = -hb.g @ dz - 0.5 * dz @ H @ dz
+        without = -0.5 * hb.g @ dz + 0.5 * lam * s.damping_norm(dz)
+        assert abs(without - with_product) <= 1e-11 * abs(with_product)
+        if lam:                 # and the shortcut is not the undamped formula by accident
+            assert abs(-0.5 * hb.g @ dz - with_product) > 1e-6 * abs(with_product)
