@@ -12,7 +12,7 @@ new/newton.
 The machine is shared (2 cores, several users): every case reports wall and process CPU
 time, the best of ``--rounds`` is kept; compare CPU-time ratios within one run.  Writes
 benchmarks/results/speed_newton.json with the load average before and after.
-Run: python benchmarks/speed_newton.py [--rounds 3] [--base REV] [--issue REV]
+Run: python benchmarks/speed_newton.py [--rounds 3] [--base REV] [--issue REV] [--only CASE]
 """
 import argparse
 import io
@@ -82,7 +82,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="rounds of every case (best kept)")
     ap.add_argument("--base", default=BASE)
     ap.add_argument("--issue", default=ISSUE)
+    ap.add_argument("--only", choices=sorted(CASES), help="run one problem (no JSON written)")
     args = ap.parse_args()
+    cases = {args.only: CASES[args.only]} if args.only else CASES
     rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                          capture_output=True).stdout.strip()
     out = {"issue_commit": args.issue, "base_commit": args.base, "new_commit": rev + "+tree",
@@ -96,8 +98,8 @@ def main():
             tarfile.open(fileobj=io.BytesIO(blob)).extractall(Path(tmp) / code, filter="data")
             src[code] = Path(tmp) / code
         for _ in range(args.rounds):
-            for which, cases in CASES.items():
-                for code, method in cases:
+            for which, runs in cases.items():
+                for code, method in runs:
                     r = run(src[code], which, method, cwd)
                     assert r["code"].startswith(str(src[code])), (r["code"], src[code])
                     key = f"{which}_{code}_{method}"
@@ -106,6 +108,8 @@ def main():
                           f"{r['iterations']} iterations, "
                           f"levels {[round(v, 3) for v in r['levels']]}", flush=True)
     out["load_average_after"] = load()
+    if args.only:
+        return
 
     def best(key, what="cpu_s"):
         return min(r[what] for r in out[key])

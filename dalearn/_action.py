@@ -210,11 +210,20 @@ class ActionEvaluator:
         pb = self.pb
         _, p = self._last
         cv = residual_curvature(pb.model, pb.rule, res, p, wr, pb.h, u=self.u)
-        Hd[:-1] += cv.H00
-        Hd[1:] += cv.H11
-        Ho += cv.H01
+        if cv.Hgrid is not None:
+            Hd += cv.Hgrid
+        if cv.H00 is not None:
+            Hd[:-1] += cv.H00
+        if cv.H11 is not None:
+            Hd[1:] += cv.H11
+        if cv.H01 is not None:
+            Ho += cv.H01
         e = pb.est_idx
         if e.size:
-            Hxp[:-1] += cv.H0p[:, :, e]
-            Hxp[1:] += cv.H1p[:, :, e]
+            if cv.Hgrid_p is not None:
+                Hxp += cv.Hgrid_p[:, :, e]
+            if cv.H0p is not None:
+                Hxp[:-1] += cv.H0p[:, :, e]
+            if cv.H1p is not None:
+                Hxp[1:] += cv.H1p[:, :, e]
             Hpp += cv.Hpp[np.ix_(e, e)]

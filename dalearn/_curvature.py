@@ -25,14 +25,20 @@ __all__ = ["Curvature", "residual_curvature"]
 
 @dataclass(frozen=True)
 class Curvature:
-    """Σ_a λ_a ∇² r_a(n) in blocks: ``H00``, ``H01``, ``H11`` (M-1, D, D) for
-    (x(n), x(n)), (x(n), x(n+1)), (x(n+1), x(n+1)); ``H0p``, ``H1p`` (M-1, D, P);
-    ``Hpp`` (P, P) summed over n (all P model parameters)."""
-    H00: np.ndarray
-    H01: np.ndarray
-    H11: np.ndarray
-    H0p: np.ndarray
-    H1p: np.ndarray
+    """Σ_a λ_a ∇² r_a(n) in blocks: ``Hgrid`` (M, D, D) and ``Hgrid_p`` (M, D, P), the
+    curvature at the grid points x(n) themselves (the nodes of Euler, the trapezoid and
+    Hermite-Simpson's ends: one model call over all M points, added to the diagonal
+    blocks); ``H00``, ``H01``, ``H11`` (M-1, D, D) for (x(n), x(n)), (x(n), x(n+1)),
+    (x(n+1), x(n+1)) and ``H0p``, ``H1p`` (M-1, D, P) from the other stage points
+    (midpoints, RK4 stages); ``Hpp`` (P, P) summed over n (all P model parameters).
+    A block no stage point reaches is None."""
+    Hgrid: np.ndarray | None
+    Hgrid_p: np.ndarray | None
+    H00: np.ndarray | None
+    H01: np.ndarray | None
+    H11: np.ndarray | None
+    H0p: np.ndarray | None
+    H1p: np.ndarray | None
     Hpp: np.ndarray
 
 
@@ -106,7 +112,9 @@ def _add(out, key, val):
     if val is None:
         return
     cur = out[key]
-    if isinstance(cur, np.ndarray) and cur.shape == np.shape(val):
+    if cur is None:
+        out[key] = np.array(val, dtype=float)
+    elif cur.shape == np.shape(val):
         cur += val
     else:
         out[key] = cur + val
@@ -116,12 +124,29 @@ def residual_curvature(model, rule: str, res, p, lam: np.ndarray, h: float,
                        u=None) -> Curvature:
     """Σ_a λ_a(n) ∇² r_a(n) for weights ``lam`` (M-1, D), from a :class:`Residual` computed
     with ``blocks=True`` (its ``tape``); needs ``model.hess``.  ``u``: a driven model's
-    input on the half-step grid (2M - 1, U), as given to the residual."""
+    input on the half-step grid (2M - 1, U), as given to the residual.
+
+    A stage point that is a grid point itself (s = x(n) or x(n+1), S = I, no parameter
+    dependence) contributes only to its own diagonal block: such nodes' adjoints are summed
+    per grid point and the model's second derivatives taken once over all M points (the
+    trapezoid rule evaluates each x(n) as the end of one step and the start of the next)."""
     n, D = lam.shape
     P = model.P
     bound = _Bound(model, u) if u is not None else None
-    out = {"H00": 0.0, "H01": 0.0, "H11": 0.0, "H0p": 0.0, "H1p": 0.0, "Hpp": 0.0}
+    X = res.tape["X"]
+    grid = None                                     # (M, D) summed adjoints at x(n)
+    out = {"H00": None, "H01": None, "H11": None, "H0p": None, "H1p": None}
+    Hpp_sum = np.zeros((P, P))
     for s, mu, S0, S1, Sp, where in _NODES[rule](res.tape, lam, h):
+        if Sp is None and ((where == "node" and _is_one(S0) and S1 is None)
+                           or (where == "next" and S0 is None and _is_one(S1))):
+            if grid is None:
+                grid = np.zeros((n + 1, D))
+            if where == "node":
+                grid[:-1] += mu
+            else:
+                grid[1:] += mu
+            continue
         Hxx, Hxp, Hpp = (model.hess(s, p, mu) if bound is None
                          else bound.hess(s, p, mu, where))
         G0, G1 = _right(Hxx, S0), _right(Hxx, S1)
@@ -132,8 +157,14 @@ def residual_curvature(model, rule: str, res, p, lam: np.ndarray, h: float,
         _add(out, "H0p", _left(S0, T))
         _add(out, "H1p", _left(S1, T))
         Hpp_n = Hpp if Sp is None else Hpp + _left(Sp, T) + np.swapaxes(Hxp, -1, -2) @ Sp
-        out["Hpp"] = out["Hpp"] + Hpp_n.sum(axis=0)
-    full = {"H00": (n, D, D), "H01": (n, D, D), "H11": (n, D, D), "H0p": (n, D, P),
-            "H1p": (n, D, P), "Hpp": (P, P)}
-    return Curvature(**{k: np.broadcast_to(v, full[k]) if np.isscalar(v) else v
-                        for k, v in out.items()})
+        Hpp_sum += Hpp_n.sum(axis=0)
+    Hgrid = Hgrid_p = None
+    if grid is not None:
+        Hgrid, Hgrid_p, Hpp = (model.hess(X, p, grid) if bound is None
+                               else bound.hess(X, p, grid, "node"))
+        Hpp_sum += Hpp.sum(axis=0)
+    return Curvature(Hgrid=Hgrid, Hgrid_p=Hgrid_p, Hpp=Hpp_sum, **out)
+
+
+def _is_one(S) -> bool:
+    return S is not None and np.isscalar(S) and S == 1.0

@@ -202,7 +202,7 @@ def _rk4(model, X, p, h, blocks):
     A = -I - h / 6.0 * (J1 + 2 * dk2 + 2 * dk3 + dk4)
     B = np.broadcast_to(I, A.shape)
     C = -h / 6.0 * (dp1 + 2 * dp2 + 2 * dp3 + dp4)
-    tape = {"s": (s1, s2, s3, s4), "J": (J2, J3, J4), "ds": (ds2, ds3, ds4),
+    tape = {"X": X, "s": (s1, s2, s3, s4), "J": (J2, J3, J4), "ds": (ds2, ds3, ds4),
             "dsp": (0.5 * h * dp1, 0.5 * h * dp2, h * dp3)}
     return Residual(r, A, B, C, tape)
 

@@ -202,7 +202,7 @@ def test_in_place_curvature_equals_the_out_of_place_sum(name, rule, monkeypatch)
 
     def add(out, key, val):
         if val is not None:
-            out[key] = out[key] + val
+            out[key] = val if out[key] is None else out[key] + val
 
     monkeypatch.setattr(_curvature, "_add", add)
     monkeypatch.setattr(_curvature, "_right", lambda H, S: None if S is None else (
