@@ -117,10 +117,14 @@ def _trapezoid(model, X, p, h, blocks):
     if not blocks:
         return Residual(r)
     D = X.shape[1]
-    J = model.jac(X, p)
+    # A = -I - h/2 J(x(n)), B = I - h/2 J(x(n+1)): one scaled copy of J, its diagonals shifted
+    Jh = -0.5 * h * model.jac(X, p)
     Jp = model.jac_p(X, p)
-    A = -_eye(D) - 0.5 * h * J[:-1]
-    B = _eye(D) - 0.5 * h * J[1:]
+    a = np.arange(D)
+    A = Jh[:-1].copy()
+    A[:, a, a] -= 1.0
+    B = Jh[1:]
+    B[:, a, a] += 1.0
     C = -0.5 * h * (Jp[:-1] + Jp[1:])
     return Residual(r, A, B, C, {"X": X})
 
