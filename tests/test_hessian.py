@@ -243,3 +243,25 @@ def test_gauss_newton_blocks_are_twice_jt_w_j_with_the_factor_folded_into_the_we
             ref += res.B[n - 1].T @ W @ res.B[n - 1]
         np.testing.assert_allclose(gn.Hd[n], 2 * ref, rtol=1e-13, atol=1e-13 * np.abs(ref).max())
     np.testing.assert_allclose(gn.Hpp, 2 * sum(c.T @ W @ c for c in C), rtol=1e-13)
+
+
+@pytest.mark.parametrize("rule, calls", [("euler", [5]), ("trapezoid", [5]),
+                                         ("hermite-simpson", [4, 5]), ("rk4", [4, 4, 4, 5])])
+def test_curvature_takes_the_grid_points_second_derivatives_once(rule, calls):
+    """Stage points that are grid points themselves (x(n) as the end of one step and the
+    start of the next) share one model call over all M points; only the other stage points
+    (midpoints, RK4's inner stages) get calls of their own.  Fails if the trapezoid goes back
+    to evaluating every x(n) twice."""
+    seen = []
+
+    class Counting(Lorenz63):
+        def hess(self, x, p, w):
+            seen.append(np.shape(x)[0])
+            return super().hess(x, p, w)
+
+    problem, truth = twin_experiment(Counting(), N=5, dt=0.02, sigma=0.5, L=2, seed=3,
+                                     rule=rule, estimate=True)
+    assert problem.M == 5
+    ev = ActionEvaluator(problem, 50.0)
+    ev.hessian(problem.pack(truth.x, truth.params))
+    assert sorted(seen) == calls
