@@ -71,6 +71,8 @@ class GaussNewton:
     Hxp: np.ndarray
     Hpp: np.ndarray
     exact: bool = False
+    #: the band is this many equal, uncoupled chains (a network's pairs); 0: not known
+    chains: int = 0
 
     def band(self):
         """(band storage, border (M D, Pe), Hpp, None): see :mod:`dalearn._banded`."""

@@ -9,8 +9,15 @@ action (``total``, ``meas``, ``model``), its gradient ``g`` in the problem's pac
 and ``band()`` -> (ab, Hbp, Hpp, perm): the band storage, the border, and ``perm`` (or None),
 the packed indices in the solver's order.  A failed Cholesky at λ = 0 means the matrix is
 not positive definite.
+
+An object may also say ``chains = K``: the band is K equal chains that do not couple (a
+network's training pairs), so the banded factor is block diagonal and the border's
+triangular solve U⁻ᵀ Hbp splits into K small dense ones, done batched (see
+:func:`_chain_solve`).
 """
 from __future__ import annotations
+
+from functools import lru_cache
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
@@ -43,6 +50,38 @@ def block_band(Hd: np.ndarray, Ho: np.ndarray) -> np.ndarray:
     return ab
 
 
+@lru_cache(maxsize=16)
+def _chain_index(n: int, kd: int, chains: int):
+    """Flat positions in the band storage (read as ``ab.T.ravel()``) of each chain's dense
+    upper-triangular block U_k[a, b] = U[k m + a, k m + b], and the mask of its band."""
+    m = n // chains
+    a, b = np.arange(m)[:, None], np.arange(m)[None, :]
+    valid = (b >= a) & (b - a <= kd)
+    col = np.arange(chains)[:, None, None] * m + b[None]
+    flat = np.where(valid[None], col * (kd + 1) + np.where(valid, kd + a - b, 0)[None], 0)
+    flat.flags.writeable = False
+    valid.flags.writeable = False
+    return flat, valid
+
+
+def _use_chains(n: int, kd: int, chains: int) -> bool:
+    """Whether the batched per-chain solve is used: chains of at most three bandwidths
+    (measured: a network of 40 pairs x 25 states, kd = 9, 120 weights: 0.62 against 1.06 ms
+    for LAPACK's column-by-column banded solve; 55 states: 2.7 against 0.58 ms)."""
+    return chains > 1 and n % chains == 0 and n // chains <= 3 * (kd + 1)
+
+
+def _chain_solve(c: np.ndarray, B: np.ndarray, chains: int) -> np.ndarray:
+    """U⁻ᵀ B (n, P) for the upper band factor ``c`` of a matrix that is ``chains`` uncoupled
+    equal chains: each chain's dense U_k inverted at once (batched) and applied by one
+    batched product."""
+    kd1, n = c.shape
+    flat, valid = _chain_index(n, kd1 - 1, chains)
+    U = np.where(valid, c.T.reshape(-1)[flat], 0.0)          # (chains, m, m)
+    Ui = np.linalg.inv(U)
+    return (np.swapaxes(Ui, 1, 2) @ B.reshape(chains, n // chains, -1)).reshape(n, -1)
+
+
 class BandedSolver:
     """Damped solves (H + λ S) δ = -g for one banded-and-bordered H at a time."""
 
@@ -50,6 +89,7 @@ class BandedSolver:
         """Take the matrix and gradient of ``hb`` (see the module doc)."""
         self._hb = hb
         self.ab, self.Hbp, self.Hpp, self.perm = hb.band()
+        self.chains = int(getattr(hb, "chains", 0) or 0)
         self._fresh = True              # self.ab may be factored in place once
         self.g = np.asarray(hb.g, dtype=float)
         self.kd = self.ab.shape[0] - 1
@@ -85,7 +125,10 @@ class BandedSolver:
         if self.Hpp.shape[0]:
             # with Hb = UᵀU: S = Hpp - (U⁻ᵀ Hbp)ᵀ (U⁻ᵀ Hbp), one triangular solve per
             # border column (pbtrs would make two) and a symmetric product
-            W, info = dtbtrs(c, self.Hbp, uplo="U", trans="T")
+            if _use_chains(n, self.kd, self.chains):
+                W = _chain_solve(c, self.Hbp, self.chains)
+            else:
+                W, info = dtbtrs(c, self.Hbp, uplo="U", trans="T")
             S = S - W.T @ W
             try:
                 Sc = cho_factor(S)

@@ -84,3 +84,46 @@ def test_damped_step_predicted_decrease_needs_no_product(Pe):
         assert abs(without - with_product) <= 1e-11 * abs(with_product)
         if lam:                 # and the shortcut is not the undamped formula by accident
             assert abs(-0.5 * hb.g @ dz - with_product) > 1e-6 * abs(with_product)
+
+
+def test_uncoupled_chains_are_solved_per_chain_as_the_dense_matrix_is(monkeypatch):
+    """A band of K uncoupled chains (a network's pairs, ``chains = K``) takes the batched
+    per-chain border solve; its steps equal the dense solve and the column-by-column banded
+    path, and an indefinite matrix still fails the factor."""
+    from dalearn import _banded
+    rng = np.random.default_rng(5)
+    K, per, D, Pe = 4, 3, 2, 5                      # 4 chains of 3 blocks of 2 states
+    hb = _blocks(K * per, D, Pe, rng, 25.0)
+    Ho = hb.Ho.copy()
+    Ho[per - 1::per] = 0.0                          # no coupling between chains
+    hb = GaussNewton(0.0, 0.0, 0.0, hb.g, hb.Hd, Ho, hb.Hxp, hb.Hpp, exact=True, chains=K)
+    H = _dense(hb)
+    assert _banded._use_chains(K * per * D, 2 * D - 1, K)
+    calls = []
+    real = _banded._chain_solve
+    monkeypatch.setattr(_banded, "_chain_solve", lambda *a: calls.append(1) or real(*a))
+    s = BandedSolver()
+    s.prepare(hb)
+    plain = BandedSolver()
+    plain.prepare(GaussNewton(0.0, 0.0, 0.0, hb.g, hb.Hd, Ho, hb.Hxp, hb.Hpp, exact=True))
+    for lam in (0.0, 1e-3, 2.0):
+        dz = s.step(lam)
+        np.testing.assert_allclose(dz, np.linalg.solve(H + lam * np.diag(s.scale), -hb.g),
+                                   rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(dz, plain.step(lam), rtol=1e-12, atol=1e-14)
+    assert len(calls) == 3
+    bad = GaussNewton(0.0, 0.0, 0.0, hb.g, hb.Hd - 30.0 * np.eye(D), Ho, hb.Hxp, hb.Hpp,
+                      exact=True, chains=K)
+    s.prepare(bad)
+    assert not s.factor(0.0) and np.linalg.eigvalsh(_dense(bad)).min() < 0
+
+
+def test_chains_are_used_only_where_they_were_measured_to_win():
+    """Per-chain dense solves for chains of at most three bandwidths (a feedforward
+    network's 25 states at kd = 9); the column-by-column banded solve otherwise (55 states,
+    or the group network's 200) and when nothing is known of chains."""
+    from dalearn._banded import _use_chains
+    assert _use_chains(1000, 9, 40)
+    assert not _use_chains(2200, 9, 40) and not _use_chains(400, 19, 2)
+    assert not _use_chains(1000, 9, 0) and not _use_chains(1000, 9, 1)
+    assert not _use_chains(1001, 9, 40)

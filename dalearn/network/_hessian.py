@@ -43,6 +43,26 @@ def _theta_positions(net) -> np.ndarray:
     return pos
 
 
+@lru_cache(maxsize=8)
+def _border_index(net, K: int, nv: int):
+    """Flat places in the border Hxp (K, n_layers + 1, D, n_weights) of the two blocks
+    network_hessian computes: x(l) row j against row i of layer l's weight set,
+    (K, L, j, i, nv) raveled, and x(l+1) row j against row j of it, (K, L, j, nv)."""
+    D, L, Pe = net.width, net.n_layers, net.n_weights
+    pos = _theta_positions(net)
+    sets = np.zeros(L, dtype=int) if net.shared else np.arange(L)
+    P = pos[sets][..., :nv]                                # (L, D, nv)
+    k = np.arange(K)[:, None, None, None, None]
+    ll = np.arange(L)[None, :, None, None, None]
+    j = np.arange(D)[None, None, :, None, None]
+    at1 = (((k * (L + 1) + ll) * D + j) * Pe + P[None, :, None, :, :]).ravel()
+    at2 = (((k[..., 0] * (L + 1) + ll[..., 0] + 1) * D + j[..., 0]) * Pe
+           + P[None, :, :, :]).ravel()
+    at1.flags.writeable = False
+    at2.flags.writeable = False
+    return at1, at2
+
+
 def _assign(a, index, values):
     a[index] = values
 
@@ -99,23 +119,24 @@ def network_hessian(problem, z, Rf, exact: bool = True) -> GaussNewton:
     # distinct layers own distinct weights, so plain assignment suffices unless shared
     put = np.add.at if net.shared else _assign
     put(Hpp, (P[..., :, None], P[..., None, :]), G)
-    Hxp = np.zeros((K, Lp1, D, Pe))
     # state x(l) row j against row i of layer l's weights
     coef = wf * s * c * gp[..., :, None] * np.eye(D) + e[..., :, None] * W[None]   # (K,L,i,j)
     val = np.einsum("klij,klm->kljim", coef, v)            # (K, L, j, i, nv)
     if exact:
         val[:, :, jj, :, jj] -= (s * rho * gp)[None]          # (j, K, L, i): the u_j term
-    kk, ll, j, i, m = np.indices(val.shape, sparse=True)
-    put(Hxp, (kk, ll, j, P[ll, i, m]), val)
     # state x(l+1) row j against row j of layer l's weights: -wf s g'_j v
     val2 = -wf * s * gp[..., None] * v[..., None, :]       # (K, L, j, nv)
-    kk, ll, j, m = np.indices(val2.shape, sparse=True)
-    if net.shared:
-        np.add.at(Hxp, (kk, ll + 1, j, P[ll, j, m]), val2)
-    else:                       # x(l+1) meets layer l's weights, x(l) layer l's: no overlap
-        Hxp[kk, ll + 1, j, P[ll, j, m]] += val2
+    at1, at2 = _border_index(net, K, nv)
+    if net.shared:              # shared weights: several entries land on one place, summed
+        Hxp = np.bincount(np.concatenate([at1, at2]),
+                          weights=np.concatenate([val.ravel(), val2.ravel()]),
+                          minlength=K * Lp1 * D * Pe)
+    else:                       # distinct layers own distinct weights: no place twice
+        Hxp = np.zeros(K * Lp1 * D * Pe)
+        Hxp[at1] = val.ravel()
+        Hxp[at2] = val2.ravel()
     M = K * Lp1
     return GaussNewton(av.total, av.meas, av.model,
                        np.concatenate([av.grad_x.ravel(), av.grad_p]),
                        2.0 * Hd.reshape(M, D, D), 2.0 * Ho.reshape(M, D, D)[:-1],
-                       2.0 * Hxp.reshape(M, D, Pe), 2.0 * Hpp, exact)
+                       2.0 * Hxp.reshape(M, D, Pe), 2.0 * Hpp, exact, chains=K)
