@@ -44,14 +44,26 @@ def _theta_positions(net) -> np.ndarray:
 
 
 @lru_cache(maxsize=8)
-def _border_index(net, K: int, nv: int):
+def _layer_positions(net):
+    """(P, nv): θ index of each layer's W row entries, drive weights and bias, (L, D, nv)
+    (the set each layer uses), and nv, the length of ∇a_i over θ (no bias column when the
+    network has no biases)."""
+    pos = _theta_positions(net)
+    sets = np.zeros(net.n_layers, dtype=int) if net.shared else np.arange(net.n_layers)
+    P = pos[sets]
+    nv = P.shape[-1] if P[0, 0, -1] >= 0 else P.shape[-1] - 1
+    P = np.ascontiguousarray(P[..., :nv])
+    P.flags.writeable = False
+    return P, nv
+
+
+@lru_cache(maxsize=8)
+def _border_index(net, K: int):
     """Flat places in the border Hxp (K, n_layers + 1, D, n_weights) of the two blocks
     network_hessian computes: x(l) row j against row i of layer l's weight set,
     (K, L, j, i, nv) raveled, and x(l+1) row j against row j of it, (K, L, j, nv)."""
     D, L, Pe = net.width, net.n_layers, net.n_weights
-    pos = _theta_positions(net)
-    sets = np.zeros(L, dtype=int) if net.shared else np.arange(L)
-    P = pos[sets][..., :nv]                                # (L, D, nv)
+    P, _ = _layer_positions(net)                           # (L, D, nv)
     k = np.arange(K)[:, None, None, None, None]
     ll = np.arange(L)[None, :, None, None, None]
     j = np.arange(D)[None, None, :, None, None]
@@ -107,12 +119,8 @@ def network_hessian(problem, z, Rf, exact: bool = True) -> GaussNewton:
     drive = [] if pb.drive is None else [pb.drive]
     v = np.concatenate([x, *drive, np.ones((K, L, 1))], axis=-1)   # (K, L, D + n_drive + 1)
     e = wf * s * s * gp * gp - curv * s * rho * gpp        # (K, L, D)
-    pos = _theta_positions(net)
-    sets = np.zeros(L, dtype=int) if net.shared else np.arange(L)
-    P = pos[sets]                                           # (L, D, D + 1)
-    has_b = P[0, 0, -1] >= 0
-    nv = P.shape[-1] if has_b else P.shape[-1] - 1
-    v, P = v[..., :nv], P[..., :nv]
+    P, nv = _layer_positions(net)                          # (L, D, nv)
+    v = v[..., :nv]
     Pe = net.n_weights
     Hpp = np.zeros((Pe, Pe))
     G = np.einsum("kli,klm,kln->limn", e, v, v)             # (L, D, nv, nv)
@@ -126,7 +134,7 @@ def network_hessian(problem, z, Rf, exact: bool = True) -> GaussNewton:
         val[:, :, jj, :, jj] -= (s * rho * gp)[None]          # (j, K, L, i): the u_j term
     # state x(l+1) row j against row j of layer l's weights: -wf s g'_j v
     val2 = -wf * s * gp[..., None] * v[..., None, :]       # (K, L, j, nv)
-    at1, at2 = _border_index(net, K, nv)
+    at1, at2 = _border_index(net, K)
     if net.shared:              # shared weights: several entries land on one place, summed
         Hxp = np.bincount(np.concatenate([at1, at2]),
                           weights=np.concatenate([val.ravel(), val2.ravel()]),
