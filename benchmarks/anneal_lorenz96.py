@@ -19,9 +19,9 @@ import numpy as np
 from scipy.optimize import minimize
 
 from dalearn import _runtime
-from dalearn._action import ActionEvaluator
+from dalearn.problem import ActionEvaluator
 from dalearn import anneal
-from dalearn._anneal import rf_schedule
+from dalearn.annealing import rf_schedule
 from dalearn import get_preset, lorenz96_twin, rms
 
 OUT = Path(__file__).parent / "results" / "anneal_lorenz96.json"

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 import dalearn as da
-from dalearn.lyapunov import conditional_lyapunov
+from dalearn.models import conditional_lyapunov
 
 OUT = Path(__file__).parent / "results" / "group_lorenz96_why.json"
 OTHER_SET = (0, 2, 4, 8, 10, 12, 14, 16)     # varanneal examples/Lorenz96_D20/Lorenz96_anneal.py

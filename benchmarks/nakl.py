@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 import dalearn as da
-from dalearn.neuron import NAKL_PARAMS
+from dalearn.models import NAKL_PARAMS
 
 OUT = Path(__file__).parent / "results" / "nakl.json"
 

@@ -40,7 +40,7 @@ if sys.argv[1] == "dalearn":
         from dalearn import lorenz96_twin, anneal            # the front door
         problem, truth = lorenz96_twin(D=20, L=12, sigma=0.4, N=200, seed=0)
     except ImportError:
-        from dalearn.twin import lorenz96_twin
+        from dalearn.problem import lorenz96_twin
         from dalearn.anneal import anneal
         problem, truth = lorenz96_twin(D=20, L=12, sigma=0.4, N=200, seed=0)
     anneal(problem, betas=3, Rf0=0.01, alpha=2.0, n_init=1, seed=0)     # warm imports

@@ -15,7 +15,7 @@ import numpy as np
 
 from dalearn import anneal
 from dalearn.network import Network, network_twin, train_backprop
-from dalearn.presets import get_preset
+from dalearn.experiments import get_preset
 
 OUT = Path(__file__).parent / "results" / "train_network.json"
 

@@ -3,7 +3,7 @@ import pytest
 
 from conftest import central_fd
 from dalearn import action
-from dalearn._action import ActionEvaluator
+from dalearn.problem import ActionEvaluator
 from dalearn.discretize import RULES, integrate, residual
 from dalearn.models import Lorenz63, Lorenz96
 from dalearn import lorenz96_twin, twin_experiment

@@ -5,7 +5,7 @@ import pytest
 
 from dalearn import AnnealResult, anneal
 from dalearn.models import CustomModel
-from dalearn.presets import get_preset
+from dalearn.experiments import get_preset
 from dalearn import Problem
 from dalearn import lorenz96_twin, rms
 

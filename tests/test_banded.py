@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from dalearn._action import GaussNewton
-from dalearn._banded import BandedSolver, block_band
+from dalearn.problem import GaussNewton
+from dalearn.optimize import BandedSolver, block_band
 
 
 def _blocks(M, D, Pe, rng, shift):
@@ -90,7 +90,7 @@ def test_uncoupled_chains_are_solved_per_chain_as_the_dense_matrix_is(monkeypatc
     """A band of K uncoupled chains (a network's pairs, ``chains = K``) takes the batched
     per-chain border solve; its steps equal the dense solve and the column-by-column banded
     path, and an indefinite matrix still fails the factor."""
-    from dalearn import _banded
+    from dalearn.optimize import _banded
     rng = np.random.default_rng(5)
     K, per, D, Pe = 4, 3, 2, 5                      # 4 chains of 3 blocks of 2 states
     hb = _blocks(K * per, D, Pe, rng, 25.0)
@@ -122,7 +122,7 @@ def test_chains_are_used_only_where_they_were_measured_to_win():
     """Per-chain dense solves for chains of at most three bandwidths (a feedforward
     network's 25 states at kd = 9); the column-by-column banded solve otherwise (55 states,
     or the group network's 200) and when nothing is known of chains."""
-    from dalearn._banded import _use_chains
+    from dalearn.optimize._banded import _use_chains
     assert _use_chains(1000, 9, 40)
     assert not _use_chains(2200, 9, 40) and not _use_chains(400, 19, 2)
     assert not _use_chains(1000, 9, 0) and not _use_chains(1000, 9, 1)

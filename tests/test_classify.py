@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import dalearn as da
-from dalearn.datasets import load_iris
+from dalearn.network import load_iris
 from dalearn.network import classifier_problem
 
 

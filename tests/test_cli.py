@@ -7,7 +7,7 @@ import pytest
 
 from dalearn import AnnealResult
 from dalearn.cli import build_parser, main, settings_from_args
-from dalearn.presets import PRESETS
+from dalearn.experiments import PRESETS
 from dalearn import twin_from_settings
 
 

@@ -8,7 +8,7 @@ import pytest
 import dalearn as da
 from dalearn import AnnealResult
 from dalearn.cli import main
-from dalearn.datafiles import (problem_from_files, read_data, read_drive, read_truth,
+from dalearn.problem import (problem_from_files, read_data, read_drive, read_truth,
                                write_csv)
 
 
@@ -89,7 +89,7 @@ def _nakl_twin(N=200):
 def test_problem_from_files_is_the_in_memory_problem(tmp_path):
     pb, truth = _nakl_twin()
     write_csv(tmp_path / "v.csv", pb.t_data, pb.data, ["t", "V"])
-    write_csv(tmp_path / "i.csv", da.drive.half_grid(pb.t0, pb.h, pb.M), pb.u.T, ["t", "I"])
+    write_csv(tmp_path / "i.csv", da.models.half_grid(pb.t0, pb.h, pb.M), pb.u.T, ["t", "I"])
     fp = problem_from_files(da.NaKL(), tmp_path / "v.csv", [0], sigma=1.0,
                             drive=tmp_path / "i.csv", rule="hermite-simpson",
                             estimate=("gNa", "gK"))
@@ -179,7 +179,7 @@ def test_cli_file_errors_are_one_line_before_any_work(tmp_path, capsys, argv, ms
 
 
 def test_iris_from_plotly_with_the_standard_library():
-    from dalearn.datasets import load_iris, split_stratified
+    from dalearn.network import load_iris, split_stratified
     X, y, species = load_iris()
     assert X.shape == (150, 4) and species == ("setosa", "versicolor", "virginica")
     assert np.bincount(y).tolist() == [50, 50, 50]

@@ -5,7 +5,7 @@ import pytest
 
 import dalearn as da
 from dalearn.discretize import RULES, integrate, residual
-from dalearn.drive import SampledDrive
+from dalearn.models import SampledDrive
 
 
 def forcing(t):

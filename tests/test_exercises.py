@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import dalearn as da
-from dalearn._exercise import Exercise, Wrong
-from dalearn.exercises import exercises
+from dalearn.course import Exercise, Wrong
+from dalearn.course import exercises
 
 ALL = [e.id for e in exercises()]
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dalearn import twin_experiment
-from dalearn._action import ActionEvaluator
+from dalearn.problem import ActionEvaluator
 from dalearn.discretize import RULES
 from dalearn.models import CustomModel, Lorenz63, Lorenz96, NeuralField
 
@@ -122,7 +122,7 @@ def _dr_hess(x, p, w, u):
 @pytest.mark.parametrize("which", ["forced", "custom"])
 def test_driven_hessian_blocks_match_differences_of_the_gradient(which, rule):
     """The curvature reads a driven model's input at the stage where F is evaluated."""
-    from dalearn.catalog import ForcedLorenz96
+    from dalearn.models import ForcedLorenz96
 
     def forcing(t):
         t = np.asarray(t, dtype=float)
@@ -191,7 +191,7 @@ def test_in_place_curvature_equals_the_out_of_place_sum(name, rule, monkeypatch)
     """The curvature blocks accumulate in place and skip products with the identity; they
     equal the plain out-of-place sum bit for bit, and building twice gives the same blocks
     (no model array or earlier block was written into)."""
-    from dalearn import _curvature
+    from dalearn.discretize import _curvature
     model = MODELS[name]()
     problem, truth = twin_experiment(model, N=5, dt=0.02, sigma=0.5, L=2, seed=3, k=2,
                                      rule=rule, estimate=True if model.P else ())

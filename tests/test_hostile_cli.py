@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dalearn.cli as cli
+import dalearn.cli._main as cli_main   # the module whose names a run looks up
 from hostile import SMALL, refused
 
 
@@ -17,8 +18,8 @@ def no_work(monkeypatch, tmp_path):
     """Any attempt to build the twin or anneal fails the test: refusals come first."""
     def boom(*a, **k):
         raise AssertionError("work started before the input was refused")
-    monkeypatch.setattr(cli, "twin_from_settings", boom)
-    monkeypatch.setattr(cli, "anneal", boom)
+    monkeypatch.setattr(cli_main, "twin_from_settings", boom)
+    monkeypatch.setattr(cli_main, "anneal", boom)
     monkeypatch.chdir(tmp_path)
 
 
@@ -112,12 +113,12 @@ def test_ctrl_c_prints_one_line_exits_130_and_keeps_the_old_file(tmp_path):
     out.write_bytes(b"previous result")
     code = (
         "import signal, threading, os, sys\n"
-        "import dalearn.cli as cli\n"
-        "real = cli.anneal\n"
+        "import dalearn.cli as cli, dalearn.cli._main as cli_main\n"
+        "real = cli_main.anneal\n"
         "def interrupted(*a, **k):   # Ctrl-C half a second into a long run\n"
         "    threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()\n"
         "    return real(*a, **k)\n"
-        "cli.anneal = interrupted\n"
+        "cli_main.anneal = interrupted\n"
         f"sys.exit(cli.main(['anneal', '--D', '20', '--N', '400', '--n-init', '4', "
         f"'--betas', '0:200', '--workers', '2', '--out', {str(out)!r}]))\n")
     # a terminal delivers SIGINT to a process that handles it; a test worker (pytest-xdist)

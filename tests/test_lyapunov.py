@@ -4,7 +4,7 @@ import pytest
 
 from dalearn import Lorenz63, Lorenz96
 from dalearn._checks import check_observed
-from dalearn.lyapunov import conditional_lyapunov
+from dalearn.models import conditional_lyapunov
 
 
 def test_lorenz63_driven_by_y_decays_at_exactly_minus_beta():

@@ -123,7 +123,7 @@ def test_errors_in_variables_each_method_is_best_where_its_model_of_the_inputs_h
     (its model, exact inputs, is then right).  Three twins with input noise σ = 0.05, where
     the effect is larger than the twin-to-twin scatter.  Two annealing starts: with one, the
     Newton solves of seed 1's clean problem end on a level of 11 against 0.19."""
-    from dalearn.studies import errors_in_variables
+    from dalearn.experiments import errors_in_variables
     student = Network(3, 10, "tanh", residual=True, shared=True)
     for seed in (0, 1, 3):
         tw = network_twin(width=3, n_layers=40, K_train=30, K_test=200, sigma=0.05, seed=seed,

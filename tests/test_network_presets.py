@@ -5,7 +5,7 @@ import pytest
 
 from dalearn import anneal
 from dalearn.network import Network, NetworkProblem, network_twin
-from dalearn.presets import (GROUP, GROUP_NETWORK, NETWORK_PRESETS, OURS, OURS_NETWORK, PRESETS,
+from dalearn.experiments import (GROUP, GROUP_NETWORK, NETWORK_PRESETS, OURS, OURS_NETWORK, PRESETS,
                              NetworkPreset, Preset, get_preset, group_network_Rf0)
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import dalearn as da
-from dalearn.neuron import NAKL_BOUNDS, NAKL_PARAMS
+from dalearn.models import NAKL_BOUNDS, NAKL_PARAMS
 
 
 def _states(rng, n):

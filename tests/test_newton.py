@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import dalearn as da
-from dalearn._action import ActionEvaluator
+from dalearn.problem import ActionEvaluator
 from dalearn.optimize import minimize
 
 

@@ -72,7 +72,7 @@ TINY = ["--teacher-layers", "5", "--pairs", "4", "--test-pairs", "10", "--n-init
 
 
 def test_train_preset_gives_the_presets_values(tmp_path, capsys):
-    from dalearn.presets import NETWORK_PRESETS
+    from dalearn.experiments import NETWORK_PRESETS
     p = NETWORK_PRESETS["network-feedforward"]
     s = _run(capsys, ["--preset", "network-feedforward", *TINY, "--out", str(tmp_path / "f.npz")])
     r = AnnealResult.load(tmp_path / "f.npz")
@@ -89,7 +89,7 @@ def test_train_preset_gives_the_presets_values(tmp_path, capsys):
 
 
 def test_train_flags_override_the_preset(tmp_path, capsys):
-    from dalearn.presets import NETWORK_PRESETS
+    from dalearn.experiments import NETWORK_PRESETS
     p = NETWORK_PRESETS["group-network"]
     s = _run(capsys, ["--preset", "group-network", *TINY, "--student-layers", "3",
                       "--alpha", "3", "--Rf0", "0.5", "--optimizer", "newton",

@@ -5,8 +5,8 @@ as the other methods."""
 import numpy as np
 import pytest
 
-from dalearn._banded import BandedSolver
-from dalearn._trust import _packed_scale, _subproblem, negative_curvature
+from dalearn.optimize import BandedSolver
+from dalearn.optimize._trust import _packed_scale, _subproblem, negative_curvature
 from dalearn.network import Network, network_twin
 from dalearn.optimize import METHODS, minimize
 

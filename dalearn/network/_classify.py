@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_int, check_positive
-from ..datasets import split_stratified
+from ._datasets import split_stratified
 from ._architecture import Network
 from ._problem import NetworkProblem
 

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .._action import GaussNewton
+from ..problem import GaussNewton
 from ..models import ACTIVATION_D2, ACTIVATIONS
 
 __all__ = ["network_hessian"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._action import ActionValue
+from ..problem import ActionValue
 from .._checks import check_positive, check_real_array
 from ..models import ACTIVATIONS
 from ._architecture import Network

@@ -1,0 +1,12 @@
+"""Precision annealing: R_f = R_f0 α^β, warm starts, many initial paths, and its result.
+
+- :func:`anneal` over any :class:`Annealable` problem (a DA :class:`~dalearn.Problem` or a
+  network), with an ``executor`` for many starts
+- :class:`AnnealResult`: actions, terms and paths per (β, start), saved to ``.npz`` without
+  pickle
+"""
+from ._anneal import Annealable, anneal, bytes_needed, check_schedule, rf_schedule
+from ._result import AnnealResult
+
+__all__ = ["anneal", "Annealable", "AnnealResult", "rf_schedule", "check_schedule",
+           "bytes_needed"]

@@ -1,0 +1,316 @@
+"""Precision annealing: R_f = R_f0 α^β over β, many starting paths, warm starts.
+
+At β = 0 the model barely counts and the minimum puts the observed components on the data;
+each later β starts from the previous minimum.  Starting paths are independent, so they can
+run through any ``concurrent.futures.Executor`` (a process pool here; a Dask cluster's
+``client.get_executor()`` to spread many starts over many machines).
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import as_completed
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .. import _runtime
+from ._result import AnnealResult
+from .._checks import (as_generator, check_finite, check_int, check_memory, check_positive,
+                       check_range)
+from ..optimize import minimize
+from .._settings import AnnealSettings
+
+__all__ = ["Annealable", "AnnealResult", "anneal", "check_schedule", "rf_schedule"]
+
+_DEF = AnnealSettings()
+
+
+@runtime_checkable
+class Annealable(Protocol):
+    """What :func:`anneal` needs from a problem (a data assimilation ``Problem`` and a
+    ``NetworkProblem`` both provide it).
+
+    ``D``: components per time point (layer); ``Rm`` (D,) measurement precision per
+    component (0 = unobserved); ``t``: the time (layer) of each path point;
+    ``param_names``/``estimate``: all and estimated parameter names; ``methods``: optimiser
+    names it supports, the first the default; ``default_init_range``: (low, high) of random
+    starting states; ``expected_level``: where a noise-consistent minimum of the action lies;
+    ``n_unknowns``: the length of the packed vector the optimisers work on.
+    """
+    D: int
+    Rm: np.ndarray
+    t: np.ndarray
+    param_names: tuple
+    estimate: tuple
+    methods: tuple
+    default_init_range: tuple
+    expected_level: float
+    n_unknowns: int
+
+    def initial_vectors(self, n: int, rng: np.random.Generator, init_range, param_range):
+        """(n packed starting vectors, their paths (n, *path), params (n, P))."""
+
+    def evaluator(self, Rf):
+        """The action at model precision ``Rf`` as an evaluator of :mod:`dalearn.optimize`."""
+
+    def split(self, z):
+        """Packed vector -> (path, full parameter vector (P,))."""
+
+    def describe(self) -> dict:
+        """Plain-data description, saved with results."""
+
+
+def rf_schedule(Rf0, alpha: float, betas) -> np.ndarray:
+    """``R_f0 α^β`` for each β; shape ``(n_beta,)`` or ``(n_beta, D)`` for a vector R_f0."""
+    Rf0 = np.asarray(Rf0, dtype=float)
+    scale = float(alpha) ** np.asarray(betas, dtype=float)
+    return scale[:, None] * Rf0[None, :] if Rf0.ndim else scale * Rf0
+
+
+def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
+                  maxiter, ftol: float, keep_all: bool, progress=None) -> dict:
+    """Anneal one start through every R_f (warm starts); a worker for any executor.
+
+    After a verified Newton minimum the next start is predicted along the tangent
+    dz/d log R_f (one solve with the factor already made), kept only when its action at
+    the next R_f is lower than the plain warm start's."""
+    n_beta = len(Rf_table)
+    out = {k: np.full(n_beta, np.nan) for k in ("action", "meas", "model", "decrement",
+                                                "grad_max")}
+    out["status"] = np.zeros(n_beta, dtype=int)
+    out["nit"] = np.zeros(n_beta, dtype=int)
+    out["pos_def"] = np.zeros(n_beta, dtype=np.int8)       # 1 yes, 0 no, -1 not checked
+    path0, p0 = problem.split(z0)
+    out["params"] = np.empty((n_beta,) + p0.shape)
+    out["paths"] = np.empty((n_beta if keep_all else 1,) + path0.shape)
+    z = np.array(z0, dtype=float)
+    tangent, log_step = None, 0.0
+    with _runtime.tuned_for_annealing():
+        for i, Rf in enumerate(Rf_table):
+            ev = problem.evaluator(Rf)
+            if tangent is not None:
+                z = _predicted(ev, z, z + log_step * tangent)
+            # Newton's check is free; the others' costs an exact Hessian and a Cholesky, so
+            # they are checked at the last beta only (pos_def -1 elsewhere)
+            res = minimize(ev, z, method=method, maxiter=maxiter, ftol=ftol,
+                           check=(i == n_beta - 1))
+            if np.all(np.isfinite(res.z)) and np.isfinite(res.total):
+                z = res.z            # warm start; a failed β does not poison the next
+                tangent = res.tangent
+            else:
+                tangent = None
+            if i + 1 < n_beta:
+                log_step = float(np.mean(np.log(np.asarray(Rf_table[i + 1], dtype=float)
+                                                 / np.asarray(Rf, dtype=float))))
+            out["action"][i], out["meas"][i], out["model"][i] = res.total, res.meas, res.model
+            out["status"][i], out["nit"][i] = res.status, res.nit
+            out["decrement"][i], out["grad_max"][i] = res.decrement, res.grad_max
+            out["pos_def"][i] = -1 if res.pos_def is None else int(res.pos_def)
+            path, p = problem.split(res.z)
+            out["params"][i] = p
+            if keep_all or i == n_beta - 1:
+                out["paths"][i if keep_all else 0] = path
+            if progress is not None:
+                progress()
+    return out
+
+
+def _predicted(ev, z, z_pred):
+    """The continuation predictor ``z_pred`` if it lies inside the bounds and lowers the
+    action at the new R_f below the warm start ``z``'s, else ``z``."""
+    bounds = getattr(ev, "bounds", None)
+    if bounds is not None:
+        z_pred = np.clip(z_pred, *bounds)
+    if not np.all(np.isfinite(z_pred)):
+        return z
+    return z_pred if ev.value(z_pred) < ev.value(z) else z
+
+
+def _check_betas(betas) -> np.ndarray:
+    if isinstance(betas, (int, np.integer)) and not isinstance(betas, bool):
+        return np.arange(check_int("betas (a count)", betas, 1), dtype=float)
+    if isinstance(betas, (str, bytes)):
+        raise TypeError(f"betas must be a count or a 1-D sequence of numbers, got {betas!r}")
+    try:
+        b = np.asarray(betas, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"betas must be a count or a 1-D sequence of numbers, "
+                        f"got {betas!r}") from None
+    if b.ndim != 1 or b.size == 0 or not np.all(np.isfinite(b)):
+        raise ValueError(f"betas must be a count or a non-empty 1-D sequence of finite numbers, "
+                         f"got {betas!r}")
+    if np.any(np.diff(b) <= 0):
+        raise ValueError(f"betas must increase strictly, got {b.tolist()}")
+    return b
+
+
+def check_schedule(betas, Rf0, alpha, n_init):
+    """Check the annealing schedule before any work; return (betas array, Rf0)."""
+    betas = _check_betas(betas)
+    Rf0 = check_positive("Rf0", Rf0, allow_array=True)
+    if not np.isfinite(check_finite("alpha", alpha)) or alpha <= 1:
+        raise ValueError(f"alpha must be a finite number > 1, got {alpha!r}")
+    check_int("n_init", n_init, 1)
+    log_top = np.log10(np.max(Rf0)) + max(betas[-1], 0.0) * np.log10(alpha)
+    if log_top > 300:
+        raise ValueError(f"the schedule R_f = Rf0 alpha^beta overflows at the last beta "
+                         f"({betas[-1]:g}); lower alpha or the largest beta")
+    return betas, Rf0
+
+
+def _check_options(problem, Rf0, init_range, param_range, method, executor, progress):
+    """Check everything of :func:`anneal` besides the schedule; return (range, params, method)."""
+    if np.ndim(Rf0) == 1 and np.size(Rf0) != problem.D:
+        raise ValueError(f"Rf0 as an array must have D={problem.D} entries, got {np.size(Rf0)}")
+    lo, hi = check_range("init_range", init_range or problem.default_init_range)
+    method = method or problem.methods[0]
+    if method not in problem.methods:
+        raise ValueError(f"method must be one of {problem.methods}, got {method!r}")
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise TypeError("executor must be a concurrent.futures.Executor (with .submit)")
+    if progress is not None and not callable(progress):
+        raise TypeError("progress must be callable as progress(done, total)")
+    ranges = {}
+    for name, rng_ in dict(param_range or {}).items():
+        if name not in problem.estimate:
+            raise ValueError(f"param_range names {name!r}, which is not estimated "
+                             f"(estimate={problem.estimate})")
+        ranges[name] = check_range(f"param_range[{name!r}]", rng_)
+    return (lo, hi), ranges, method
+
+
+def _given_starts(problem, init):
+    """Packed vectors, paths (n, D, M) and params (n, P) of the given starts ``init``."""
+    if not all(hasattr(problem, a) for a in ("pack", "M", "param_names")):
+        raise TypeError("init: given starts need a dalearn Problem (data assimilation)")
+    if not isinstance(init, (tuple, list)) or len(init) != 2:
+        raise TypeError("init must be a pair (paths, params)")
+    X0 = np.asarray(init[0], dtype=float)
+    P0 = np.asarray(init[1], dtype=float)
+    if X0.ndim == 2:
+        X0 = X0[None]
+    if P0.ndim == 1:
+        P0 = P0[None]
+    n = len(X0)
+    if X0.shape[1:] != (problem.D, problem.M) or n == 0:
+        raise ValueError(f"init paths must have shape (n, D={problem.D}, M={problem.M}) or "
+                         f"(D, M), got {np.shape(init[0])}")
+    P = len(problem.param_names)
+    if P0.shape != (n, P):
+        raise ValueError(f"init params must have shape (n={n}, P={P}) or (P,), "
+                         f"got {np.shape(init[1])}")
+    if not (np.all(np.isfinite(X0)) and np.all(np.isfinite(P0))):
+        raise ValueError("init paths and params must be finite")
+    return [problem.pack(X0[i], P0[i]) for i in range(n)], X0, P0
+
+
+def bytes_needed(n_unknowns: int, D: int, n_init: int, n_beta: int,
+                 keep_all: bool = False) -> float:
+    """Memory an annealing run plans: the starts' paths (every β with ``keep_all``) and one
+    solver's banded matrices (about 12 D numbers per unknown)."""
+    n = float(n_unknowns)
+    return 8.0 * n * (n_init * (n_beta + 2 if keep_all else 3) + 12 * D)
+
+
+def _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all, executor, progress):
+    """Anneal every start, serially here or through ``executor``; outputs in start order."""
+    total = len(Rf_table) * len(z0s)
+    outs: list = [None] * len(z0s)
+    if executor is None:
+        done = [0]
+
+        def tick():
+            done[0] += 1
+            progress(done[0], total)
+
+        for i, z0 in enumerate(z0s):
+            outs[i] = _anneal_start(problem, z0, Rf_table, method, maxiter, ftol, keep_all,
+                                    tick if progress else None)
+        return outs
+    futs = {executor.submit(_anneal_start, problem, z0, Rf_table, method, maxiter, ftol,
+                            keep_all): i for i, z0 in enumerate(z0s)}
+    done = 0
+    for fut in as_completed(futs):
+        outs[futs[fut]] = fut.result()
+        done += len(Rf_table)
+        if progress:
+            progress(done, total)
+    return outs
+
+
+def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float = _DEF.alpha,
+           n_init: int = _DEF.n_init, seed=_DEF.seed, method: str | None = _DEF.method,
+           init_range=_DEF.init_range, param_range: dict | None = None,
+           maxiter: int | None = _DEF.maxiter, ftol: float = _DEF.ftol, executor=None,
+           progress=None, keep_all: bool = False, init=None) -> AnnealResult:
+    """Precision annealing of ``problem`` (defaults: :class:`dalearn.AnnealSettings`).
+
+    Parameters
+    ----------
+    problem : anything :class:`Annealable`: a :class:`dalearn.Problem` (data assimilation)
+        or a :class:`dalearn.NetworkProblem`.
+    betas : a count (β = 0..betas-1) or the β values (n_beta,), increasing.
+    Rf0, alpha : R_f = Rf0 α^β; Rf0 a positive scalar or (D,), alpha > 1.
+    n_init : number of starting paths; ``seed`` (int or Generator) draws them:
+        observed components from the data, the rest uniform in ``init_range``
+        (default: the problem's, (-10, 10) for a Problem).
+    param_range : {name: (low, high)} uniform starting range per estimated parameter
+        (default: start each from ``problem.params``).
+    method : one of ``problem.methods`` (default: the first): 'lm' (banded
+        Levenberg-Marquardt, a Problem's default) or 'lbfgsb'.
+    maxiter, ftol : iteration cap and tolerance of each (β, start) solve.
+    executor : any ``concurrent.futures.Executor`` (default: run serially here).
+    progress : callable ``progress(done, total)`` counting (start, β) solves.
+    keep_all : keep the path of every (β, start) (memory n_beta n_init D M floats).
+    init : ``(paths, params)``, given starts instead of random ones: paths (n, D, M) or
+        (D, M), full parameter vectors (n, P) or (P,) (e.g. a twin's truth, to see whether
+        random starts miss a lower level); ``n_init``, ``seed``, ``init_range`` and
+        ``param_range`` are then not used (the number of starts is n).
+    """
+    if not isinstance(problem, Annealable):
+        raise TypeError(f"problem must be a dalearn Problem or NetworkProblem (Annealable), "
+                        f"got {type(problem).__name__}")
+    betas, Rf0 = check_schedule(betas, Rf0, alpha, n_init)
+    (lo, hi), ranges, method = _check_options(problem, Rf0, init_range, param_range, method,
+                                              executor, progress)
+    if maxiter is not None:
+        maxiter = check_int("maxiter", maxiter, 1)
+    ftol = check_positive("ftol", ftol)
+    rng = as_generator(seed)
+    if init is not None:
+        z0s, X0, P0 = _given_starts(problem, init)
+        n_init = len(z0s)
+    check_memory(f"annealing {n_init} starts x {len(betas)} betas",
+                 bytes_needed(problem.n_unknowns, problem.D, n_init, len(betas), keep_all))
+    if init is None:
+        z0s, X0, P0 = problem.initial_vectors(n_init, rng, (lo, hi), ranges)
+    Rf_table = rf_schedule(Rf0, alpha, betas)
+    t_start = time.perf_counter()
+    outs = _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all, executor,
+                       progress)
+    wall = time.perf_counter() - t_start
+    settings = {"problem": problem.describe(), "Rf0": np.asarray(Rf0).tolist(),
+                "alpha": float(alpha), "n_init": int(n_init), "method": method,
+                "init_range": [lo, hi], "seed": seed if isinstance(seed, int) else None,
+                "param_range": {k: list(v) for k, v in ranges.items()},
+                "maxiter": maxiter, "ftol": ftol}
+    return _collect(problem, outs, betas, Rf_table, X0, P0, wall, settings, keep_all)
+
+
+def _collect(problem, outs, betas, Rf_table, X0, P0, wall, settings, keep_all) -> AnnealResult:
+    """Stack the per-start outputs into one :class:`AnnealResult`."""
+    n_beta = len(betas)
+
+    def stack(key):
+        return np.stack([o[key] for o in outs], axis=1)
+
+    paths = stack("paths")                                   # (n_beta | 1, n_init, *path)
+    Rf = np.broadcast_to(np.asarray(Rf_table).reshape(n_beta, -1), (n_beta, problem.D))
+    return AnnealResult(
+        betas=betas, Rf=Rf.copy(), Rm=problem.Rm.copy(), action=stack("action"),
+        meas_term=stack("meas"), model_term=stack("model"), params=stack("params"),
+        status=stack("status"), nit=stack("nit"), decrement=stack("decrement"),
+        grad_max=stack("grad_max"), pos_def=stack("pos_def"), paths=paths[-1].copy(), init_paths=X0,
+        init_params=P0, t=problem.t, param_names=tuple(problem.param_names),
+        estimate=tuple(problem.estimate), wall_s=wall, settings=settings,
+        all_paths=paths if keep_all else None, expected_level=float(problem.expected_level))

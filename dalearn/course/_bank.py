@@ -1,0 +1,654 @@
+"""The course's exercises, two to four per notebook, as data: question, checker, hints,
+worked solution, a correct answer and typical wrong ones.
+
+Every numerical reference is *computed with dalearn* (seeded, cached for the session), never
+typed in: if the library or the science changes, the checker follows it and the tests of
+the stored answers say so.  A few answers are theory (an order of convergence, a choice);
+their checkers say which, and the notebooks assert the computed counterpart.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ._exercise import Exercise, Wrong, as_choice, as_number
+
+__all__ = ["BANK"]
+
+
+# ------------------------------------------------------------------ checker builders
+def _number(reference, *, rtol=0.0, atol=0.0, mistakes=(), what="a number", unit=""):
+    """A checker for a number: right within ``atol + rtol·|ref|`` of ``reference()``.
+
+    ``mistakes``: (value, tolerance, message) for typical wrong answers, tried in order
+    before the generic too-high/too-low message; value and tolerance may be functions
+    (computed only when a wrong answer needs them)."""
+    def check(answer):
+        x = as_number(answer, what)
+        ref = reference()
+        if abs(x - ref) <= atol + rtol * abs(ref):
+            return f"Your {x:g}{unit} agrees with dalearn's {ref:.4g}{unit}."
+        for value, tol, message in mistakes:
+            v = value() if callable(value) else value
+            if abs(x - v) <= (tol() if callable(tol) else tol):
+                raise Wrong(message)
+        side = "high" if x > ref else "low"
+        raise Wrong(f"Your {x:g}{unit} is too {side}. Check the settings in the question, "
+                    "then try `ex.hint()`.")
+    return check
+
+
+def _integer(reference, *, mistakes=None):
+    """A checker for a count: equal to ``reference()``; ``mistakes`` {value: message} (or a
+    function returning it, computed only when a wrong answer needs it)."""
+    def check(answer):
+        x = as_number(answer, "a whole number")
+        if x != round(x):
+            raise Wrong(f"A count is a whole number; got {x:g}.")
+        ref = reference()
+        if int(x) == ref:
+            return f"Yes: {ref}."
+        known = mistakes() if callable(mistakes) else (mistakes or {})
+        if int(x) in known:
+            raise Wrong(known[int(x)])
+        raise Wrong(f"Not {int(x)}: count again with the question's settings (`ex.hint()`).")
+    return check
+
+
+def _choice(correct: str, options: dict, why: dict):
+    """A multiple-choice checker: ``why`` gives, for every wrong letter, what is wrong."""
+    assert correct in options and set(why) == set(options) - {correct}
+
+    def check(answer):
+        c = as_choice(answer, options)
+        if c != correct:
+            raise Wrong(f"Not ({c}): {why[c]}")
+        return f"Yes, ({correct}): {options[correct]}"
+    return check
+
+
+def _options(options: dict) -> str:
+    return "\n".join(f"- ({k}) {v}" for k, v in options.items())
+
+
+# ------------------------------------------------------------- references (computed)
+@functools.lru_cache(maxsize=None)
+def _nb01_twin(L: int = 12):
+    from ..problem import lorenz96_twin
+    return lorenz96_twin(D=20, L=L, sigma=0.4, N=200, dt=0.025, seed=0)
+
+
+@functools.lru_cache(maxsize=None)
+def _meas_term_declared_sigma(declared: float) -> float:
+    from ..problem import action
+    from ..problem import Problem
+    problem, truth = _nb01_twin()
+    told = Problem(problem.model, problem.data, problem.dt, observed=problem.observed,
+                   sigma=declared)
+    return float(action(told, truth.x, Rf=1.0).meas)
+
+
+@functools.lru_cache(maxsize=None)
+def _nb01_anneal(L: int):
+    from ..annealing import anneal
+    problem, truth = _nb01_twin(L)
+    return anneal(problem, betas=21, Rf0=0.01, alpha=2.0, n_init=1, seed=1)
+
+
+def _nb01_error(L: int, which: str) -> float:
+    from ..problem import rms
+    problem, truth = _nb01_twin(L)
+    r = _nb01_anneal(L)
+    if which == "data":
+        return rms(r.paths[0][problem.observed], problem.data)
+    comps = problem.unobserved if which == "unobserved" else problem.observed
+    return rms(r.paths[0], truth.x, comps)
+
+
+@functools.lru_cache(maxsize=None)
+def _nb02_sweep_L8():
+    from .._settings import AnnealSettings, TwinSettings
+    from ..experiments import sweep_observations
+    return sweep_observations([8], twin=TwinSettings(D=20, sigma=0.4, N=100, seed=0),
+                              schedule=AnnealSettings(n_init=5, seed=0, maxiter=100))
+
+
+def _nb02_at_level_L8() -> int:
+    return int(round(_nb02_sweep_L8().fraction_expected[0] * 5))
+
+
+@functools.lru_cache(maxsize=None)
+def _nb02_nu():
+    from ..annealing import anneal
+    from ..experiments import get_preset
+    preset = get_preset("varanneal-nu")
+    problem, _ = preset.make()
+    return anneal(problem, **preset.anneal.kwargs())
+
+
+@functools.lru_cache(maxsize=None)
+def _nb02_level_sigma(sigma: float) -> float:
+    from ..annealing import anneal
+    from ..problem import lorenz96_twin
+    problem, _ = lorenz96_twin(D=20, L=12, sigma=sigma, N=100, seed=0)
+    return float(anneal(problem, betas=21, n_init=5, seed=0, maxiter=100).final_action.min())
+
+
+@functools.lru_cache(maxsize=None)
+def _nb03_problem(n_layers: int, shared: bool):
+    from ..network import Network, network_twin
+    twin = network_twin(width=5, n_layers=40, K_train=40, K_test=200, sigma=0.01, seed=0,
+                        shared=False)
+    return twin.problem(Network(width=5, n_layers=n_layers, activation="tanh", residual=True,
+                                shared=shared))
+
+
+@functools.lru_cache(maxsize=None)
+def _euler_error_ratio() -> float:
+    """Error of forward Euler at t = 0.5 for Lorenz96 (D = 20) with h = 0.01 over the error
+    with h = 0.005, both against RK4 with h = 1e-4."""
+    from ..models import Lorenz96
+    m = Lorenz96(20)
+    p = m.default_params
+    x0 = 8.17 + np.sin(np.arange(20.0))
+
+    def euler(h):
+        x = x0.copy()
+        for _ in range(int(round(0.5 / h))):
+            x = x + h * m.rhs(x, p)
+        return x
+
+    def rk4(h):
+        x = x0.copy()
+        for _ in range(int(round(0.5 / h))):
+            k1 = m.rhs(x, p)
+            k2 = m.rhs(x + h / 2 * k1, p)
+            k3 = m.rhs(x + h / 2 * k2, p)
+            k4 = m.rhs(x + h * k3, p)
+            x = x + h / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        return x
+    ref = rk4(1e-4)
+    return float(np.abs(euler(0.01) - ref).max() / np.abs(euler(0.005) - ref).max())
+
+
+@functools.lru_cache(maxsize=None)
+def _nb04_level(rule: str) -> float:
+    from ..annealing import anneal
+    from ..problem import lorenz96_twin
+    problem, _ = lorenz96_twin(D=20, L=12, sigma=0.4, N=80, dt=0.05, k=1, rule=rule, seed=0)
+    return float(anneal(problem, betas=21, n_init=2, seed=0, maxiter=100).final_action.min())
+
+
+@functools.lru_cache(maxsize=None)
+def _nakl_spikes(amplitude: float | None) -> int:
+    """Upward zero crossings of the true V in notebook 07's 40 ms window (2000 points)."""
+    from ..experiments import get_preset
+    changes = {} if amplitude is None else {"stimulus": {"amplitude": amplitude}}
+    _, truth = get_preset("group-nakl").make(N=2000, n_future=0, **changes)
+    V = truth.x[0]
+    return int(np.sum((V[1:] > 0) & (V[:-1] <= 0)))
+
+
+@functools.lru_cache(maxsize=None)
+def _sine_area_change(map_name: str) -> float:
+    """Percent change of the area of the notebook-05 cloud after 100 steps of h = 0.1."""
+    from ..continuous import Hamiltonian, MAPS, polygon_area, push_cloud
+    from ..models import CustomModel
+    model = CustomModel(lambda x, p: np.sin(x), D=1, jac=lambda x, p: np.cos(x)[..., None],
+                        name="sine")
+    ham = Hamiltonian(model, Rf=1.0)
+    angle = np.linspace(0, 2 * np.pi, 200, endpoint=False)
+    cloud = push_cloud(MAPS[map_name], ham, 1.0 + 0.3 * np.cos(angle),
+                       0.5 + 0.3 * np.sin(angle), 0.1, 100)
+    return 100.0 * (polygon_area(cloud[-1]) / polygon_area(cloud[0]) - 1.0)
+
+
+# ----------------------------------------------------------------------------- the bank
+_B = []
+
+# ---- 01: data assimilation as a path problem
+_B.append(Exercise(
+    "01.1", "predict", "Declare the wrong noise",
+    """The twin's measurements have noise σ = 0.4, and at the true path the normalised
+measurement term is about 1. Build the *same* data into a problem that is told σ = 0.8
+(so R_m = 1/0.8²). **Predict** the measurement term at the true path, then compute it:
+
+```
+told = da.Problem(problem.model, problem.data, problem.dt, observed=problem.observed, sigma=0.8)
+answer = da.action(told, truth.x, Rf=1.0).meas
+```""",
+    _number(lambda: _meas_term_declared_sigma(0.8), rtol=0.03, mistakes=(
+        (lambda: 2 * _meas_term_declared_sigma(0.8), 0.08,
+         "The term is not linear in 1/σ: R_m = 1/σ² multiplies squared residuals, so doubling "
+         "σ divides the term by four, not two."),
+        (1.0, 0.12, "The normalisation uses the σ you *declare*, not the noise that is really "
+         "in the data; a wrong σ shows up as a level away from 1."),
+        (lambda: 16 * _meas_term_declared_sigma(0.8), 0.5,
+         "Upside down: a larger declared σ means a *smaller* precision R_m = 1/σ²."))),
+    ("The measurement term is R_m/(N L) Σ (x - y)² with R_m = 1/σ².",
+     "At the true path x - y is the noise, of variance 0.4²; what is 0.4²/0.8²?"),
+    """At the true path the residuals x - y are the measurement noise, with mean square
+σ_true² = 0.16. The term is that mean square times R_m = 1/σ_declared²: 0.16/0.64 = 0.25
+(the printed value differs from 0.25 by the sampling of the noise, as 1 does above).
+A level far from 1 is how annealing tells you σ was misjudged.
+
+```
+told = da.Problem(problem.model, problem.data, problem.dt, observed=problem.observed, sigma=0.8)
+da.action(told, truth.x, Rf=1.0).meas
+```""",
+    answer=lambda: _meas_term_declared_sigma(0.8),
+    wrong=((0.5, "not linear in 1/σ"), (1.0, "the σ you *declare*"),
+           (4.0, "Upside down"))))
+
+_B.append(Exercise(
+    "01.2", "compute", "Fewer measurements",
+    """Repeat the notebook's single annealing run with **L = 8** observed components instead
+of 12: the same twin otherwise (`lorenz96_twin(D=20, L=8, sigma=0.4, N=200, dt=0.025,
+seed=0)`) and the same call `anneal(problem, betas=21, Rf0=0.01, alpha=2.0, n_init=1,
+seed=1)`. What is the rms error of the *unobserved* components against the truth?""",
+    _number(lambda: _nb01_error(8, "unobserved"), rtol=0.02, mistakes=(
+        (lambda: _nb01_error(8, "observed"), 0.005,
+         "That is the error of the *observed* components: use `problem.unobserved`."),
+        (lambda: _nb01_error(8, "data"), 0.005,
+         "That compares the estimate with the data; the question asks against the truth "
+         "(`truth.x`)."),
+        (lambda: _nb01_error(12, "unobserved"), 0.005,
+         "That is the L = 12 run of the notebook; make a new twin with L = 8."))),
+    ("`problem, truth = lorenz96_twin(D=20, L=8, ...)`, then anneal it as in the notebook.",
+     "`rms(result.paths[0], truth.x, problem.unobserved)`"),
+    """```
+problem8, truth8 = lorenz96_twin(D=20, L=8, sigma=0.4, N=200, dt=0.025, seed=0)
+r8 = anneal(problem8, betas=21, Rf0=0.01, alpha=2.0, n_init=1, seed=1)
+rms(r8.paths[0], truth8.x, problem8.unobserved)
+```
+Between L = 12 (well below σ) and L = 6 (above 1, a wrong local minimum) lies the marginal
+region: with 8 of 20 components measured a single start may or may not find the consistent
+minimum. Notebook 02 counts how many of several starts do.""",
+    answer=lambda: _nb01_error(8, "unobserved"),
+    wrong=((lambda: _nb01_error(8, "observed"), "*observed*"),
+           (lambda: _nb01_error(12, "unobserved"), "L = 12 run"))))
+
+_C013 = {"a": "The unobserved components were started near the truth.",
+         "b": "The model term couples each unobserved component to measured neighbours, so "
+              "even a small R_f pulls it towards values consistent with them.",
+         "c": "The measurement term includes every component, observed or not.",
+         "d": "The optimiser stopped early, by luck near the truth."}
+_B.append(Exercise(
+    "01.3", "choice", "Why is the hidden part already close?",
+    "At the smallest R_f the unobserved components are already within σ of the truth, "
+    "although nothing measures them. Why? Answer with a letter, e.g. `answer = \"a\"`.\n\n"
+    + _options(_C013),
+    _choice("b", _C013, {
+        "a": "they start uniformly in [-10, 10], far from the truth.",
+        "c": "the measurement term sums over the observed components only.",
+        "d": "every minimisation converges (the notebook asserts it); it is the minimum of "
+             "the action that is close."}),
+    ("Which term of the action mentions the unobserved components at all?",
+     "Lorenz96 couples x_a to x_{a-2}, x_{a-1} and x_{a+1}."),
+    """(b). Only the model term involves the unobserved components. Even when R_f is small,
+it is the only thing acting on them, so their minimum is wherever the model, given the
+measured neighbours, wants them. With L = 12 every unobserved component has measured
+neighbours; with L = 6 some do not, and the model term alone no longer pins them down.""",
+    answer="b", wrong=(("a", "far from the truth"), ("c", "observed components only"))))
+
+# ---- 02: precision annealing
+_B.append(Exercise(
+    "02.1", "predict", "The marginal case",
+    """The next section repeats the experiment for L = 4 ... 14 observed components, five
+starts each. **Before you run it**: at **L = 8**, how many of the five starts will end at the
+expected level (|A - 1| < 0.5)? Write your guess, run the sweep, then count them
+(`frac[8]` is a fraction of five) and check.""",
+    _integer(_nb02_at_level_L8, mistakes={
+        5: "All five is what L ≥ 10 gives; at L = 8 the levels split.",
+        0: "None is the L ≤ 6 case; at L = 8 some starts do make it."}),
+    ("The notebook asserts 0 < frac[8] < 1.", "`round(frac[8] * 5)`"),
+    """Read it off the sweep: `round(frac[8] * 5)`. Some but not all starts reach the
+consistent level: with 8 of 20 components measured the action has several deep minima,
+and which one annealing follows depends on the start. That is why the method uses many
+starts and looks at the *lowest* level that is consistent with the noise.""",
+    answer=_nb02_at_level_L8, wrong=((5, "L ≥ 10"), (0, "L ≤ 6"))))
+
+_B.append(Exercise(
+    "02.2", "compute", "Read ν at the plateau",
+    """Run the group's forcing estimate (`preset = get_preset("varanneal-nu")`, annealed
+with `preset.anneal.kwargs()`) and give the estimate ν̂ of the best start **after the
+action has levelled off**.""",
+    _number(lambda: _nb02_nu().param_estimates()["nu"], atol=0.005, mistakes=(
+        (8.17, 0.005, "8.17 is the true forcing used to make the data; the question asks "
+                      "for the *estimate* from the annealing."),
+        (lambda: float(_nb02_nu().params[len(_nb02_nu().betas) // 2, _nb02_nu().best, 0]),
+         0.004, "That is ν halfway through the schedule, before the plateau: read it after "
+                "the last β."),
+        (lambda: 7.0, 1.0, "Your ν̂ is far from the plateau's value: did you anneal to the "
+                          "last β, and read the best start (`param_estimates()`)?"))),
+    ("`r_nu.param_estimates()[\"nu\"]` reads the best start at the last β.",
+     "Check the plateau first: the action and ν must stop moving over the last R_f decade."),
+    """```
+preset = get_preset("varanneal-nu")
+p_nu, t_nu = preset.make()
+r_nu = anneal(p_nu, **preset.anneal.kwargs())
+r_nu.param_estimates()["nu"]
+```
+The estimate differs from the true 8.17 by a few hundredths: it is what these noisy data
+support, not the truth. Read too early in the schedule and ν is still moving.""",
+    answer=lambda: _nb02_nu().param_estimates()["nu"],
+    wrong=((8.17, "true forcing"), (6.9, "did you anneal to the last β"))))
+
+_C023 = {"a": "It still levels off near 1, only later.",
+         "b": "It keeps rising with R_f: the rule's own discretisation error is larger than the "
+              "noise, so enforcing the model more strictly costs more and more.",
+         "c": "It falls towards 0: Euler fits the data better.",
+         "d": "Nothing changes: the rule only affects speed."}
+_B.append(Exercise(
+    "02.3", "choice", "A coarser rule",
+    "In the explorer, switch the rule from `trapezoid` to `euler` (N = 100, Δt = 0.025). What "
+    "happens to the action level as R_f grows? Predict, try it, then answer with a letter.\n\n"
+    + _options(_C023),
+    _choice("b", _C023, {
+        "a": "a level near 1 needs the model error below the noise; Euler's is not.",
+        "c": "the data term cannot fall below the noise, and the model term grows.",
+        "d": "the rule defines the discrete model: its error enters the action."}),
+    ("Forward Euler's error per step is O(h²), the trapezoid rule's O(h³).",
+     "At large R_f the model term is R_f times the squared model residual; if the residual "
+     "cannot go to zero, what does the term do?"),
+    """(b). At large R_f the path must satisfy the discrete model almost exactly, and the
+discrete Euler model is not the true dynamics at this step size. Making the path obey it
+pulls the path off the data, and the cost of that grows with R_f: no plateau. Notebook 04
+shows the cure, more model steps between data (a finer grid), which for a network means
+more layers.""",
+    answer="b", wrong=(("a", "needs the model error below the noise"),
+                       ("d", "defines the discrete model"))))
+
+_B.append(Exercise(
+    "02.4", "predict", "Noisier data, same level?",
+    """Raise the noise to **σ = 1.0** for the L = 12 twin (`lorenz96_twin(D=20, L=12,
+sigma=1.0, N=100, seed=0)`, annealed with `betas=21, n_init=5, seed=0, maxiter=100`).
+**Predict** where the lowest action level sits, then compute it
+(`result.final_action.min()`).""",
+    _number(lambda: _nb02_level_sigma(1.0), atol=0.03, mistakes=(
+        (6.25, 1.5, "The action is normalised with the σ you give (R_m = 1/σ²): noisier "
+                    "data do not raise the level by (1/0.4)²."),
+        (0.0, 0.3, "The level does not vanish: the measurement term sits near its "
+                   "statistical value, about 1, whatever σ is."))),
+    ("What does R_m = 1/σ² do to the measurement term at the true path?",
+     "The notebook's level for σ = 0.4 is a little under 1."),
+    """A little under 1, as for σ = 0.4: the normalisation R_m = 1/σ² puts the measurement
+term at about 1 for any noise level, and a consistent minimum fits a small part of the
+noise, so it sits slightly lower. The *errors* of the estimate grow with σ; the level
+does not.""",
+    answer=lambda: _nb02_level_sigma(1.0), wrong=((6.25, "(1/0.4)²"), (0.0, "does not vanish"))))
+
+# ---- 03: a network is a data assimilation problem
+_B.append(Exercise(
+    "03.1", "compute", "The recurrent student's expected level",
+    """The recurrent student (5 nodes, 10 layers, one shared weight set) is fitted to K = 40
+pairs, all 5 nodes measured at both ends. Compute its expected level
+1 - (K D + n_W)/(K (n_in + n_out)) by hand, then compare with `rproblem.expected_level`.""",
+    _number(lambda: _nb03_problem(10, True).expected_level, atol=1e-9, mistakes=(
+        (1.0, 1e-9, "1 would hold if nothing were fitted; here the input states and the "
+                    "weights are."),
+        (lambda: _nb03_problem(4, False).expected_level, 1e-9,
+         "That is the feedforward student's level (120 weights); the recurrent one has one "
+         "weight set of 30."),
+        (lambda: 1 - 30 / 400, 1e-9, "You counted the weights but not the K·D = 200 input "
+                                     "states, which are fitted too."))),
+    ("n_W = 5·5 + 5 = 30 for one shared weight set; K D = 200 input states.",
+     "K (n_in + n_out) = 40 · 10 = 400 measured numbers."),
+    """1 - (40·5 + 30)/(40·10) = 1 - 230/400 = 0.425. At a least-squares minimum each fitted
+number removes about one unit from the sum of squared residuals; the inputs are fitted as
+states (errors in variables), so they count too.""",
+    answer=lambda: _nb03_problem(10, True).expected_level,
+    wrong=((1.0, "nothing were fitted"), (1 - 30 / 400, "input states"))))
+
+_C032 = {"a": "π = λ", "b": "π = -λ", "c": "π = R_f λ", "d": "π = λ / R_f"}
+_B.append(Exercise(
+    "03.2", "choice", "The momentum and backprop's λ",
+    "Backpropagation computes λ(l) = ∂loss/∂x(l). As R_f grows, the weighted model residual "
+    "R_f·(x(l+1) - f(x(l))) of the annealed network tends to the canonical momentum π(l+1). "
+    "How is π related to λ?\n\n" + _options(_C032),
+    _choice("b", _C032, {
+        "a": "check the sign: moving x(l+1) towards f(x(l)) lowers the model term, and "
+             "λ points uphill in the loss.",
+        "c": "the residual shrinks like 1/R_f, so R_f times it stays finite: no extra R_f.",
+        "d": "the momentum stays finite as R_f → ∞; λ/R_f would vanish."}),
+    ("Stationarity of the action in x(l+1): the model term's derivative balances the "
+     "derivative of everything downstream.",),
+    """(b), π = -λ. At the minimum the derivative of the action with respect to x(l+1)
+vanishes: the model term contributes R_f·(x(l+1) - f(x(l))) = π(l+1), and the rest of the
+action (downstream layers and the output data) contributes ∂loss/∂x(l+1) = λ(l+1), so
+π + λ = 0. Notebook 05 shows the continuous version: the BVP's momentum equals minus the
+adjoint of backpropagation as R_f → ∞.""",
+    answer="b", wrong=(("a", "check the sign"), ("c", "no extra R_f"))))
+
+_B.append(Exercise(
+    "03.3", "investigate", "More weights than data",
+    """Give the feedforward student **8 layers** (one weight set per layer). Compute its
+expected level with the formula of 03.1 (or `problem8.expected_level`). What does the
+number say, and what would you expect annealing's levels to do?""",
+    _number(lambda: _nb03_problem(8, False).expected_level, atol=1e-9, mistakes=(
+        (lambda: _nb03_problem(4, False).expected_level, 1e-9,
+         "That is the 4-layer student; each layer adds its own 30 weights."),
+        (0.0, 1e-9, "The formula can go below zero; compute it as it is, then think about "
+                    "what a negative value means."))),
+    ("8 layers × 30 weights = 240 weights, plus 200 input states.",
+     "Compare the number of fitted numbers with the 400 measured ones."),
+    """1 - (200 + 240)/400 = -0.1: more fitted numbers than measured ones. The formula
+assumes each fitted number removes one unit of noise; here the student can fit the noise
+entirely, so the measurement term can reach (nearly) 0, with many weight vectors doing so.
+The levels of annealing then no longer single out a consistent minimum: the problem is
+under-determined, the data-assimilation face of over-fitting. More pairs, shared weights
+(notebook 03's recurrent student) or fewer layers restore a positive expected level.""",
+    answer=lambda: _nb03_problem(8, False).expected_level,
+    wrong=((lambda: _nb03_problem(4, False).expected_level, "4-layer"),
+           (0.0, "below zero"))))
+
+# ---- 04: deeper is finer
+_B.append(Exercise(
+    "04.1", "predict", "Halve the step",
+    """A residual layer is one forward-Euler step. **Predict**: if you halve the step h (twice
+the layers across the same T), by what factor does Euler's error at a fixed time fall?
+(dalearn checks your factor against Lorenz96 integrated with h = 0.01 and 0.005 to
+t = 0.5.)""",
+    _number(_euler_error_ratio, rtol=0.08, mistakes=(
+        (4.0, 0.5, "4 would be a second-order method (the trapezoid rule): forward Euler's "
+                   "global error is first order."),
+        (0.5, 0.1, "Give the factor by which the error *falls*: error(h) / error(h/2)."),
+        (8.0, 1.0, "Local error per step is O(h²), but there are 1/h steps: the global error "
+                   "is O(h)."))),
+    ("Forward Euler's local error per step is O(h²); how many steps reach a fixed time?",),
+    """About 2: forward Euler is first order, error ∝ h. Each step makes an O(h²) error and
+there are T/h of them. That is why notebook 04's Lorenz96 level needs k = 8 Euler steps
+per data step, and why a second-order rule (trapezoid) does with one.""",
+    answer=_euler_error_ratio, wrong=((4.0, "second-order"), (0.5, "*falls*"))))
+
+_B.append(Exercise(
+    "04.2", "compute", "A better layer map",
+    """Switch the Lorenz96 experiment to the **trapezoid** rule with **k = 1** (no extra
+steps): `lorenz96_twin(D=20, L=12, sigma=0.4, N=80, dt=0.05, k=1, rule="trapezoid", seed=0)`,
+annealed with `betas=21, n_init=2, seed=0, maxiter=100`. What is the lowest final action?""",
+    _number(lambda: _nb04_level("trapezoid"), rtol=0.02, mistakes=(
+        (lambda: _nb04_level("euler"), lambda: 0.05 * _nb04_level("euler"),
+         "That is Euler's level at k = 1; set `rule=\"trapezoid\"`."),)),
+    ("`result.final_action.min()`", "Compare with the Euler levels in the notebook's table."),
+    """```
+p, t = lorenz96_twin(D=20, L=12, sigma=0.4, N=80, dt=0.05, k=1, rule="trapezoid", seed=0)
+anneal(p, betas=21, n_init=2, seed=0, maxiter=100).final_action.min()
+```
+About 1, with a single step per data interval, where Euler needed k = 8. A second-order
+rule's error is already below the noise: a better layer map is worth more than many more
+layers.""",
+    answer=lambda: _nb04_level("trapezoid"), wrong=((lambda: _nb04_level("euler"), "Euler"),)))
+
+_C043 = {"a": "The student's discretisation error is still larger than the noise.",
+         "b": "Backpropagation clamps x(0) to the noisy inputs: the weights map noisy inputs "
+              "onto noisy outputs (errors in variables).",
+         "c": "There are too few training pairs for the 30 weights.",
+         "d": "The optimiser did not converge."}
+_B.append(Exercise(
+    "04.3", "choice", "Where the floor comes from",
+    "Even a student with the teacher's exact 200 layers, trained by backpropagation, has a "
+    "held-out error near σ. Which cause do the notebook's three measurements point to?\n\n"
+    + _options(_C043),
+    _choice("b", _C043, {
+        "a": "the teacher's own weights in a 100-layer student give a held-out error far "
+             "below σ: discretisation is not the floor.",
+        "c": "the same pairs with clean inputs give a much smaller error.",
+        "d": "every backprop start reports status 0 (converged)."}),
+    ("Which of the three measurements changes only the inputs?",),
+    """(b). Clean inputs with the same noisy outputs lower the held-out error well below the
+noisy-input value, while the discretisation error alone is far below σ. Backpropagation's
+x(0) = u trusts the noisy inputs exactly; annealing treats them as states measured with
+precision R_m and estimates them, which is why its held-out error is lower at every depth.""",
+    answer="b", wrong=(("a", "discretisation is not the floor"), ("d", "status 0"))))
+
+# ---- 05: deepest learning
+_B.append(Exercise(
+    "05.1", "predict", "The order of the continuum limit",
+    """The discrete annealing solution on n intervals converges to the BVP solution. With the
+trapezoid rule for the model term **and** trapezoid weights (half weight at the two ends)
+for the measurement term, what local slope log₂(e_n / e_2n) do you expect over the finest
+pairs? (This one is theory; the notebook computes the slopes.)""",
+    _number(lambda: 2.0, atol=0.1, mistakes=(
+        (1.0, 0.15, "1 is what equal weights at every point give (a rectangle rule for the "
+                    "measurement term); with the trapezoid quadrature both parts are second "
+                    "order."),
+        (-2.0, 0.15, "The local slope log₂(e_n / e_2n) is positive when the error falls."),
+        (4.0, 0.3, "Hermite-Simpson would be fourth order; the trapezoid rule is second."))),
+    ("Which is the lowest-order part: the rule or the quadrature of the data term?",),
+    """2. The discretisation error is set by the lowest-order part of the discrete action.
+The trapezoid rule is second order, and so is the trapezoid quadrature of the measurement
+integral; equal weights at all points (a rectangle rule) would make it first order and
+the local slopes fall towards 1 as n grows — a fit over all n would hide that turn.""",
+    answer=2.0, wrong=((1.0, "rectangle rule"), (-2.0, "positive"))))
+
+_B.append(Exercise(
+    "05.2", "compute", "How much area does explicit Euler make?",
+    """Compute the percent change of the cloud's area after 100 steps of h = 0.1 with
+**explicit Euler** for the sine model of the notebook (`areas["explicit Euler"]`).""",
+    _number(lambda: _sine_area_change("explicit Euler"), rtol=0.02, mistakes=(
+        (lambda: _sine_area_change("symplectic Euler"), 0.5,
+         "That is a symplectic map's change (about 0): explicit Euler is not symplectic."),
+        (lambda: _sine_area_change("explicit Euler") / 100, 0.01,
+         "Give it in percent (100 × (A_end / A_start - 1))."))),
+    ("`a = areas[\"explicit Euler\"]; 100 * (a[-1] / a[0] - 1)`",),
+    """```
+a = areas["explicit Euler"]
+100 * (a[-1] / a[0] - 1)
+```
+Explicit Euler's Jacobian has determinant 1 + O(h²) per step, not exactly 1, so the area
+changes step after step. Symplectic Euler and the implicit midpoint rule satisfy
+MᵀJM = J exactly; for D = 1 that is det M = 1, which keeps the area.""",
+    answer=lambda: _sine_area_change("explicit Euler"),
+    wrong=((lambda: _sine_area_change("symplectic Euler"), "not symplectic"),)))
+
+_C053 = {"a": "Always.",
+         "b": "Only in the limit R_f → ∞ with no data inside the interval (H = π·F).",
+         "c": "Only as h → 0.",
+         "d": "Never: they are different methods."}
+_B.append(Exercise(
+    "05.3", "choice", "When is symplectic Euler backpropagation?",
+    "Symplectic Euler for the data-assimilation Hamiltonian updates "
+    "x' = x + h(F(x) + π'/R_f) and π' = π - h J(x)ᵀ π' (plus data terms). When is this pair "
+    "exactly forward Euler plus backpropagation?\n\n" + _options(_C053),
+    _choice("b", _C053, {
+        "a": "at finite R_f the x update has the extra term hπ'/R_f.",
+        "c": "the extra term is h π'/R_f: it vanishes with 1/R_f, not with h.",
+        "d": "in the limit R_f → ∞ without data they coincide exactly."}),
+    ("Look at the x update: which term is not forward Euler?",),
+    """(b). With R_f → ∞ the term hπ'/R_f vanishes and x' = x + hF(x) is forward Euler; with
+no data inside the interval the π update is the backward recursion of backpropagation
+with π = -λ. At finite R_f the path is not a forward pass: the momentum feeds back into
+the states.""",
+    answer="b", wrong=(("a", "extra term"), ("c", "not with h"))))
+
+# ---- 06: beyond the minimum
+@functools.lru_cache(maxsize=None)
+def _nb06_n_meas() -> int:
+    from ..problem import lorenz96_twin
+    return int(lorenz96_twin(D=10, L=6, sigma=0.5, N=60, dt=0.025, seed=0).problem.n_meas)
+
+
+def _log10_ratio(gap: float) -> float:
+    return -(_nb06_n_meas() / 2) * gap / np.log(10)
+
+
+_B.append(Exercise(
+    "06.1", "compute", "A small gap as a probability",
+    """For the notebook's Laplace problem (D = 10, L = 6, σ = 0.5, 60 times), two minima differ
+by ΔA = 0.01 in the plotted action. What is the base-10 logarithm of their probability
+ratio, P(higher) / P(lower)?""",
+    _number(lambda: _log10_ratio(0.01), atol=0.02, mistakes=(
+        (lambda: _log10_ratio(0.01) * np.log(10), 0.05,
+         "That is the natural logarithm: divide by ln 10 for log₁₀."),
+        (lambda: 2 * _log10_ratio(0.01), 0.05,
+         "A0 has R_m/2: the factor is N_m L / 2, not N_m L."),
+        (lambda: -_log10_ratio(0.01), 0.05,
+         "The higher level is the *less* probable one: the logarithm is negative."))),
+    ("The ratio is about exp(-(N_m L / 2) ΔA); `problem.n_meas` is N_m L.",
+     "Here N_m L = 60 · 6 = 360."),
+    """-(360 / 2) · 0.01 / ln 10 ≈ -0.78: the higher minimum is about 6 times less probable.
+A gap that looks negligible on the level plot matters when many numbers are measured; the
+notebook's gap of 2.1 with 180 measured numbers is a factor of about 10⁸².""",
+    answer=lambda: _log10_ratio(0.01),
+    wrong=((lambda: _log10_ratio(0.01) * np.log(10), "natural logarithm"),
+           (lambda: -_log10_ratio(0.01), "negative"))))
+
+_C062 = {"a": "It halves.", "b": "It shrinks by about √2.", "c": "It does not change.",
+         "d": "It grows: more data, more noise."}
+_B.append(Exercise(
+    "06.2", "choice", "A longer window",
+    "Double the window (N = 120 instead of 60 measurement times, same σ). What do you expect "
+    "for the Laplace error bar on ν?\n\n" + _options(_C062),
+    _choice("b", _C062, {
+        "a": "halving needs four times the data: the bar scales like 1/√(number of measurements).",
+        "c": "the curvature of A0 in ν grows with every measurement that depends on ν.",
+        "d": "each measurement adds to the curvature of A0; the bar is its inverse square root."}),
+    ("The curvature of A0 in ν is a sum over measurement times.",),
+    """(b). The curvature H_νν (after the Schur complement) is a sum of contributions from the
+measurement times, so it roughly doubles with the window, and the standard deviation
+1/√(curvature) shrinks by about √2. (Chaos can make a longer window worth more than that:
+errors in ν accumulate along the path.) Try it in "More to try".""",
+    answer="b", wrong=(("a", "four times the data"), ("c", "curvature"))))
+
+# ---- 07: a neuron from its voltage
+_C071 = {"a": "m, the fast sodium activation", "b": "h, the sodium inactivation",
+         "c": "n, the potassium activation", "d": "all three equally"}
+_B.append(Exercise(
+    "07.1", "choice", "The hardest gate",
+    "Only V is measured. Which gating variable does the 40 ms fit recover *worst*, and why "
+    "is that the one you would expect?\n\n" + _options(_C071),
+    _choice("b", _C071, {
+        "a": "m is fast (τ_m ≤ 0.5 ms): it follows m∞(V) closely, so V pins it down.",
+        "c": "n is recovered about as well as m here (rms about 0.01).",
+        "d": "the notebook's rms errors differ by several times between the gates."}),
+    ("Compare the time constants: τ_m ≤ 0.5 ms, τ_h up to 8 ms, τ_n up to 6 ms.",
+     "The notebook prints the three gates' rms errors."),
+    """(b), h. A gate that is fast follows its steady state z∞(V), which V determines; h is
+slow (τ_h = t1h + t2h up to 8 ms), so its value depends on the voltage history, and with
+only three spikes in 40 ms there is little history to pin it down. With 80 ms all three
+gates come within 0.05.""",
+    answer="b", wrong=(("a", "m is fast"), ("d", "differ by several times"))))
+
+_B.append(Exercise(
+    "07.2", "predict", "A weaker stimulus",
+    """Make the injected current weaker: `preset.make(N=2000, n_future=0,
+stimulus={"amplitude": 3.0})`. **Predict**, then count: how many spikes (upward crossings of
+0 mV) does the true neuron fire in the 40 ms window?""",
+    _integer(lambda: _nakl_spikes(3.0), mistakes=lambda: {
+        _nakl_spikes(None): "That is the count for the notebook's default stimulus; make the "
+                            "twin with amplitude 3.",
+        0: "It still spikes: a weaker current crosses threshold less often, not never."}),
+    ("`V = truth.x[0]; int(np.sum((V[1:] > 0) & (V[:-1] <= 0)))`",),
+    """```
+p3, t3 = preset.make(N=2000, n_future=0, stimulus={"amplitude": 3.0})
+V = t3.x[0]
+int(np.sum((V[1:] > 0) & (V[:-1] <= 0)))
+```
+Fewer spikes than the notebook's three: less of the voltage range is visited, so less of the
+sodium and potassium kinetics is probed, and the parameters that describe them become
+harder to identify from V alone. Try annealing this twin and compare the estimates.""",
+    answer=lambda: _nakl_spikes(3.0),
+    wrong=((lambda: _nakl_spikes(None), "default stimulus"), (0, "not never"))))
+
+BANK = {ex.id: ex for ex in _B}

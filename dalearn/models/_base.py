@@ -1,0 +1,207 @@
+"""Vector fields F(x, p) of the dynamics, with exact Jacobians.
+
+A model acts on the last axis: ``x`` has shape ``(..., D)`` and ``rhs`` returns the same
+shape, so one call evaluates a whole path.  Every model provides
+
+- ``rhs(x, p)``   -> ``(..., D)``       the vector field dx/dt
+- ``jac(x, p)``   -> ``(..., D, D)``    ∂F_a/∂x_b (row a, column b)
+- ``jac_p(x, p)`` -> ``(..., D, P)``    ∂F_a/∂p_j
+- ``jvp(x, p, v)`` and ``vjp(x, p, w)`` -> ``(..., D)``  J v and Jᵀ w
+- ``hess(x, p, w)`` -> ``(Hxx (..., D, D), Hxp (..., D, P), Hpp (..., P, P))``: the
+  weighted second derivatives Σ_a w_a ∂²F_a/∂x∂x, Σ_a w_a ∂²F_a/∂x∂p, Σ_a w_a ∂²F_a/∂p∂p
+  (``has_hessian`` says whether a model has them; the exact Hessian of the action,
+  ``ActionEvaluator.hessian``, needs them, Gauss-Newton does not).  A driven model's
+  ``hess`` takes ``u`` as a fourth argument.
+
+``p`` is a 1-D array of the model's parameters in the order of ``param_names``.
+
+A **driven** model declares ``inputs`` (names of its known inputs, e.g. a stimulus current)
+and takes them as a third argument, ``rhs(x, p, u)`` with ``u`` ``(..., U)`` (likewise
+``jac`` and ``jac_p``); see :mod:`dalearn.drive` for where the rules need ``u``.  A model may
+also state ``state_bounds`` ``(D, 2)`` and ``param_bounds`` ``{name: (low, high)}``: the
+ranges random starts are drawn from and the bounds annealing keeps.
+
+Your own model: subclass :class:`Model` and write ``rhs`` and ``jac`` (and ``jac_p`` if it
+has parameters), or wrap plain functions with :class:`CustomModel`; with only ``rhs`` given,
+CustomModel falls back to a central finite-difference Jacobian, which is slow (D extra
+evaluations of F per call) and meant for small D only.  Give ``hess`` too (or write the
+method) for the exact Hessian of the action; without it only Gauss-Newton is available.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+__all__ = ["Model", "CustomModel"]
+
+
+def _arr(x):
+    """x as a float array; complex stays complex (complex-step derivatives need it)."""
+    x = np.asarray(x)
+    return x if np.iscomplexobj(x) else x.astype(float, copy=False)
+
+class Model:
+    """Base class: a D-dimensional vector field with parameters ``param_names``."""
+
+    name = "model"
+    D: int
+    param_names: tuple[str, ...] = ()
+    default_params: np.ndarray = np.zeros(0)
+    #: names of the known inputs u of a driven model F(x, p, u); () = autonomous
+    inputs: tuple[str, ...] = ()
+    #: (D, 2) low/high of each state component, or None (unbounded)
+    state_bounds: np.ndarray | None = None
+    #: {name: (low, high)} of parameters (start ranges and bounds when estimated)
+    param_bounds: dict = {}
+
+    def rhs(self, x, p):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def jac(self, x, p):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def jac_p(self, x, p):
+        """∂F/∂p, shape ``(..., D, P)``; zero columns for a model without parameters."""
+        x = _arr(x)
+        return np.zeros(x.shape + (len(self.param_names),), dtype=x.dtype)
+
+    #: whether :meth:`hess` is available (exact second derivatives)
+    has_hessian = False
+
+    def hess(self, x, p, w):
+        """Weighted second derivatives at ``x`` (..., D) with weights ``w`` (..., D):
+        (Σ_a w_a ∂²F_a/∂x∂x (..., D, D), Σ_a w_a ∂²F_a/∂x∂p (..., D, P),
+        Σ_a w_a ∂²F_a/∂p∂p (..., P, P))."""
+        raise NotImplementedError(f"model {self.name!r} has no second derivatives")
+
+    def _zero_hess(self, x, Hxx):
+        """(Hxx, zero Hxp, zero Hpp) for a model whose parameters enter linearly."""
+        lead = np.shape(x)[:-1]
+        return Hxx, np.zeros(lead + (self.D, self.P)), np.zeros(lead + (self.P, self.P))
+
+    def jvp(self, x, p, v):
+        """J(x) v, shape ``(..., D)``."""
+        return np.einsum("...ab,...b->...a", self.jac(x, p), v)
+
+    def vjp(self, x, p, w):
+        """J(x)ᵀ w, shape ``(..., D)``."""
+        return np.einsum("...ab,...a->...b", self.jac(x, p), w)
+
+    @property
+    def P(self) -> int:
+        return len(self.param_names)
+
+    @property
+    def n_inputs(self) -> int:
+        return len(self.inputs)
+
+    def describe(self) -> dict:
+        """Plain-data description (used when saving results)."""
+        return {"name": self.name, "D": int(self.D),
+                "param_names": list(self.param_names),
+                "default_params": [float(v) for v in self.default_params],
+                **({"inputs": list(self.inputs)} if self.inputs else {})}
+
+
+class CustomModel(Model):
+    """A model from plain functions.
+
+    Parameters
+    ----------
+    rhs : callable ``rhs(x, p) -> (..., D)``, vectorised over leading axes of ``x``.
+    D : state dimension.
+    params : dict name -> default value (may be empty).
+    jac, jac_p : optional callables with the shapes of :class:`Model`.  Without ``jac``
+        the Jacobians are central finite differences: **slow, for small D only** (a
+        ``UserWarning`` says so once, at construction).
+    hess : optional callable ``hess(x, p, w) -> (Hxx, Hxp, Hpp)`` (``hess(x, p, w, u)``
+        for a driven model) with shapes
+        ``(..., D, D)``, ``(..., D, P)``, ``(..., P, P)``: Σ_a w_a times the second
+        derivatives of F_a in x, in (x, p) and in p (see :meth:`Model.hess`).  Without it
+        the action has only its Gauss-Newton matrix (first derivatives).
+    name : a label for results and plots.
+    inputs : names of known inputs (a driven model): then ``rhs(x, p, u)``, ``jac(x, p, u)``
+        and ``jac_p(x, p, u)`` take ``u`` ``(..., U)`` as a third argument.
+
+    Note: a process-pool executor pickles the model, so pass module-level functions (not
+    lambdas) if you anneal with one.
+    """
+
+    def __init__(self, rhs, D: int, params: dict | None = None, jac=None, jac_p=None,
+                 name: str = "custom", inputs=(), hess=None):
+        if not callable(rhs):
+            raise TypeError("rhs must be callable as rhs(x, p)")
+        if isinstance(D, bool) or not isinstance(D, (int, np.integer)) or D < 1:
+            raise ValueError(f"D must be a positive integer, got {D!r}")
+        for nm, f in (("jac", jac), ("jac_p", jac_p), ("hess", hess)):
+            if f is not None and not callable(f):
+                raise TypeError(f"{nm} must be callable or None")
+        params = dict(params or {})
+        self.D = int(D)
+        self.name = str(name)
+        self.param_names = tuple(params)
+        self.default_params = np.array([float(v) for v in params.values()])
+        self._rhs, self._jac, self._jac_p, self._hess = rhs, jac, jac_p, hess
+        self.has_hessian = hess is not None
+        if isinstance(inputs, str) or not all(isinstance(v, str) for v in inputs):
+            raise TypeError(f"inputs must be a sequence of input names, got {inputs!r}")
+        self.inputs = tuple(inputs)
+        self.finite_difference = jac is None or (jac_p is None and self.P > 0)
+        if self.finite_difference:
+            warnings.warn(f"CustomModel {name!r}: no exact Jacobian given; using central "
+                          "finite differences (slow, small D only).", UserWarning,
+                          stacklevel=2)
+
+    def _u(self, u):
+        """The extra argument tuple: (u,) for a driven model, () otherwise."""
+        if not self.inputs:
+            return ()
+        if u is None:
+            raise ValueError(f"model {self.name!r} is driven by {self.inputs}: give u")
+        return (_arr(u),)
+
+    def rhs(self, x, p, u=None):
+        return _numeric("rhs", self._rhs(_arr(x), _arr(p), *self._u(u)))
+
+    def jac(self, x, p, u=None):
+        if self._jac is not None:
+            return _numeric("jac", self._jac(_arr(x), p, *self._u(u)))
+        x = _arr(x)
+        cols = []
+        for b in range(self.D):
+            e = np.zeros(self.D)
+            e[b] = h = 1e-6 * max(1.0, float(np.max(np.abs(x), initial=0.0)))
+            cols.append((self.rhs(x + e, p, u) - self.rhs(x - e, p, u)) / (2 * h))
+        return np.stack(cols, axis=-1)
+
+    def jac_p(self, x, p, u=None):
+        x = _arr(x)
+        if self.P == 0:
+            return np.zeros(x.shape + (0,), dtype=x.dtype)
+        if self._jac_p is not None:
+            return _numeric("jac_p", self._jac_p(x, p, *self._u(u)))
+        p = np.asarray(p, dtype=float)
+        cols = []
+        for j in range(self.P):
+            e = np.zeros(self.P)
+            e[j] = h = 1e-6 * max(1.0, abs(p[j]))
+            cols.append((self.rhs(x, p + e, u) - self.rhs(x, p - e, u)) / (2 * h))
+        return np.stack(cols, axis=-1)
+
+    def hess(self, x, p, w, u=None):
+        if self._hess is None:
+            return super().hess(x, p, w)
+        out = self._hess(_arr(x), _arr(p), _arr(w), *self._u(u))
+        if not isinstance(out, tuple) or len(out) != 3:
+            raise TypeError("hess(x, p, w) must return a tuple (Hxx, Hxp, Hpp)")
+        return tuple(_numeric("hess", h) for h in out)
+
+
+def _numeric(name: str, out):
+    """A user function's output as an array of numbers, or a TypeError naming the function."""
+    arr = np.asarray(out) if out is not None else None
+    if arr is None or arr.dtype.kind not in "iufc":
+        kind = type(out).__name__ + (f" of dtype {arr.dtype}" if arr is not None else "")
+        raise TypeError(f"{name}(x, p) must return an array of numbers, got {kind}")
+    return _arr(arr)

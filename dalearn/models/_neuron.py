@@ -1,0 +1,172 @@
+"""The NaKL neuron: a Hodgkin-Huxley model with Na, K and leak currents, driven by a current.
+
+State x = (V, m, h, n): membrane voltage (mV) and three gating variables in [0, 1]; time in
+ms; input u = I(t), the injected current (μA/cm², with unit capacitance it is mV/ms).
+
+    dV/dt = gNa m³ h (ENa - V) + gK n⁴ (EK - V) + gL (EL - V) + I(t)
+    dz/dt = (z∞(V) - z) / τz(V),   z = m, h, n
+    z∞(V) = ½ [1 + tanh((V - Vtz)/dVz)],  τz(V) = t1z + t2z [1 - tanh²((V - Vtz)/dVz)]
+
+18 parameters, true values and bounds as in the group's NaKL example (the bounds are the
+group's ranges: start ranges, and bounds when a parameter is estimated).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._drive import SampledDrive
+from ._base import Model, _arr
+
+__all__ = ["NaKL", "NAKL_PARAMS", "NAKL_BOUNDS", "chaotic_current"]
+
+#: (name, true value, low, high) of the group's NaKL example
+_TABLE = (
+    ("gNa", 120.0, 60.0, 180.0), ("gK", 20.0, 10.0, 30.0), ("gL", 0.3, 0.15, 0.45),
+    ("ENa", 50.0, 47.5, 52.5), ("EK", -77.0, -80.85, -73.15), ("EL", -54.0, -56.7, -51.3),
+    ("Vtm", -40.0, -42.0, -38.0), ("dVm", 15.0, 14.25, 15.75),
+    ("t1m", 0.1, 0.095, 0.105), ("t2m", 0.4, 0.38, 0.42),
+    ("Vth", -60.0, -63.0, -57.0), ("dVh", -15.0, -15.75, -14.25),
+    ("t1h", 1.0, 0.95, 1.05), ("t2h", 7.0, 6.65, 7.35),
+    ("Vtn", -55.0, -57.75, -52.25), ("dVn", 30.0, 28.5, 31.5),
+    ("t1n", 1.0, 0.95, 1.05), ("t2n", 5.0, 4.75, 5.25),
+)
+NAKL_PARAMS = {n: v for n, v, _, _ in _TABLE}
+NAKL_BOUNDS = {n: (lo, hi) for n, _, lo, hi in _TABLE}
+
+
+class NaKL(Model):
+    """The NaKL neuron (D = 4: V, m, h, n; 18 parameters; one input, the current I).
+
+    ``rhs(x, p, u)``, ``jac(x, p, u)`` and ``jac_p(x, p, u)`` are exact (x ``(..., 4)``,
+    u ``(..., 1)``); state bounds V in [-100, 100] mV, gates in [0, 1].
+    """
+
+    name = "nakl"
+    D = 4
+    param_names = tuple(NAKL_PARAMS)
+    inputs = ("I",)
+    state_bounds = np.array([[-100.0, 100.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+
+    def __init__(self, bounds: dict | None = None):
+        self.default_params = np.array(list(NAKL_PARAMS.values()))
+        self.param_bounds = {**NAKL_BOUNDS, **dict(bounds or {})}
+
+    def sample_state(self, rng) -> np.ndarray:
+        """A resting-like starting state (D,) for a true path's spin-up."""
+        return np.array([-65.0 + rng.normal(0.0, 1.0), 0.05, 0.6, 0.3])
+
+    @staticmethod
+    def _gates(V, p):
+        """For each gate z (m, h, n): (s, z∞, τ) with s = tanh((V - Vt)/dV)."""
+        out = []
+        for j in (6, 10, 14):
+            Vt, dV, t1, t2 = p[j], p[j + 1], p[j + 2], p[j + 3]
+            s = np.tanh((V - Vt) / dV)
+            out.append((s, 0.5 * (1.0 + s), t1 + t2 * (1.0 - s * s)))
+        return out
+
+    def rhs(self, x, p, u):
+        if np.ndim(x) == 1 and not np.iscomplexobj(x) and not np.iscomplexobj(p):
+            return self._rhs_one(x, p, u)
+        x, u = _arr(x), _arr(u)
+        V, m, h, n = x[..., 0], x[..., 1], x[..., 2], x[..., 3]
+        gNa, gK, gL, ENa, EK, EL = p[:6]
+        dV = gNa * m ** 3 * h * (ENa - V) + gK * n ** 4 * (EK - V) + gL * (EL - V) + u[..., 0]
+        out = [dV]
+        for z, (s, zinf, tau) in zip((m, h, n), self._gates(V, p)):
+            out.append((zinf - z) / tau)
+        return np.stack(out, axis=-1)
+
+    @staticmethod
+    def _rhs_one(x, p, u):
+        """rhs of one state (D,) in plain floats: the truth's RK4 calls it ~10^5 times."""
+        V, m, h, n = (float(v) for v in x)
+        q = [float(v) for v in p]
+        out = [q[0] * m ** 3 * h * (q[3] - V) + q[1] * n ** 4 * (q[4] - V)
+               + q[2] * (q[5] - V) + float(np.asarray(u).ravel()[0])]
+        for z, j in ((m, 6), (h, 10), (n, 14)):
+            s = math.tanh((V - q[j]) / q[j + 1])
+            out.append((0.5 * (1.0 + s) - z) / (q[j + 2] + q[j + 3] * (1.0 - s * s)))
+        return np.array(out)
+
+    def jac(self, x, p, u):
+        x = _arr(x)
+        V, m, h, n = x[..., 0], x[..., 1], x[..., 2], x[..., 3]
+        gNa, gK, gL, ENa, EK, EL = p[:6]
+        J = np.zeros(x.shape + (4,), dtype=x.dtype)
+        J[..., 0, 0] = -(gNa * m ** 3 * h + gK * n ** 4 + gL)
+        J[..., 0, 1] = 3.0 * gNa * m ** 2 * h * (ENa - V)
+        J[..., 0, 2] = gNa * m ** 3 * (ENa - V)
+        J[..., 0, 3] = 4.0 * gK * n ** 3 * (EK - V)
+        for i, (z, (s, zinf, tau), j) in enumerate(zip((m, h, n), self._gates(V, p),
+                                                       (6, 10, 14)), start=1):
+            dVz, t2 = p[j + 1], p[j + 3]
+            sech2 = 1.0 - s * s
+            f = (zinf - z) / tau
+            # d/dV through q = (V - Vt)/dV: dz∞/dq = sech²/2, dτ/dq = -2 t2 s sech²
+            J[..., i, 0] = (0.5 * sech2 - f * (-2.0 * t2 * s * sech2)) / tau / dVz
+            J[..., i, i] = -1.0 / tau
+        return J
+
+    def jac_p(self, x, p, u):
+        x = _arr(x)
+        V, m, h, n = x[..., 0], x[..., 1], x[..., 2], x[..., 3]
+        gNa, gK, gL, ENa, EK, EL = p[:6]
+        Jp = np.zeros(x.shape + (18,), dtype=x.dtype)
+        m3h, n4 = m ** 3 * h, n ** 4
+        Jp[..., 0, 0] = m3h * (ENa - V)
+        Jp[..., 0, 1] = n4 * (EK - V)
+        Jp[..., 0, 2] = EL - V
+        Jp[..., 0, 3] = gNa * m3h
+        Jp[..., 0, 4] = gK * n4
+        Jp[..., 0, 5] = gL
+        for i, (z, (s, zinf, tau), j) in enumerate(zip((m, h, n), self._gates(V, p),
+                                                       (6, 10, 14)), start=1):
+            Vt, dVz, t2 = p[j], p[j + 1], p[j + 3]
+            sech2 = 1.0 - s * s
+            f = (zinf - z) / tau
+            dfdq = (0.5 * sech2 + f * 2.0 * t2 * s * sech2) / tau
+            q = (V - Vt) / dVz
+            Jp[..., i, j] = -dfdq / dVz                   # ∂/∂Vt
+            Jp[..., i, j + 1] = -dfdq * q / dVz           # ∂/∂dV
+            Jp[..., i, j + 2] = -f / tau                  # ∂/∂t1
+            Jp[..., i, j + 3] = -f / tau * sech2          # ∂/∂t2
+        return Jp
+
+
+def chaotic_current(t_end: float, *, amplitude: float = 1.0, offset: float = 0.0,
+                    time_scale: float = 0.5, dt: float = 0.005, seed=0) -> SampledDrive:
+    """A seeded chaotic stimulus I(t) on [0, t_end] ms: the x component of Lorenz63,
+    time-scaled by ``time_scale`` (Lorenz time per ms), normalised to unit std, times
+    ``amplitude`` plus ``offset``; sampled at step ``dt`` ms and interpolated linearly.
+    Returns a :class:`dalearn.drive.SampledDrive` (shape (T, 1) values)."""
+    from .._checks import as_generator, check_positive
+    t_end = check_positive("t_end", t_end)
+    check_positive("time_scale", time_scale)
+    check_positive("dt", dt)
+    rng = as_generator(seed)
+    n = int(np.ceil(t_end / dt)) + 1
+    h = dt * time_scale
+    x = np.array([1.0, 1.0, 20.0]) + rng.normal(0.0, 1.0, 3)
+    s, r, b = 10.0, 28.0, 8.0 / 3.0
+
+    def f(x):
+        return np.array([s * (x[1] - x[0]), x[0] * (r - x[2]) - x[1], x[0] * x[1] - b * x[2]])
+
+    def step(x):
+        k1 = f(x)
+        k2 = f(x + 0.5 * h * k1)
+        k3 = f(x + 0.5 * h * k2)
+        k4 = f(x + h * k3)
+        return x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+
+    for _ in range(int(20.0 / h)):            # spin up onto the attractor
+        x = step(x)
+    xs = np.empty(n)
+    for i in range(n):
+        xs[i] = x[0]
+        x = step(x)
+    values = offset + amplitude * (xs - xs.mean()) / xs.std()
+    return SampledDrive(dt * np.arange(n), values, name="chaotic_current")

@@ -1,0 +1,509 @@
+"""Figure builders from results: plotly (interactive) or matplotlib (static), one spec each.
+
+Every public function takes results and returns a figure; ``backend="plotly"`` (default) gives
+a ``go.Figure`` (``widget=True``: a ``go.FigureWidget`` that :func:`update_figure` changes in
+place), ``backend="mpl"`` a matplotlib ``Figure`` (no pyplot state; ``fig.savefig`` to PNG).
+A figure is first described as panels of series (plain arrays), then rendered, so the two
+backends always show the same thing.  Nothing here computes science.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+__all__ = ["action_levels", "action_terms", "paths", "param_vs_beta", "network_state_panels",
+           "momentum_panels", "laplace_panels", "shared_yrange", "convergence", "phase_clouds",
+           "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
+           "render", "render_frames", "level_panel", "terms_panel", "path_panels"]
+
+_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+           "#7f7f7f", "#bcbd22", "#17becf"]
+
+
+@dataclass
+class Series:
+    """One line or set of markers. ``hover``: {label: array} shown on hover (plotly)."""
+    x: np.ndarray
+    y: np.ndarray
+    name: str
+    kind: str = "line"            # 'line', 'markers', 'dash', 'bigmarkers', 'crosses'
+    color: str | None = None
+    hover: dict = field(default_factory=dict)
+    legend: bool = True
+    yname: str = "y"
+    symbol: str | None = None     # marker symbol ('circle-open', 'x', ...), else by kind
+
+
+@dataclass
+class Panel:
+    title: str
+    xlabel: str
+    ylabel: str
+    series: list
+    logy: bool = False
+    vline: float | None = None
+    logx: bool = False
+    yrange: tuple | None = None   # (low, high) in data units, e.g. shared over frames
+
+
+# ---------------------------------------------------------------------------- renderers
+def render(panels: list, backend: str = "plotly", widget: bool = False, title: str = "",
+           height: int = 380):
+    """Render panels side by side with the chosen backend."""
+    if backend == "plotly":
+        return _to_plotly(panels, widget, title, height)
+    if backend == "mpl":
+        return _to_mpl(panels, title)
+    raise ValueError(f"backend must be 'plotly' or 'mpl', got {backend!r}")
+
+
+def _plotly_traces(panels):
+    import plotly.graph_objects as go
+    traces, named = [], set()
+    for col, p in enumerate(panels, start=1):
+        for s in p.series:
+            mode = {"line": "lines", "dash": "lines", "markers": "markers",
+                    "bigmarkers": "markers", "crosses": "markers"}[s.kind]
+            kw = {}
+            if s.hover:
+                # Per-point labels as 1-D text; the y value comes from %{y}, so putting a
+                # new result into the figure in place usually sends only the new y.
+                labels = list(s.hover)
+                cols = [np.asarray(s.hover[k], dtype=float) for k in labels]
+                kw["text"] = ["<br>".join(f"{k} = {c[j]:.4g}" for k, c in zip(labels, cols))
+                              for j in range(len(cols[0]))]
+                kw["hovertemplate"] = (f"%{{text}}<br>{s.yname} = %{{y:.5g}}"
+                                       f"<extra>{s.name}</extra>")
+            line = dict(color=s.color, width=1.6, dash="dash" if s.kind == "dash" else None)
+            size = {"bigmarkers": 11, "crosses": 9}.get(s.kind, 5)
+            traces.append((col, go.Scatter(
+                x=np.asarray(s.x), y=np.asarray(s.y), name=s.name, mode=mode, line=line,
+                marker=dict(color=s.color, size=size,
+                            symbol=s.symbol or {"bigmarkers": "diamond", "crosses": "x"}.get(
+                                s.kind, "circle")),
+                showlegend=s.legend and s.name not in named, legendgroup=s.name, **kw)))
+            named.add(s.name)
+    return traces
+
+
+def _to_plotly(panels, widget, title, height):
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    n = len(panels)
+    fig = make_subplots(rows=1, cols=n, subplot_titles=[p.title for p in panels],
+                        horizontal_spacing=0.13 if n > 1 else 0.0)
+    for col, tr in _plotly_traces(panels):
+        fig.add_trace(tr, row=1, col=col)
+    for col, p in enumerate(panels, start=1):
+        fig.update_xaxes(title_text=p.xlabel, row=1, col=col,
+                         **_axis_style(p.logx, [s.x for s in p.series]))
+        fig.update_yaxes(title_text=p.ylabel, row=1, col=col,
+                         **_axis_style(p.logy, [s.y for s in p.series], p.yrange))
+        if p.vline is not None:
+            fig.add_vline(x=p.vline, line=dict(color="gray", dash="dot"), row=1, col=col)
+    fig.update_layout(height=height, margin=dict(l=60, r=20, t=60 if title else 40, b=50),
+                      title=title or None, template="plotly_white",
+                      legend=dict(font=dict(size=10)))
+    return go.FigureWidget(fig) if widget else fig
+
+
+def _axis_style(log: bool, arrays, yrange=None) -> dict:
+    """Axis type and ticks: on a log axis spanning 1.5 decades or more one labelled tick per
+    decade (plotly's default labels the 2s and 5s of every decade with bare digits, which
+    read as a crowd of '2' and '5', and full values on an axis near two decades long label
+    every minor tick, '0.1 0.09 0.08 ...', overlapping); on a shorter log axis full values
+    ('0.2', '0.5'); ``yrange`` fixed in data units."""
+    style = {"type": "log" if log else "linear"}
+    if yrange is not None:
+        lo, hi = yrange
+        style["range"] = [np.log10(lo), np.log10(hi)] if log else [lo, hi]
+    if not log:
+        return style
+    vals = np.concatenate([np.ravel(np.asarray(a, float)) for a in arrays] or [np.ones(1)])
+    vals = vals[np.isfinite(vals) & (vals > 0)]
+    span = np.log10(vals.max() / vals.min()) if vals.size else 0.0
+    if yrange is not None:
+        span = np.log10(yrange[1] / yrange[0])
+    if span >= 1.5:
+        style.update(dtick=1, exponentformat="power")
+    else:
+        style.update(tickformat=".2~g")
+    return style
+
+
+def shared_yrange(frames: list) -> list:
+    """Give every panel position of ``frames`` (lists of panels with the same layout) one
+    y-range over all frames, so a slider over them shows change, not rescaling.  Returns
+    the frames (panels changed in place)."""
+    for j in range(len(frames[0])):
+        ys = [np.ravel(np.asarray(s.y, float)) for f in frames for s in f[j].series]
+        ys = np.concatenate(ys) if ys else np.ones(1)
+        ys = ys[np.isfinite(ys) & ((ys > 0) if frames[0][j].logy else True)]
+        if ys.size == 0:
+            continue
+        lo, hi = ys.min(), ys.max()
+        if frames[0][j].logy:
+            lo, hi = lo / 1.5, hi * 1.5
+        else:
+            pad = 0.05 * (hi - lo or 1.0)
+            lo, hi = lo - pad, hi + pad
+        for f in frames:
+            f[j].yrange = (lo, hi)
+    return frames
+
+
+def update_figure(fig, panels) -> None:
+    """Put new panel data into an existing plotly figure (in place, one batch)."""
+    new = [tr for _, tr in _plotly_traces(panels)]
+    if len(new) != len(fig.data):
+        raise ValueError("update_figure needs the same traces; rebuild the figure instead")
+    with fig.batch_update():
+        for old, tr in zip(fig.data, new):
+            old.x, old.y, old.name, old.showlegend = tr.x, tr.y, tr.name, tr.showlegend
+            if tr.text is not None:
+                old.text = tr.text
+        for i, p in enumerate(panels):
+            if i < len(fig.layout.annotations):
+                fig.layout.annotations[i].text = p.title
+
+
+def render_frames(frames: list, labels: list, *, active: int = 0, name: str = "frame",
+                  title: str = "", height: int = 420):
+    """A kernel-free interactive figure: a plotly ``go.Figure`` whose own slider steps
+    through precomputed ``frames`` (each a list of :class:`Panel`, the same panels in the
+    same order; series counts may differ and are padded with empty traces), labelled by
+    ``labels``; ``active`` is the frame shown first.  It needs no Python to move: the page
+    holding the figure's JSON and plotly.js is enough."""
+    import plotly.graph_objects as go
+    if not frames or len(frames) != len(labels):
+        raise ValueError("frames and labels must be non-empty and of equal length, got "
+                         f"{len(frames)} frames and {len(labels)} labels")
+    if not 0 <= active < len(frames):
+        raise ValueError(f"active must be in 0..{len(frames) - 1}, got {active}")
+    n_panels = {len(f) for f in frames}
+    if len(n_panels) != 1:
+        raise ValueError(f"every frame must have the same number of panels, got {n_panels}")
+    width = [max(len(f[i].series) for f in frames) for i in range(len(frames[0]))]
+
+    def padded(f):
+        out = []
+        for p, n in zip(f, width):
+            blank = [Series(np.array([]), np.array([]), "", "line", legend=False)
+                     for _ in range(n - len(p.series))]
+            out.append(Panel(p.title, p.xlabel, p.ylabel, list(p.series) + blank, p.logy,
+                             p.vline, p.logx))
+        return out
+
+    figs = [_to_plotly(padded(f), False, title, height) for f in frames]
+    # plotly does not re-autorange axes when it animates to a frame: each frame carries the
+    # ranges of its own data (a residual that falls by decades stays in view)
+    ranges = [_frame_ranges(f) for f in frames]
+    fig = go.Figure(figs[active])
+    fig.update_layout(ranges[active])
+    n = len(fig.data)
+    fig.frames = [go.Frame(data=list(f.data), name=str(i), traces=list(range(n)),
+                           layout=dict(annotations=f.layout.annotations, **r))
+                  for i, (f, r) in enumerate(zip(figs, ranges))]
+    steps = [dict(method="animate", label=str(lab),
+                  args=[[str(i)], dict(mode="immediate", frame=dict(duration=0, redraw=True),
+                                       transition=dict(duration=0))])
+             for i, lab in enumerate(labels)]
+    fig.update_layout(
+        height=height + 90, margin=dict(b=130),
+        sliders=[dict(active=active, steps=steps, pad=dict(t=60, l=20, r=20),
+                      currentvalue=dict(prefix=f"{name}: ", font=dict(size=14)))])
+    return fig
+
+
+def _axis_range(arrays, log: bool):
+    v = np.concatenate([np.asarray(a, float).ravel() for a in arrays]) if arrays else np.array([])
+    v = v[np.isfinite(v) & (v > 0)] if log else v[np.isfinite(v)]
+    if v.size == 0:
+        return None
+    lo, hi = (np.log10(v.min()), np.log10(v.max())) if log else (v.min(), v.max())
+    pad = 0.05 * (hi - lo) if hi > lo else (0.5 if log else max(abs(hi), 1.0) * 0.05)
+    return [float(lo - pad), float(hi + pad)]
+
+
+def _frame_ranges(panels) -> dict:
+    """{'xaxis': {'range': ...}, 'yaxis2': ...} of one frame (log axes in decades)."""
+    out = {}
+    for i, p in enumerate(panels, start=1):
+        suffix = "" if i == 1 else str(i)
+        for ax, key, log in (("x", "x", p.logx), ("y", "y", p.logy)):
+            r = _axis_range([getattr(s, key) for s in p.series], log)
+            if ax == "y" and p.yrange is not None:         # a fixed range stays fixed
+                lo, hi = p.yrange
+                r = [float(np.log10(lo)), float(np.log10(hi))] if log else [lo, hi]
+            if r is not None:
+                out[f"{ax}axis{suffix}"] = dict(range=r, autorange=False)
+    return out
+
+
+def _to_mpl(panels, title):
+    from matplotlib.figure import Figure
+    n = len(panels)
+    fig = Figure(figsize=(5.6 * n, 3.9), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, n))
+    for ax, p in zip(axes, panels):
+        for s in p.series:
+            style = {"line": "-", "dash": "--", "markers": "o", "bigmarkers": "D",
+                     "crosses": "x"}[s.kind]
+            ax.plot(s.x, s.y, style, color=s.color, ms=9 if s.kind in ("bigmarkers", "crosses")
+                    else 3,
+                    lw=1.3, label=s.name if s.legend else None, alpha=0.9)
+        if p.vline is not None:
+            ax.axvline(p.vline, color="gray", ls=":")
+        ax.set(title=p.title, xlabel=p.xlabel, ylabel=p.ylabel)
+        if p.logy:
+            ax.set_yscale("log")
+        if p.logx:
+            ax.set_xscale("log")
+        if p.yrange is not None:
+            ax.set_ylim(*p.yrange)
+        ax.grid(alpha=0.3)
+        if any(s.legend for s in p.series):
+            ax.legend(fontsize=7, loc="best")
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+# ---------------------------------------------------------------------------- figures
+def _x_axis(result, x: str):
+    if x == "beta":
+        return np.asarray(result.betas, float), "β   (R_f = R_f0 α^β)"
+    if x == "log_ratio":
+        return result.log_ratio, "log10(R_f / R_m)"
+    raise ValueError(f"x must be 'beta' or 'log_ratio', got {x!r}")
+
+
+def level_panel(result, x: str = "beta", beta_index: int | None = None,
+                title: str | None = None, n_slots: int | None = None) -> Panel:
+    """The level plot's panel: one trace per start (``n_slots`` >= n_init traces, the extra
+    ones empty, so a figure can show results with fewer starts without adding or removing
+    traces), the problem's expected level dashed, × on every solve that did not converge,
+    and (with ``beta_index``) a marker on every start at that β, last."""
+    xs, xlabel = _x_axis(result, x)
+    Rf = result.Rf.mean(axis=1)
+    n = result.n_init
+    series = []
+    for i in range(max(n_slots or 0, n)):
+        if i >= n:
+            series.append(Series(np.empty(0), np.empty(0), f"start {i}", legend=False,
+                                 color=_COLORS[i % 10]))
+            continue
+        series.append(Series(xs, result.action[:, i], f"start {i}", color=_COLORS[i % 10],
+                             legend=n <= 6, yname="A",
+                             hover={"β": result.betas, "R_f": Rf, "start": np.full(len(xs), i)}))
+    level = result.expected_level
+    series.append(Series(xs[[0, -1]], [level] * 2, f"expected level ≈ {level:.2g}", "dash",
+                         "#444444"))
+    bad_b, bad_s = np.nonzero(result.status != 0)
+    series.append(Series(xs[bad_b], result.action[bad_b, bad_s], "not converged (×)",
+                         "crosses", "#d62728", legend=bad_b.size > 0,
+                         hover={"start": bad_s.astype(float)}, yname="A"))
+    if beta_index is not None:
+        series.append(Series(np.full(n, xs[beta_index]), result.action[beta_index],
+                             f"β = {result.betas[beta_index]:g}", "bigmarkers", "black",
+                             hover={"start": np.arange(n)}, yname="A"))
+    return Panel(title or f"Action levels, {n} start{'s' if n > 1 else ''}",
+                 xlabel, "action A", series, logy=True)
+
+
+def action_levels(result, x: str = "beta", beta_index: int | None = None,
+                  backend: str = "plotly", widget: bool = False, title: str | None = None):
+    """Action level plot: A (log) against β or log10(R_f/R_m), one trace per start, the
+    expected level dashed, and (with ``beta_index``) a marker on every start at that β."""
+    return render([level_panel(result, x, beta_index, title)], backend, widget)
+
+
+def action_levels_mpl(result, x: str = "beta", title: str | None = None):
+    """Static action level plot (matplotlib Figure)."""
+    return action_levels(result, x, backend="mpl", title=title)
+
+
+def terms_panel(result, start: int | None = None) -> Panel:
+    start = result.best if start is None else start
+    b = np.asarray(result.betas, float)
+    Rf = result.Rf.mean(axis=1)
+    return Panel(f"The two terms (start {start})", "β", "term", [
+        Series(b, result.meas_term[:, start], "measurement term", color=_COLORS[0]),
+        Series(b, result.model_term[:, start] / Rf, "model term / R_f", color=_COLORS[1]),
+        Series(b, result.action[:, start], "action A", "dash", "#444444")], logy=True)
+
+
+def action_terms(result, start: int | None = None, backend: str = "plotly"):
+    """Measurement term and model term / R_f against β for one start (default: best)."""
+    return render([terms_panel(result, start)], backend)
+
+
+def path_panels(problem, path, truth=None, components=None, t_window=None) -> list:
+    """Two panels: an observed and an unobserved component (estimate, truth, data);
+    ``path`` (D, M) may be None to show only data and truth."""
+    obs, unobs = problem.observed, problem.unobserved
+    if components is None:
+        components = (int(obs[0]), int(unobs[0]) if unobs.size else int(obs[-1]))
+    t = problem.t
+    panels = []
+    for a in components:
+        a = int(a)
+        measured = a in obs
+        s = []
+        if measured:
+            i = int(np.where(obs == a)[0][0])
+            s.append(Series(problem.t_data, problem.data[i], "data", "markers", "#999999"))
+        if truth is not None:
+            s.append(Series(t, truth.x[a], "truth", "line", "#222222"))
+        if path is not None:
+            s.append(Series(t, path[a], "estimate", "dash" if truth is not None else "line",
+                            _COLORS[3]))
+        kind = "observed" if measured else "unobserved"
+        panels.append(Panel(f"x_{a} ({kind})", "time t", f"x_{a}", s))
+    return panels
+
+
+def paths(problem, path, truth=None, components=None, backend: str = "plotly",
+          widget: bool = False, title: str = ""):
+    """Estimated path against truth and data: an observed and an unobserved component."""
+    return render(path_panels(problem, path, truth, components), backend, widget, title)
+
+
+def param_vs_beta(result, name: str, true_value: float | None = None, backend: str = "plotly"):
+    """Estimate of parameter ``name`` against β, one trace per start."""
+    j = result.param_names.index(name)
+    b = np.asarray(result.betas, float)
+    s = [Series(b, result.params[:, i, j], f"start {i}", color=_COLORS[i % 10],
+                legend=result.n_init <= 10) for i in range(result.n_init)]
+    if true_value is not None:
+        s.append(Series(b[[0, -1]], [true_value] * 2, f"true {name} = {true_value:g}", "dash",
+                        "#444444"))
+    return render([Panel(f"Estimate of {name}", "β", name, s)], backend)
+
+
+def prediction(problem, path, t_future, forecast, truth=None, component: int | None = None,
+               backend: str = "plotly"):
+    """Estimate in the window and forecast beyond it, against the truth, one component."""
+    a = int(problem.unobserved[0] if component is None and problem.unobserved.size
+            else (component or 0))
+    s = []
+    if truth is not None:
+        s.append(Series(np.concatenate([problem.t, truth.t_future[1:]]),
+                        np.concatenate([truth.x[a], truth.x_future[a, 1:]]), "truth", "line",
+                        "#222222"))
+    s.append(Series(problem.t, path[a], "estimate (window)", "dash", _COLORS[3]))
+    s.append(Series(t_future, forecast[a], "prediction", "dash", _COLORS[2]))
+    return render([Panel(f"Prediction of x_{a}", "time t", f"x_{a}", s,
+                         vline=float(problem.t[-1]))], backend)
+
+
+def sweep(x, panels: dict, xlabel: str, backend: str = "plotly", title: str = ""):
+    """Summary curves of a parameter sweep: ``panels`` = {title: {label: y}}, side by side.
+    Labels starting with '--' are drawn dashed (reference lines).  Colours follow the label
+    across panels (the panels share one legend, so two labels never share a colour)."""
+    ps = []
+    colour = {}
+    for curves in panels.values():
+        for lab in curves:
+            if not lab.startswith("--"):
+                colour.setdefault(lab, _COLORS[len(colour) % 10])
+    for t, curves in panels.items():
+        s = [Series(np.asarray(x), np.asarray(y), lab.lstrip("-"),
+                    "dash" if lab.startswith("--") else "line",
+                    "#444444" if lab.startswith("--") else colour[lab])
+             for lab, y in curves.items()]
+        ps.append(Panel(t, xlabel, t, s, logy=t.lower().startswith("rms")))
+    return render(ps, backend, title=title)
+
+
+def network_state_panels(problem, X, theta, pair: int = 0) -> list:
+    """Two panels for one training pair of a network problem: the states x_i(l) against
+    layer l (estimate dashed, forward pass of the same weights from the same x(0) solid),
+    and the size of the model residual |x(l+1) - f(x(l))| per layer (log)."""
+    Xf = problem.net.forward(theta, X[:, 0])
+    layers = problem.t
+    s = []
+    for i in range(problem.D):
+        c = _COLORS[i % 10]
+        s.append(Series(layers, Xf[pair, :, i], f"node {i}: forward pass", "line", c,
+                        legend=False))
+        s.append(Series(layers, X[pair, :, i], f"node {i}: states", "dash", c, legend=False))
+    r = problem.layer_residual(X, theta)[pair]
+    res = Series(layers[:-1] + 0.5, np.maximum(np.linalg.norm(r, axis=1), 1e-16),
+                 "|x(l+1) - f(x(l))|", "line", "#222222")
+    return [Panel(f"Pair {pair}: states (dashed) and forward pass (solid)", "layer l",
+                  "x_i(l)", s),
+            Panel("Model residual per layer", "layer l", "|residual|", [res], logy=True)]
+
+
+
+def momentum_panels(t, pi, minus_lam, Rf: float) -> list:
+    """Two panels: the canonical momentum π_i(t) (solid) against the backpropagated adjoint
+    -λ_i(t) (dashed); and |ẋ - F| = |π| / R_f over t (log)."""
+    s = []
+    for i in range(pi.shape[0]):
+        c = _COLORS[i % 10]
+        s.append(Series(t, pi[i], f"π_{i}", "line", c))
+        s.append(Series(t, minus_lam[i], f"-λ_{i} (backprop)", "dash", c, legend=False))
+    resid = Series(t, np.maximum(np.linalg.norm(pi, axis=0) / Rf, 1e-300), "|ẋ - F| = |π|/R_f",
+                   "line", "#222222")
+    return [Panel(f"R_f = {Rf:.3g}: momentum π (solid), -λ (dashed)", "t (layer)", "π", s),
+            Panel("Model residual", "t (layer)", "|ẋ - F|", [resid], logy=True)]
+
+
+def laplace_panels(Rf, nu_hat, nu_sd, b: int, t, x_hat, x_sd, *, nu_true=None, x_true=None,
+                   component: int = 0, nu_range=None, x_range=None, name: str = "ν") -> list:
+    """Two panels of Laplace error bars along an annealing, at β index ``b``: ``name``'s
+    estimate ± 2 sd against R_f (all β as lines, the bar at ``b`` drawn thick) and one state
+    component ± 2 sd over time at ``b``.  Arrays: ``Rf``, ``nu_hat``, ``nu_sd`` (n_beta,);
+    ``t`` (M,); ``x_hat``, ``x_sd`` (n_beta, M); ``x_true`` (M,).  ``nu_range``/``x_range``:
+    fixed y-ranges, so a slider over ``b`` shows the bars narrow rather than the axes."""
+    Rf, nu_hat, nu_sd = (np.asarray(a, float) for a in (Rf, nu_hat, nu_sd))
+    grey, red = "#999999", "#d62728"
+    s1 = [Series(Rf, nu_hat, f"{name} estimate", "line", grey),
+          Series(Rf, nu_hat + 2 * nu_sd, "±2 sd", "dash", grey),
+          Series(Rf, nu_hat - 2 * nu_sd, "", "dash", grey, legend=False)]
+    if nu_true is not None:
+        s1.append(Series(Rf, np.full(Rf.shape, float(nu_true)), f"true {name}", "line",
+                         "#222222"))
+    s1 += [Series(np.array([Rf[b]] * 3), nu_hat[b] + np.array([-2, 0, 2]) * nu_sd[b],
+                  "bar at this R_f", "line", red),
+           Series(np.array([Rf[b]]), np.array([nu_hat[b]]), "", "bigmarkers", red,
+                  legend=False)]
+    s2 = [] if x_true is None else [Series(t, x_true, "truth", "line", "#222222")]
+    s2 += [Series(t, x_hat[b], "estimate", "line", red),
+           Series(t, x_hat[b] + 2 * x_sd[b], "+2 sd", "dash", red),
+           Series(t, x_hat[b] - 2 * x_sd[b], "-2 sd", "dash", red)]
+    # the title gives the bar's half-width, 2 sd, like every bar and band drawn; R_f is the
+    # slider's label (with it the title ran into the neighbouring panel's)
+    return [Panel(f"{name} = {nu_hat[b]:.3f} ± {2 * nu_sd[b]:.2g} (2 sd)", "R_f",
+                  name, s1, logx=True, yrange=nu_range),
+            Panel(f"x{component} (never measured) ± 2 sd; mean sd {np.mean(x_sd[b]):.3g}",
+                  "t", f"x{component}", s2, yrange=x_range)]
+
+
+def convergence(n, err, xlabel: str = "n (intervals)", ylabel: str = "max error",
+                backend: str = "plotly"):
+    """Error against resolution on log-log axes, with the fitted slope in the title."""
+    n, err = np.asarray(n, float), np.asarray(err, float)
+    slope = float(np.polyfit(np.log(n), np.log(err), 1)[0])
+    ref = err[0] * (n / n[0]) ** round(slope)
+    return render([Panel(f"Convergence: slope {slope:.2f}", xlabel, ylabel,
+                         [Series(n, err, "error", "line", _COLORS[0]),
+                          Series(n, ref, f"n^{round(slope)}", "dash", "#444444")],
+                         logy=True, logx=True)], backend)
+
+
+def phase_clouds(clouds: dict, areas: dict, steps, backend: str = "plotly"):
+    """Left: final (x, π) clouds of each map (and the initial ring); right: area over steps.
+    ``clouds``: {name: (n_points, 2)}, ``areas``: {name: (n_steps,)}."""
+    # open circles, filled dots and crosses, so clouds that coincide all stay visible
+    symbols = ["circle", "circle-open", "x-thin-open", "diamond-open"]
+    s = [Series(c[:, 0], c[:, 1], name, "markers", _COLORS[i % 10],
+                symbol=symbols[i % len(symbols)]) for i, (name, c) in enumerate(clouds.items())]
+    a = [Series(np.asarray(steps), v, name, "line", _COLORS[(i + 1) % 10])
+         for i, (name, v) in enumerate(areas.items())]
+    return render([Panel("Phase-space cloud after the last step", "x", "π", s),
+                   Panel("Area enclosed by the cloud", "step", "area", a)], backend)
