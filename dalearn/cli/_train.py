@@ -20,8 +20,9 @@ from ..optimize import STATUS
 from ..models import ACTIVATIONS
 from ..experiments import NETWORK_PRESETS
 from .._settings import AnnealSettings
+from ._common import _betas
 
-__all__ = ["add_train_parser", "run_train"]
+__all__ = ["add_train_parser", "run_train", "train_table"]
 
 #: defaults: notebook 03's feedforward problem
 DEFAULTS = dict(width=5, teacher_layers=40, student_layers=4, pairs=40, test_pairs=200,
@@ -29,7 +30,7 @@ DEFAULTS = dict(width=5, teacher_layers=40, student_layers=4, pairs=40, test_pai
                 betas="0:29:2", Rf0=1.0, alpha=2.0)
 
 
-def add_train_parser(sub, betas_type) -> None:
+def add_train_parser(sub) -> None:
     t = sub.add_parser("train", help="train a network twin's student by annealing or "
                                      "backpropagation",
                        description=__doc__.split("\n\n")[0])
@@ -65,7 +66,7 @@ def add_train_parser(sub, betas_type) -> None:
                    help=f"precision annealing or backpropagation (default: {d['method']})")
     s.add_argument("--n-init", dest="n_init", type=int, default=None,
                    help=f"starts (default: {d['n_init']})")
-    s.add_argument("--betas", type=betas_type, default=None,
+    s.add_argument("--betas", type=_betas, default=None,
                    metavar="START:STOP[:STEP]|B,B,...",
                    help=f"annealing: beta values (default: {d['betas']})")
     s.add_argument("--Rf0", type=float, default=None,
@@ -82,7 +83,7 @@ def add_train_parser(sub, betas_type) -> None:
     o.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
 
-def _resolved(args, betas_type):
+def _resolved(args):
     """The flags given over the preset's values (``--preset``) or over :data:`DEFAULTS`:
     (twin keyword arguments, student Network, AnnealSettings, weight_scale); ``args`` gets
     every value filled in, checked with its flag's name.  An unknown preset is a ValueError
@@ -120,7 +121,7 @@ def _resolved(args, betas_type):
                     seed=v["seed"])
         student = Network(v["width"], v["student_layers"], v["activation"],
                           residual=not args.plain, shared=args.shared)
-        schedule = AnnealSettings(betas=betas_type(DEFAULTS["betas"]), Rf0=v["Rf0"],
+        schedule = AnnealSettings(betas=_betas(DEFAULTS["betas"]), Rf0=v["Rf0"],
                                   alpha=v["alpha"], n_init=v["n_init"], seed=v["seed"])
         weight_scale = 1.0
     else:
@@ -143,11 +144,11 @@ def _resolved(args, betas_type):
     return twin, student, schedule, weight_scale
 
 
-def _checked(args, betas_type):
+def _checked(args):
     """Everything checked before any work; returns (twin, student problem, schedule, out,
     plot)."""
     betas_given = args.betas
-    twin_kw, student, schedule, weight_scale = _resolved(args, betas_type)
+    twin_kw, student, schedule, weight_scale = _resolved(args)
     if args.method == "backprop":
         for flag, v in (("--betas", betas_given), ("--optimizer", args.optimizer),
                         ("--plot", args.plot)):
@@ -168,8 +169,8 @@ def _checked(args, betas_type):
     return twin, problem, schedule, out, plot
 
 
-def run_train(args, betas_type) -> dict:
-    twin, problem, schedule, out, plot = _checked(args, betas_type)
+def run_train(args) -> dict:
+    twin, problem, schedule, out, plot = _checked(args)
     t0 = time.perf_counter()
     if args.method == "anneal":
         r = anneal(problem, **schedule.kwargs())
@@ -200,7 +201,7 @@ def run_train(args, betas_type) -> dict:
             else str(plot)}
 
 
-def table(summary: dict) -> str:
+def train_table(summary: dict) -> str:
     anneal_ = summary["method"] == "anneal"
     head = f"{'start':>5} " + (f"{'action':>12} " if anneal_ else "") + \
         f"{'train loss':>12} {'held-out rms':>12}  status"

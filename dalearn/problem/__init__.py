@@ -12,6 +12,7 @@ from ._action import EXPECTED_LEVEL, ActionEvaluator, ActionValue, GaussNewton, 
 from ._datafiles import (problem_from_files, read_data, read_drive, read_table, read_truth,
                          select_window, write_csv)
 from ._predict import predict, prediction_error
+from ._errors import rms_per_start
 from ._problem import Problem
 from ._twin import (Truth, Twin, check_truth_work, lorenz96_twin, path_bytes, resolve_params, rms,
                     twin_experiment, twin_from_settings)
@@ -20,4 +21,4 @@ __all__ = ["Problem", "action", "ActionEvaluator", "ActionValue", "GaussNewton",
            "EXPECTED_LEVEL", "Truth", "Twin", "twin_experiment", "lorenz96_twin",
            "twin_from_settings", "rms", "predict", "prediction_error", "read_table",
            "read_data", "read_drive", "read_truth", "write_csv", "problem_from_files",
-           "select_window", "resolve_params", "check_truth_work", "path_bytes"]
+           "select_window", "resolve_params", "check_truth_work", "path_bytes", "rms_per_start"]
