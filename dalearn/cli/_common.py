@@ -55,6 +55,17 @@ def _beta_range(text: str):
 BETAS_METAVAR = "START:STOP[:STEP]|B,B,..."
 
 
+def betas_text(betas) -> str:
+    """β values as a --betas flag gives them: a count n as '0:n', evenly spaced values as
+    'start:stop:step', else a comma list."""
+    if isinstance(betas, int):
+        return f"0:{betas}"
+    b = np.asarray(betas, dtype=float)
+    if b.size > 2 and np.allclose(np.diff(b), b[1] - b[0]):
+        return f"{b[0]:g}:{b[-1] + (b[1] - b[0]):g}:{b[1] - b[0]:g}"
+    return ",".join(f"{v:g}" for v in b)
+
+
 def add_outputs(group, out: str, plot_help: str) -> None:
     """The ``--out`` results file (default ``out``) and the ``--plot`` beside it."""
     group.add_argument("--out", default=out, help=f"results file (default: {out})")
