@@ -29,7 +29,7 @@ from ..problem import (Truth, problem_from_files, read_truth, resolve_params, rm
 from ..uncertainty import laplace_param_std
 from ._anneal_flags import (FLAG_OF, add_preset, add_settings, check_flags, check_run,
                             check_twin_flags, settings_from_args, twin_model)
-from ._common import add_json, add_outputs, check_outputs, level_figure, write_outputs
+from ._common import add_json, add_outputs, check_outputs, level_figure, png, write_outputs
 
 __all__ = ["add_anneal_parser", "run_anneal", "anneal_table", "add_twin_parser", "run_twin",
            "twin_table"]
@@ -168,7 +168,7 @@ def run_anneal(args) -> dict:
     result = _anneal_with_workers(problem, schedule, workers)
     wall = time.perf_counter() - t0
     fig = level_figure(result, f"{problem.model.name} D={problem.D} L={problem.L}")
-    write_outputs(out, result.save, plot, fig)
+    write_outputs({out: result.save, plot: png(fig)})
     return anneal_summary(problem, truth, result, wall, str(out), str(plot))
 
 
@@ -248,14 +248,13 @@ def run_twin(args) -> dict:
         raise ValueError(f"--out-drive: model {problem.model.name!r} has no inputs")
     k = problem.k
     names = [f"x{a}" for a in range(problem.D)]
-    if "data" in paths:
-        write_csv(paths["data"], problem.t_data, problem.data,
-                  ["t"] + [names[a] for a in problem.observed])
-    if "truth" in paths:
-        write_csv(paths["truth"], problem.t_data, truth.x[:, ::k], ["t"] + names)
-    if "drive" in paths:
-        t_half = half_grid(problem.t0, problem.h, problem.M)
-        write_csv(paths["drive"], t_half, problem.u.T, ["t"] + list(problem.model.inputs))
+    writers = {
+        "data": lambda p: write_csv(p, problem.t_data, problem.data,
+                                    ["t"] + [names[a] for a in problem.observed]),
+        "truth": lambda p: write_csv(p, problem.t_data, truth.x[:, ::k], ["t"] + names),
+        "drive": lambda p: write_csv(p, half_grid(problem.t0, problem.h, problem.M),
+                                     problem.u.T, ["t"] + list(problem.model.inputs))}
+    write_outputs({path: writers[kind] for kind, path in paths.items()})
     return {"model": problem.model.name, "N": problem.N, "dt": problem.dt,
             "observed": problem.observed.tolist(), "sigma": twin_s.sigma,
             "rule": problem.rule, "k": k, **{f"out_{k_}": str(v) for k_, v in paths.items()}}

@@ -96,12 +96,16 @@ def level_figure(result, title: str):
     return action_levels_mpl(result, title=title)
 
 
-def write_outputs(out: Path, save, plot: Path | None = None, fig=None) -> None:
-    """Every file a run writes, in one place: ``save(path)`` writes the results to ``out``,
-    then ``fig`` goes to ``plot`` as PNG (each file written whole or not at all)."""
-    save(out)
-    if plot is not None:
-        atomic_write(plot, lambda f: fig.savefig(f, format="png", dpi=110))
+def png(fig):
+    """A writer of ``fig`` as a PNG file, for :func:`write_outputs`."""
+    return lambda path: atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))
+
+
+def write_outputs(writers: dict) -> None:
+    """Every file a run writes, in one place: ``writers`` maps each output path (checked
+    before any work) to a function that writes that file whole or not at all."""
+    for path, write in writers.items():
+        write(path)
 
 
 def _strict(obj):

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._checks import check_int, check_positive
+from .._io import atomic_write
 from .._settings import AnnealSettings, NetworkTwinSettings, StudentSettings, help_of
 from ..annealing import anneal
 from ..experiments import NETWORK_PRESETS
@@ -23,7 +24,7 @@ from ..models import ACTIVATIONS
 from ..network import Network, network_twin, train_backprop
 from ..optimize import STATUS
 from ._common import (BETAS_METAVAR, _betas, add_json, add_outputs, betas_text,
-                      check_outputs, level_figure, write_outputs)
+                      check_outputs, level_figure, png, write_outputs)
 
 __all__ = ["add_train_parser", "run_train", "train_table", "DEFAULT_PRESET"]
 
@@ -148,7 +149,7 @@ def train_settings(args) -> _Settings:
     return s
 
 
-def _checked(args):
+def _checked_train(args):
     """Everything checked before any work: (settings, twin, student problem, out, plot)."""
     s = train_settings(args)
     if s.method == "backprop":
@@ -170,7 +171,7 @@ def _by_annealing(problem, s: _Settings, out, plot) -> tuple:
     annealing entries of the summary)."""
     r = anneal(problem, **s.schedule.kwargs())
     fig = level_figure(r, f"student {problem.net.n_layers} layers, width {problem.D}")
-    write_outputs(out, r.save, plot, fig)
+    write_outputs({out: r.save, plot: png(fig)})
     return r.params[-1], [STATUS[int(v)] for v in r.status[-1]], {
         "final_actions": r.final_action.tolist(), "levels": r.levels().tolist(),
         "expected_level": r.expected_level, "optimizer": r.settings["method"],
@@ -180,20 +181,19 @@ def _by_annealing(problem, s: _Settings, out, plot) -> tuple:
 def _by_backprop(problem, s: _Settings, out) -> tuple:
     """Backpropagation from the same starting weights' distribution, its arrays written."""
     b = train_backprop(problem, n_init=s.schedule.n_init, seed=s.schedule.seed)
-    write_outputs(out, lambda path: _save_backprop(path, b))
+    write_outputs({out: lambda path: _save_backprop(path, b)})
     return b.thetas, [{0: "converged", 1: STATUS[1], -1: STATUS[-1]}[int(v)]
                       for v in b.status], {}
 
 
 def _save_backprop(path, b) -> None:
-    from .._io import atomic_write
     atomic_write(path, lambda f: np.savez_compressed(f, loss=b.loss, thetas=b.thetas,
                                                       status=b.status, nit=b.nit))
 
 
 def run_train(args) -> dict:
     """``python -m dalearn train``: the summary of the run (see :func:`train_summary`)."""
-    s, twin, problem, out, plot = _checked(args)
+    s, twin, problem, out, plot = _checked_train(args)
     t0 = time.perf_counter()
     if s.method == "anneal":
         thetas, status, extra = _by_annealing(problem, s, out, plot)
