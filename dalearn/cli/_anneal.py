@@ -23,13 +23,13 @@ from .._io import check_output_path
 from .._settings import AnnealSettings, TwinSettings
 from ..annealing import anneal
 from ..models import half_grid
-from ..optimize import STATUS
 from ..problem import (Truth, problem_from_files, read_truth, resolve_params, rms_per_start,
                        twin_from_settings, write_csv)
 from ..uncertainty import laplace_param_std
 from ._anneal_flags import (FLAG_OF, add_preset, add_settings, check_flags, check_run,
                             check_twin_flags, settings_from_args, twin_model)
-from ._common import add_json, add_outputs, check_outputs, level_figure, png, write_outputs
+from ._common import (add_json, add_outputs, check_outputs, level_figure, png, status_names,
+                      write_outputs)
 
 __all__ = ["add_anneal_parser", "run_anneal", "anneal_table", "add_twin_parser", "run_twin",
            "twin_table"]
@@ -186,7 +186,7 @@ def anneal_summary(problem, truth, result, wall, out, plot) -> dict:
         "true_params": None if truth is None else
         dict(zip(problem.param_names, truth.params.tolist())),
         "estimated": list(result.estimate),
-        "status": [STATUS[int(s)] for s in result.status[-1]],
+        "status": status_names(result.status[-1]),
         "converged_all_beta": result.converged.all(axis=0).tolist(),
         # the final point's check per start (rows) and beta (columns); see AnnealResult
         "decrement": None if result.decrement is None else result.decrement.T.tolist(),

@@ -16,7 +16,7 @@ from ..discretize import RULES
 from ..experiments import PRESETS
 from ..models import MODELS, SIZED, get_model
 from ..problem import Problem, check_truth_work, path_bytes
-from ._common import BETAS_METAVAR, _betas
+from ._common import BETAS_METAVAR, _betas, check_alpha
 
 
 def _indices(text: str):
@@ -161,8 +161,8 @@ def check_twin_flags(args) -> None:
 def check_flags(args, twin: TwinSettings, schedule: AnnealSettings) -> None:
     """Every value the user typed, checked with the flag's own name, before any work."""
     check_twin_flags(args)
-    if args.alpha is not None and not (np.isfinite(args.alpha) and args.alpha > 1):
-        raise ValueError(f"--alpha must be a finite number > 1, got {args.alpha:g}")
+    if args.alpha is not None:
+        check_alpha(args.alpha)
     if args.Rf0 is not None:
         check_positive("--Rf0", args.Rf0, allow_array=True)
     for name, (lo, hi) in (args.param_range or []):

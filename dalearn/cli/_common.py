@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .._io import atomic_write, check_output_path
+from ..optimize import STATUS
 
 #: the most β values a --betas flag may give
 MAX_BETAS = 10_000
@@ -64,6 +65,17 @@ def betas_text(betas) -> str:
     if b.size > 2 and np.allclose(np.diff(b), b[1] - b[0]):
         return f"{b[0]:g}:{b[-1] + (b[1] - b[0]):g}:{b[1] - b[0]:g}"
     return ",".join(f"{v:g}" for v in b)
+
+
+def check_alpha(alpha) -> None:
+    """--alpha, the R_f ratio per β step: finite and > 1."""
+    if not (np.isfinite(alpha) and alpha > 1):
+        raise ValueError(f"--alpha must be a finite number > 1, got {alpha:g}")
+
+
+def status_names(codes) -> list:
+    """Optimiser status codes (see ``dalearn.optimize.STATUS``) as their names."""
+    return [STATUS[int(c)] for c in codes]
 
 
 def add_outputs(group, out: str, plot_help: str) -> None:

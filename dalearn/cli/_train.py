@@ -23,8 +23,8 @@ from ..experiments import NETWORK_PRESETS
 from ..models import ACTIVATIONS
 from ..network import Network, network_twin, train_backprop
 from ..optimize import STATUS
-from ._common import (BETAS_METAVAR, _betas, add_json, add_outputs, betas_text,
-                      check_outputs, level_figure, png, write_outputs)
+from ._common import (BETAS_METAVAR, _betas, add_json, add_outputs, betas_text, check_alpha,
+                      check_outputs, level_figure, png, status_names, write_outputs)
 
 __all__ = ["add_train_parser", "run_train", "train_table", "DEFAULT_PRESET"]
 
@@ -123,8 +123,7 @@ class _Settings:
             check_int(flag, v, low)
         check_positive("--sigma", tw.sigma)
         check_positive("--Rf0", sc.Rf0)
-        if not np.isfinite(sc.alpha) or sc.alpha <= 1:
-            raise ValueError(f"--alpha must be a finite number > 1, got {sc.alpha}")
+        check_alpha(sc.alpha)
 
 
 def train_settings(args) -> _Settings:
@@ -172,7 +171,7 @@ def _by_annealing(problem, s: _Settings, out, plot) -> tuple:
     r = anneal(problem, **s.schedule.kwargs())
     fig = level_figure(r, f"student {problem.net.n_layers} layers, width {problem.D}")
     write_outputs({out: r.save, plot: png(fig)})
-    return r.params[-1], [STATUS[int(v)] for v in r.status[-1]], {
+    return r.params[-1], status_names(r.status[-1]), {
         "final_actions": r.final_action.tolist(), "levels": r.levels().tolist(),
         "expected_level": r.expected_level, "optimizer": r.settings["method"],
         "verified_all_beta": r.verified.all(axis=0).tolist()}
