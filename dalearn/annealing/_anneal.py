@@ -17,7 +17,7 @@ from .. import _runtime
 from ._result import AnnealResult
 from .._checks import (as_generator, check_finite, check_int, check_memory, check_positive,
                        check_range)
-from ..optimize import minimize
+from ..optimize import continuation_start, minimize
 from .._settings import AnnealSettings
 
 __all__ = ["Annealable", "AnnealResult", "anneal", "check_schedule", "rf_schedule"]
@@ -89,7 +89,7 @@ def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
         for i, Rf in enumerate(Rf_table):
             ev = problem.evaluator(Rf)
             if tangent is not None:
-                z = _predicted(ev, z, z + log_step * tangent)
+                z = continuation_start(ev, z, z + log_step * tangent)
             # Newton's check is free; the others' costs an exact Hessian and a Cholesky, so
             # they are checked at the last beta only (pos_def -1 elsewhere)
             res = minimize(ev, z, method=method, maxiter=maxiter, ftol=ftol,
@@ -113,17 +113,6 @@ def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
             if progress is not None:
                 progress()
     return out
-
-
-def _predicted(ev, z, z_pred):
-    """The continuation predictor ``z_pred`` if it lies inside the bounds and lowers the
-    action at the new R_f below the warm start ``z``'s, else ``z``."""
-    bounds = getattr(ev, "bounds", None)
-    if bounds is not None:
-        z_pred = np.clip(z_pred, *bounds)
-    if not np.all(np.isfinite(z_pred)):
-        return z
-    return z_pred if ev.value(z_pred) < ev.value(z) else z
 
 
 def _check_betas(betas) -> np.ndarray:
