@@ -65,9 +65,9 @@ def _chain_index(n: int, kd: int, chains: int):
 
 
 def _use_chains(n: int, kd: int, chains: int) -> bool:
-    """Whether the batched per-chain solve is used: chains of at most three bandwidths
-    (measured: a network of 40 pairs x 25 states, kd = 9, 120 weights: 0.62 against 1.06 ms
-    for LAPACK's column-by-column banded solve; 55 states: 2.7 against 0.58 ms)."""
+    """Whether the batched per-chain solve is used: for chains of at most three bandwidths,
+    where one batched dense inverse beats LAPACK's column-by-column banded solve (see
+    docs/decisions.md)."""
     return chains > 1 and n % chains == 0 and n // chains <= 3 * (kd + 1)
 
 
@@ -111,8 +111,8 @@ class BandedSolver:
             h = held if self.perm is None else held[self.perm]
             damp = damp + np.where(h, 1e12 * self.scale, 0.0)
         # pbtrf factors in place: the first factor after prepare() takes the storage
-        # hb.band() just made (no 1.3 MB copy at D = 20, M = 200: most Newton steps factor
-        # each matrix once); a later one of the same matrix makes the storage again
+        # hb.band() just made (no copy: most Newton steps factor each matrix once); a later
+        # one of the same matrix makes the storage again
         if self._fresh:
             ab, self._fresh = self.ab, False
         else:

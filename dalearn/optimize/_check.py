@@ -43,9 +43,14 @@ def tangent(ev, z, hb, solver, mask):
     return t
 
 
-def continuation_start(ev, z, z_pred):
-    """The predicted start ``z_pred`` (e.g. z + Δ log R_f · tangent) clipped into the
-    bounds, if it lowers the action at the new R_f below the warm start ``z``'s; else ``z``."""
+def continuation_start(ev, z, tangent, Rf_from, Rf_to):
+    """The start at model precision ``Rf_to`` (``ev`` is the action there) after the
+    minimum ``z`` at ``Rf_from``: the prediction z + Δ log R_f · ``tangent`` (Δ log R_f
+    averaged over components for a vector R_f), clipped into the bounds, if it lowers the
+    action below the plain warm start ``z``'s; else ``z``."""
+    log_step = float(np.mean(np.log(np.asarray(Rf_to, dtype=float)
+                                    / np.asarray(Rf_from, dtype=float))))
+    z_pred = z + log_step * tangent
     bounds = getattr(ev, "bounds", None)
     if bounds is not None:
         z_pred = np.clip(z_pred, *bounds)

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
-from .._checks import check_int, check_positive
-from ._contract import OptResult
+from .._checks import check_finite, check_int
+from ._contract import Evaluator, OptResult
 from ._damped import LMDamping, NewtonDamping
 from ._lbfgsb import hybrid, lbfgsb, lbfgsb_bounds
 from ._loop import second_order
@@ -33,7 +33,8 @@ class _Method:
 
     def __post_init__(self):
         check_int(f"{self.name} maxiter", self.maxiter, 1)
-        check_positive(f"{self.name} ftol", self.ftol)
+        if check_finite(f"{self.name} ftol", self.ftol) < 0:
+            raise ValueError(f"{self.name} ftol must be >= 0, got {self.ftol!r}")
 
     def solve(self, ev, z0, bounds=None, check: bool = True) -> OptResult:
         """Minimise ``ev`` from ``z0`` keeping ``bounds`` (low, high) or None; ``check``
@@ -151,6 +152,9 @@ def minimize(ev, z0, *, method=None, maxiter: int | None = None, ftol: float | N
     ``check=False`` skips the final point's check for 'lm' and 'lbfgsb' (one exact Hessian
     and Cholesky; Newton's is free): ``pos_def`` is then None and ``status`` the
     optimiser's own."""
+    if not isinstance(ev, Evaluator):
+        raise TypeError(f"ev must be an evaluator (dalearn.optimize.Evaluator: terms, value, "
+                        f"value_grad, gauss_newton, hessian, ...), got {type(ev).__name__}")
     opts = _method(ev, method, {"maxiter": maxiter, "ftol": ftol, "xtol": xtol})
     if bounds is None:
         bounds = getattr(ev, "bounds", None)
