@@ -593,12 +593,21 @@ def run_site(args, ap) -> int:
 
 # -------------------------------------------------------------------------- course
 def _add_course_parser(sub) -> None:
-    c = sub.add_parser("course", help="instructor tools: learner copies of the notebooks",
-                       description="Write learner copies of the course: every notebook "
-                       "without its solution cells (tagged 'solution') and without outputs, "
-                       "plus answers.md with every exercise's answer and worked solution.")
-    c.add_argument("--student-copy", metavar="OUT", required=True,
-                   help="folder to write the learner copies and answers.md into")
+    c = sub.add_parser("course", help="instructor tools: learner copies, grading",
+                       description="Write learner copies of the course (every notebook "
+                       "without its solution cells, tagged 'solution', and without outputs; "
+                       "the answer key goes to an instructor-only answers.md outside the "
+                       "learners' folder), or grade a class's returned copies into a CSV.")
+    what = c.add_mutually_exclusive_group(required=True)
+    what.add_argument("--student-copy", metavar="OUT",
+                      help="folder to write the learner copies into")
+    what.add_argument("--grade", metavar="DIR",
+                      help="folder of learner folders (each holding returned NN_*.ipynb): "
+                      "write one row per learner and exercise to --out")
+    c.add_argument("--answers", metavar="PATH", default=None,
+                   help="where the answer key goes (default: OUT-instructor/answers.md)")
+    c.add_argument("--out", metavar="CSV", default="grades.csv",
+                   help="with --grade: the CSV to write (default grades.csv)")
     c.add_argument("--notebooks", default=None,
                    help="folder of NN_name.ipynb notebooks (default: the course's)")
     c.add_argument("--no-answers", action="store_true",
@@ -606,15 +615,29 @@ def _add_course_parser(sub) -> None:
 
 
 def run_course(args, ap) -> int:
+    if args.grade is not None:
+        from .grading import grade_folder, write_csv
+        try:
+            from ._io import check_output_path
+            check_output_path("out", args.out)
+            rows = grade_folder(args.grade)
+            path = write_csv(rows, args.out)
+        except ValueError as e:
+            ap.exit(2, f"{ap.prog} course: error: {e}\n")
+        for learner in dict.fromkeys(r["learner"] for r in rows):
+            mine = [r for r in rows if r["learner"] == learner]
+            print(f"{learner}: {sum(r['points'] for r in mine)} of {len(mine)} correct")
+        print(f"grades: {path}")
+        return 0
     from .course import student_copy
     try:
-        done = student_copy(args.notebooks, args.student_copy,
+        done = student_copy(args.notebooks, args.student_copy, answers=args.answers,
                             compute_answers=not args.no_answers)
     except ValueError as e:
         ap.exit(2, f"{ap.prog} course: error: {e}\n")
     for name in done["notebooks"]:
         print(f"{args.student_copy}/{name}: {done['removed'][name]} solution cells removed")
-    print(f"answers: {done['answers']}")
+    print(f"answers (instructor only): {done['answers']}")
     return 0
 
 
