@@ -585,7 +585,8 @@ def run_site(args, ap) -> int:
     for page in manifest["pages"]:
         print(f"{page['page']}: {page['figures']} figures, "
               f"{len(page['kernel_free'])} kernel-free panels")
-    print(f"executed in {manifest['execute_s']} s; wrote {args.out}/index.html")
+    print(f"executed in {manifest['execute_s']} s; wrote {args.out}/index.html "
+          f"({manifest['bytes'] / 1e6:.1f} MB)")
     if manifest["needs_network"]:
         print("needs a network to view: " + ", ".join(manifest["needs_network"]))
     return 0

@@ -179,9 +179,11 @@ def server(site):
 _FIGURES_DRAWN = ("() => window.dalearnFigures && window.dalearnFigures.total > 0 && "
                   "window.dalearnFigures.drawn + window.dalearnFigures.failed.length === "
                   "window.dalearnFigures.total")
-_MATH_DONE = ("() => window.MathJax && MathJax.startup && MathJax.startup.document && "
-              "MathJax.startup.document.state() >= 200 && "   # STATE.TYPESET, MathJax 3
-              "document.querySelectorAll('mjx-container').length > 0")
+#: MathJax 3 has started and typeset the page (its startup promise resolves after the first
+#: typesetting pass); then at least one formula is on the page
+_MATH_STARTED = "() => window.MathJax && MathJax.startup && MathJax.startup.promise"
+_MATH_DONE = ("() => MathJax.startup.promise.then(() => "
+              "document.querySelectorAll('mjx-container').length)")
 
 
 def _slider_state(page, fig_id):
@@ -228,7 +230,8 @@ def test_site_in_a_real_browser_renders_and_kernel_free_sliders_move(site, serve
                                       "'div.dalearn-plotly')).filter(d => d.querySelector("
                                       "'.main-svg .scatterlayer .trace')).length")
                 assert n_svg == state["total"], f"{name}: {n_svg} of {state['total']} drawn"
-                page.wait_for_function(_MATH_DONE, timeout=60_000)
+                page.wait_for_function(_MATH_STARTED, timeout=60_000)
+                assert page.evaluate(_MATH_DONE) > 0, f"{name}: no formula typeset"
                 assert page.locator("mjx-merror").count() == 0, \
                     f"{name}: a math error"
                 raw = page.evaluate("() => Array.from(document.querySelectorAll("
