@@ -31,7 +31,8 @@ LAYERS = [
 ]
 #: beside the stack: they may use any layer below plots, and nothing uses them but the top
 BESIDE = {"network": 9, "continuous": 9, "cli": 11, "cli_train": 11, "site": 11, "__main__": 12,
-          "__init__": 12, "_exercise": 0, "_exercise_bank": 10, "exercises": 10, "course": 11}
+          "__init__": 12, "_exercise": 0, "_exercise_bank": 10, "exercises": 10, "course": 11,
+          "grading": 11, "links": 0}
 
 
 def layer_of(module: str) -> int:
