@@ -182,7 +182,7 @@ def _panel_for_site(panel) -> None:
 
     import plotly.io as pio
     from IPython.display import display
-    panel.show()
+    panel.show("plotly")             # dropped from the page; its kernel-free form follows
     fig = panel.kernel_free()
     spec = json.loads(pio.to_json(fig))
     name = type(panel).__name__
