@@ -47,11 +47,11 @@ class _HeldBack:
 
 def _learner_mode(ex: Exercise) -> Exercise:
     # a shallow copy, its answer key replaced (not re-validated: a learner copy has none)
+    # (object.__setattr__: works whether or not Exercise is a frozen dataclass)
     lx = copy.copy(ex)
-    lx.show_solution = False
-    lx.answer = _HeldBack(ex.id)
-    lx.wrong = ()
-    lx.solution_text = "Held by your instructor."
+    for name, value in (("show_solution", False), ("answer", _HeldBack(ex.id)), ("wrong", ()),
+                        ("solution_text", "Held by your instructor.")):
+        object.__setattr__(lx, name, value)
     return lx
 
 

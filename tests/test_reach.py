@@ -255,13 +255,14 @@ def test_readme_pyproject_citation_and_site_name_one_repository():
 
 
 def test_every_notebook_opens_with_the_colab_setup_cell():
+    from dalearn.links import repository_url
     from dalearn.site import COLAB_TAG
     for path in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")):
         cell = json.loads(path.read_text())["cells"][1]
         src = "".join(cell["source"])
         assert cell["cell_type"] == "code" and cell["metadata"]["tags"] == [COLAB_TAG], path
         assert 'if "google.colab" in sys.modules:' in src          # a no-op anywhere else
-        assert '%pip install -q "dalearn[course] @ git+https://github.com/dalearn/dalearn"' in src
+        assert f'%pip install -q "dalearn[course] @ git+{repository_url()}"' in src
         assert "output.enable_custom_widget_manager()" in src
 
 
