@@ -16,7 +16,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import dalearn as da
 from dalearn import plots
 from dalearn.exercises import exercise, exercises
 
