@@ -5,9 +5,13 @@
 - ``constraints.txt``: every package ``requirements.txt`` pulls in (its closure, markers
   evaluated for this Python), at the exact installed version.  The README's installs and
   .ci/run's main run use it (``-c constraints.txt``).
-- ``binder/requirements.txt``: the learner's closure only (what opening the course needs:
-  no pytest, nbval, playwright), pinned the same, with no local paths so repo2docker can
-  install it before it copies the repository (and cache that layer between commits).
+- ``binder/requirements.txt``: the kernel-side science packages only (``SCIENCE``), pinned
+  the same, with no local paths so repo2docker can install it before it copies the
+  repository (and cache that layer between commits).  Binder's base environment owns the
+  Jupyter stack (JupyterLab, the server, ipykernel, ipywidgets); re-pinning it would replace
+  most of that environment in a second layer and can break its pairs (Notebook 7 against a
+  newer JupyterLab).  ``.ci/binder_check.py`` installs this set over a simulation of that
+  base environment and runs ``pip check``.
 """
 import re
 import sys
@@ -18,9 +22,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
-#: what a learner needs to open and run the course (the rest of requirements.txt is for tests)
-LEARNER = ["numpy", "scipy", "matplotlib", "plotly", "anywidget", "ipywidgets", "jupyterlab",
-           "ipykernel", "threadpoolctl"]
+#: what Binder adds to its base environment for the course (kernel-side science packages)
+SCIENCE = ["numpy", "scipy", "matplotlib", "plotly", "anywidget", "threadpoolctl"]
 
 
 def top_level(path: Path) -> list:
@@ -66,17 +69,19 @@ def write(path: Path, pins: dict, header: str) -> None:
 def main() -> int:
     reqs = top_level(ROOT / "requirements.txt")
     all_pins = closure(reqs)
-    learner = closure([r for r in reqs if canonicalize_name(r.name) in LEARNER])
+    learner = {n: v for n, v in all_pins.items() if n in SCIENCE}
     py = ".".join(map(str, sys.version_info[:2]))
     write(ROOT / "constraints.txt", all_pins,
           f"# Exact versions the full test suite passed with (Python {py}); written by\n"
           "# .ci/freeze.py from that environment.  Install with\n"
           "#   pip install -r requirements.txt -c constraints.txt\n")
     write(ROOT / "binder" / "requirements.txt", learner,
-          f"# Binder's learner set: the course's dependencies only (no test tools), pinned to\n"
-          f"# constraints.txt (written by .ci/freeze.py; Python {py}, see runtime.txt).  No local\n"
-          "# paths here, so repo2docker installs and caches this layer before it copies the\n"
-          "# repository; binder/postBuild then installs dalearn itself without re-resolving.\n")
+          "# Binder: the kernel-side science packages only, pinned to constraints.txt (written\n"
+          f"# by .ci/freeze.py; Python {py}, see runtime.txt).  Binder's base environment owns\n"
+          "# the Jupyter stack (JupyterLab, server, ipykernel, ipywidgets): not re-pinned here.\n"
+          "# No local paths, so repo2docker installs and caches this layer before it copies\n"
+          "# the repository; binder/postBuild then installs dalearn itself (--no-deps).\n"
+          "# .ci/binder_check.py: pip check of this set over a simulated Binder base.\n")
     print(f"constraints.txt: {len(all_pins)} packages; binder/requirements.txt: {len(learner)}")
     return 0
 

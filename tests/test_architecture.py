@@ -17,7 +17,7 @@ PKG = Path(da.__file__).resolve().parent
 #: the layers, lowest first: the folders of dalearn/ (and the private base modules); a module
 #: may import only from its own package or from packages of lower layers
 LAYERS = [
-    {"_checks", "_io", "_runtime", "_settings", "_compat"},
+    {"_checks", "_io", "_runtime", "_settings", "_compat", "_links"},
     {"optimize", "models"},
     {"discretize"},
     {"problem"},

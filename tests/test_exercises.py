@@ -186,7 +186,8 @@ def test_student_copy_has_no_solution_text_and_runs_in_a_fresh_kernel(tmp_path):
         assert not any(s[:60] in _src(c) for c in cells for s in solutions)
         assert all(c.get("outputs", []) == [] for c in cells)
         assert f"{name}: " in r.stdout
-    answers = (out / "answers.md").read_text()
+    assert not (out / "answers.md").exists()   # the answer key stays with the instructor
+    answers = (tmp_path / "learners-instructor" / "answers.md").read_text()
     for e in exercises():                      # the instructor keeps what was taken out
         assert f"## {e.id} {e.title}" in answers and e.solution_text.strip() in answers
     # a learner copy runs top to bottom, every check saying "not answered yet"

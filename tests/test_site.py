@@ -9,6 +9,7 @@ drag).  The build executes every notebook a second time (nbval runs them too): a
 minutes on 2 cores with two kernels at once.
 """
 import functools
+import html
 import http.server
 import json
 import re
@@ -74,14 +75,20 @@ def test_every_notebook_has_a_page_holding_its_figures_and_kernel_free_panels(si
         assert [s["args"][0][0] for s in steps] == [f["name"] for f in frames]
         assert json.dumps(frames[0]["data"]) != json.dumps(frames[-1]["data"])
     assert "application/vnd.jupyter.widget-view+json" not in page
-    # math is left for MathJax (bundled), exercises stay collapsed
+    # math is left for MathJax 3 (bundled), exercises stay collapsed
     if "$" in md:
-        assert "$" in page and 'src="assets/mathjax/MathJax.js' in page
+        assert "$" in page and 'src="assets/mathjax/tex-chtml-full.js"' in page
     assert not re.search(r"<details[^>]*\bopen\b", page)
-    # one fold per hint and per solution the exercises show
+    # one fold per hint and per solution the exercises show (besides the navigation's)
     shown = code.count("ex.hint()") + code.count("ex.solution()")
-    assert page.count("<details") == md.count("<details") + shown
+    body = re.sub(r"<nav\b.*?</nav>", "", page, flags=re.S)
+    assert body.count("<details") == md.count("<details") + shown
     assert page.count('class="dalearn-check"') == code.count("ex.check(answer)")
+
+
+#: the only addresses a page may link to (never load): the launch links and the repository
+LAUNCH = ("https://mybinder.org/v2/gh/", "https://colab.research.google.com/github/",
+          "https://github.com/")
 
 
 def test_the_site_loads_nothing_from_a_network(site):
@@ -90,11 +97,68 @@ def test_the_site_loads_nothing_from_a_network(site):
         page = page_file.read_text()
         refs = re.findall(r'<script[^>]*\bsrc="([^"]+)"', page)
         refs += re.findall(r'<link[^>]*\bhref="([^"]+)"', page)
+        refs += re.findall(r'<link[^>]*\bhref=\'([^\']+)\'', page)
+        refs += re.findall(r'<(?:img|iframe|source|video|audio)[^>]*\bsrc="([^"]+)"', page)
         for ref in (r for r in refs if not r.startswith("data:")):
             assert not re.match(r"[a-z]+://|//", ref), f"{page_file.name} loads {ref}"
             assert (SITE / ref.split("?")[0]).exists(), f"{page_file.name}: missing {ref}"
+        # no other address anywhere in the page's markup: only the launch links are external
+        text = re.sub(r'<script type="application/json".*?</script>', "", page, flags=re.S)
+        text = re.sub(r"data:[a-z/+.-]+;base64,[A-Za-z0-9+/=]+", "", text)
+        for url in re.findall(r"""https?://[^\s"'<>)]+|(?<=["'(])//[^\s"'<>)]+""", text):
+            assert url.startswith(LAUNCH), f"{page_file.name} names {url}"
+    # nor in the stylesheets and scripts the pages load (fonts, imports)
+    for css in (SITE / "assets").glob("*.css"):
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//|@import", css.read_text()), css.name
     index = (SITE / "index.html").read_text()
-    assert all(f'href=\'{nb.stem}.html\'' in index for nb in NOTEBOOKS)
+    assert all(f"href='{nb.stem}.html'" in index for nb in NOTEBOOKS)
+
+
+def test_pages_have_navigation_links_alt_text_shared_css_and_light_math(site):
+    from dalearn._links import binder_url, colab_url
+    titles = [p["title"] for p in site["pages"]]
+    for i, entry in enumerate(site["pages"]):
+        page = (SITE / entry["page"]).read_text()
+        nb = entry["notebook"]
+        assert re.search(r'<html[^>]*\blang="en"', page)
+        # one h1, and no heading level skipped (an outline tool reads the page in order)
+        levels = [int(h) for h in re.findall(r"<h([1-6])\b", page)]
+        assert levels.count(1) == 1 and levels[0] == 1
+        assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+        # the course's contents, this page marked; previous / next; download and launch
+        toc = re.search(r'<nav[^>]*aria-label="Course contents".*?</nav>', page, re.S).group(0)
+        assert [html.unescape(t) for t in re.findall(r"<a [^>]*>(.*?)</a>", toc)] == titles
+        assert re.search(rf'<a (?=[^>]*aria-current="page")[^>]*href="{entry["page"]}"', toc)
+        pager = re.search(r'aria-label="Previous and next".*?</nav>', page, re.S).group(0)
+        if i:
+            assert f'href="{site["pages"][i - 1]["page"]}"' in pager
+        if i + 1 < len(site["pages"]):
+            assert f'href="{site["pages"][i + 1]["page"]}"' in pager
+        assert re.search(rf'<a [^>]*href="notebooks/{nb}"', page)
+        copy = json.loads((SITE / "notebooks" / nb).read_text())
+        assert copy == json.loads((ROOT / "notebooks" / nb).read_text())
+        assert html.escape(binder_url(nb)) in page and html.escape(colab_url(nb)) in page
+        # every section is in the page's outline
+        outline = re.search(r'aria-label="On this page".*?</nav>', page, re.S).group(0)
+        assert outline.count("<li>") == len(entry["sections"]) >= 2
+        # alt text that describes the figure: its panels' titles and axes, not a class name
+        for alt in re.findall(r'<img [^>]*alt="([^"]*)"', page):
+            assert " against " in alt and not re.search(r"\b(Scrubber|Explorer|Picker)\b", alt), alt
+        for label in re.findall(r'class="dalearn-plotly"[^>]*aria-label="([^"]*)"', page) + \
+                re.findall(r'aria-label="([^"]*)"[^>]*class="dalearn-plotly"', page):
+            assert " against " in label, label
+        assert page.count('class="dalearn-plotly"') == page.count('role="img"')
+        # the Lab CSS is shared, not inlined (only pygments' few lines stay in the page)
+        assert 'href="assets/lab.css"' in page
+        assert sum(len(c) for c in re.findall(r"<style.*?</style>", page, re.S)) < 20_000
+    assert (SITE / "assets" / "lab.css").stat().st_size > 100_000
+    # MathJax 3, bundled: the combined component and its fonts, no MathJax 2 tree
+    mj = SITE / "assets" / "mathjax"
+    assert (mj / "tex-chtml-full.js").exists() and not (mj / "MathJax.js").exists()
+    assert sum(f.stat().st_size for f in mj.rglob("*") if f.is_file()) < 2_500_000
+    # the size site.json reports is the size of what was written (site.json itself aside)
+    assert site["bytes"] == sum(f.stat().st_size for f in SITE.rglob("*") if f.is_file()
+                                and f != SITE / "site.json")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -115,8 +179,11 @@ def server(site):
 _FIGURES_DRAWN = ("() => window.dalearnFigures && window.dalearnFigures.total > 0 && "
                   "window.dalearnFigures.drawn + window.dalearnFigures.failed.length === "
                   "window.dalearnFigures.total")
-_MATH_DONE = ("() => window.MathJax && MathJax.Hub && MathJax.Hub.queue.pending === 0 && "
-              "!MathJax.Hub.queue.running && document.querySelectorAll('span.MathJax').length > 0")
+#: MathJax 3 has started and typeset the page (its startup promise resolves after the first
+#: typesetting pass); then at least one formula is on the page
+_MATH_STARTED = "() => window.MathJax && MathJax.startup && MathJax.startup.promise"
+_MATH_DONE = ("() => MathJax.startup.promise.then(() => "
+              "document.querySelectorAll('mjx-container').length)")
 
 
 def _slider_state(page, fig_id):
@@ -141,13 +208,7 @@ def test_site_in_a_real_browser_renders_and_kernel_free_sliders_move(site, serve
     from playwright.sync_api import sync_playwright
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems, dragged = [], 0
-    # Two known MathJax 2 requests are let through: its HTML-CSS output probes a blank font at
-    # about:blank, which Chromium refuses, and \mathcal asks for TeX's calligraphic web font,
-    # which jupyter_server_mathjax does not ship (the glyph comes from a local font instead).
-    # Every other failed request or console error fails the test.
-    tolerated = ("about:blank", "/TeX/otf/MathJax_Script-Regular.otf")
-    blank = ("about:blank", "Failed to load resource: net::ERR_FAILED",
-             "Failed to load resource: the server responded with a status of 404")
+    # Every failed request or console error fails the test.
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
@@ -155,14 +216,12 @@ def test_site_in_a_real_browser_renders_and_kernel_free_sliders_move(site, serve
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 name = entry["page"]
                 page.on("console", lambda m, n=name: problems.append(f"{n}: console "
-                        f"{m.type}: {m.text}") if m.type == "error" and not any(
-                            b in m.text for b in blank) else None)
+                        f"{m.type}: {m.text}") if m.type == "error" else None)
                 page.on("pageerror", lambda e, n=name: problems.append(f"{n}: {e}"))
                 page.on("requestfailed", lambda r, n=name: problems.append(
-                    f"{n}: failed to load {r.url}") if not r.url.endswith(tolerated) else None)
+                    f"{n}: failed to load {r.url}"))
                 page.on("response", lambda r, n=name: problems.append(
-                    f"{n}: {r.status} for {r.url}") if r.status >= 400 and not
-                    r.url.endswith(tolerated) else None)
+                    f"{n}: {r.status} for {r.url}") if r.status >= 400 else None)
                 page.goto(f"{server}/{name}")
                 page.wait_for_function(_FIGURES_DRAWN, timeout=60_000)
                 state = page.evaluate("() => window.dalearnFigures")
@@ -171,8 +230,9 @@ def test_site_in_a_real_browser_renders_and_kernel_free_sliders_move(site, serve
                                       "'div.dalearn-plotly')).filter(d => d.querySelector("
                                       "'.main-svg .scatterlayer .trace')).length")
                 assert n_svg == state["total"], f"{name}: {n_svg} of {state['total']} drawn"
-                page.wait_for_function(_MATH_DONE, timeout=60_000)
-                assert page.locator(".MathJax_Error, span.MathJax .merror").count() == 0, \
+                page.wait_for_function(_MATH_STARTED, timeout=60_000)
+                assert page.evaluate(_MATH_DONE) > 0, f"{name}: no formula typeset"
+                assert page.locator("mjx-merror").count() == 0, \
                     f"{name}: a math error"
                 raw = page.evaluate("() => Array.from(document.querySelectorAll("
                                     "'.jp-MarkdownOutput')).map(e => e.innerText).join(' ')")

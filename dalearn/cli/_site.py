@@ -30,7 +30,8 @@ def run_site(args) -> dict:
 def site_table(summary: dict) -> str:
     lines = [f"{page['page']}: {page['figures']} figures, "
              f"{len(page['kernel_free'])} kernel-free panels" for page in summary["pages"]]
-    lines.append(f"executed in {summary['execute_s']} s; wrote {summary['out']}/index.html")
+    lines.append(f"executed in {summary['execute_s']} s; wrote {summary['out']}/index.html "
+                 f"({summary['bytes'] / 1e6:.1f} MB)")
     if summary["needs_network"]:
         lines.append("needs a network to view: " + ", ".join(summary["needs_network"]))
     return "\n".join(lines)

@@ -10,14 +10,21 @@ Jupyter Book would add a Sphinx tool chain to every install for a table of conte
 Every figure is in the page:
 
 - plotly figures are written as JSON and drawn by plotly.js copied from the installed
-  ``plotly`` package (``assets/plotly.min.js``);
-- a widget panel (dalearn.widgets) is executed with ``DALEARN_SITE=1``, under which it also
-  displays its kernel-free form (a plotly figure with its own slider over precomputed frames,
-  :func:`dalearn.plots.render_frames`) and its first frame as a PNG; the widget itself, which
-  needs a kernel, is dropped;
-- math is typeset by MathJax 2 copied from the installed ``jupyter_server_mathjax`` package
-  (``assets/mathjax``).  Without that package the pages load MathJax from a CDN and say so
-  (``needs_network`` in ``site.json``): the only part of the site that would need a network.
+  ``plotly`` package (``assets/plotly.min.js``), each with an ``aria-label`` describing it;
+- a widget panel (dalearn.widgets) needs a kernel, so the site's kernel runs
+  :func:`install_display_hook` first: every panel the notebook displays is then followed by
+  its kernel-free form (a plotly figure with its own slider over precomputed frames,
+  :func:`dalearn.plots.render_frames`) and its first frame as a PNG with alt text; the
+  widget itself is dropped.  The widgets do not know the site exists;
+- math is typeset by MathJax 3 (CommonHTML output) copied from the installed
+  ``django-static-mathjax`` package (``assets/mathjax``, about 1.7 MB).  Without that package
+  the pages load MathJax 3 from a CDN and say so (``needs_network`` in ``site.json``): the
+  only part of the site that would need a network.
+
+Each page has the course's table of contents (``aria-current`` on the page), an outline of
+its sections, previous/next links, a link to download the notebook (copied, output-free, to
+``notebooks/``) and launch links (Binder, Colab).  The Lab CSS is written once to
+``assets/lab.css``; the site's own to ``assets/dalearn-site.css``.
 
 ``site.json`` lists the pages, their figures and their kernel-free panels (with frame counts).
 """
@@ -32,45 +39,74 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-__all__ = ["build_site", "execute_notebook", "find_notebooks", "MATHJAX_CDN"]
+__all__ = ["build_site", "execute_notebook", "find_notebooks", "install_display_hook",
+           "describe_figure", "MATHJAX_CDN"]
 
-MATHJAX_CDN = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/MathJax.js"
-#: the one full configuration jupyter_server_mathjax ships (HTML-CSS output, STIX-Web fonts)
-_MATHJAX_CONFIG = "?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3.2.2/es5/tex-chtml-full.js"
 _PLOTLY_MIME = "application/vnd.plotly.v1+json"
 _WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+#: the output metadata key the site's display hook writes (read back by site_outputs)
+_META = "dalearn_site"
+#: the tag of each notebook's Colab set-up cell (left out of the pages)
+COLAB_TAG = "colab-setup"
+#: what the site's kernel runs before the notebook's first cell
+_KERNEL_SETUP = "import dalearn.course as _dalearn_course; _dalearn_course.install_display_hook()"
 
 _TEMPLATE = r"""
 {%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{%- block notebook_css -%}
+<link rel="stylesheet" href="assets/lab.css">
+<link rel="stylesheet" href="assets/dalearn-site.css">
+{%- endblock notebook_css -%}
 {%- block html_head_js_mathjax -%}
-<script type="text/x-mathjax-config">
-  // the web font jupyter_server_mathjax ships (as Jupyter's classic notebook configures it)
-  MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null,
-                                   webFont: "STIX-Web", imageFont: null}});
+<script>
+window.MathJax = {
+  tex: {inlineMath: [['$', '$'], ['\\(', '\\)']], displayMath: [['$$', '$$'], ['\\[', '\\]']],
+        processEscapes: true, processEnvironments: true, tags: 'ams'},
+  chtml: {fontURL: 'assets/mathjax/output/chtml/fonts/woff-v2'},
+  options: {menuOptions: {settings: {assistiveMml: true}}}
+};
 </script>
-{{ super() }}
+<script defer src="{{ resources.mathjax_url }}"></script>
 {%- endblock html_head_js_mathjax -%}
 {% block extra_css %}
 <link rel="icon" href="data:,">
 <script src="assets/plotly.min.js"></script>
-<style>
-  .dalearn-nav { font: 14px sans-serif; padding: 8px 16px; border-bottom: 1px solid #ddd; }
-  .dalearn-kernel-free { border-left: 4px solid #1f77b4; padding: 4px 0 4px 10px; margin: 6px 0; }
-  .dalearn-caption { font: 13px sans-serif; color: #444; margin: 4px 0; }
-  .dalearn-first-frame img { max-width: 100%; }
-  details { margin: 6px 0; padding: 4px 8px; border: 1px solid #ddd; border-radius: 4px; }
-</style>
 {% endblock extra_css %}
 {%- block body_header -%}
 {{ super() }}
-<nav class="dalearn-nav">{{ resources.dalearn_nav }}</nav>
+{{ resources.dalearn_header }}
 {%- endblock body_header -%}
+{% block body_footer %}
+{{ resources.dalearn_footer }}
+{{ super() }}
+{% endblock body_footer %}
 {% block footer_js %}
 <script src="assets/dalearn-site.js"></script>
 {% endblock footer_js %}
+"""
+
+#: the site's own style (one file, shared by every page)
+_SITE_CSS = """
+.dalearn-bar { font: 14px/1.5 system-ui, sans-serif; padding: 8px 16px;
+  border-bottom: 1px solid #ccc; display: flex; flex-wrap: wrap; gap: 4px 18px; }
+.dalearn-bar a { color: #0b5cad; }
+.dalearn-toc { font: 14px/1.5 system-ui, sans-serif; margin: 0 16px; }
+.dalearn-toc summary { cursor: pointer; padding: 4px 0; }
+.dalearn-toc ol { margin: 4px 0 8px; }
+.dalearn-toc a[aria-current="page"] { font-weight: bold; color: inherit; text-decoration: none; }
+.dalearn-outline { font: 14px/1.5 system-ui, sans-serif; margin: 0 16px 8px; }
+.dalearn-pager { font: 14px system-ui, sans-serif; display: flex; justify-content: space-between;
+  padding: 12px 16px; border-top: 1px solid #ccc; margin-top: 24px; }
+.dalearn-kernel-free { border-left: 4px solid #1f77b4; padding: 4px 0 4px 10px; margin: 6px 0; }
+.dalearn-caption { font: 13px system-ui, sans-serif; color: #333; margin: 4px 0; }
+.dalearn-first-frame img { max-width: 100%; }
+details { margin: 6px 0; padding: 4px 8px; border: 1px solid #ccc; border-radius: 4px; }
+body.dalearn-index { font: 16px/1.5 system-ui, sans-serif; max-width: 50em; margin: 2em auto;
+  padding: 0 1em; }
 """
 
 # Draws every figure from its JSON; a figure with frames gets them added, so its slider
@@ -110,32 +146,148 @@ def find_notebooks(where: str | os.PathLike | None = None) -> list:
     return found
 
 
+# -- what the site's kernel runs ---------------------------------------------------------------
+def describe_figure(spec: dict) -> str:
+    """Alt text for a plotly figure (its JSON ``spec``): each subplot's title, its axes and
+    the names of its traces, e.g. "Action levels: action against β (start 1, start 2)."."""
+    layout = spec.get("layout", {}) or {}
+
+    def text(t):
+        if isinstance(t, dict):
+            t = t.get("text")
+        return re.sub(r"<[^>]+>", "", str(t)).strip() if t else ""
+
+    titles = [text(a) for a in layout.get("annotations", []) or [] if text(a)]
+    axes = sorted(k for k in layout if re.fullmatch(r"xaxis\d*", k)) or ["xaxis"]
+    parts = []
+    for i, xk in enumerate(axes):
+        suffix = xk[5:]
+        x = text((layout.get(xk) or {}).get("title"))
+        y = text((layout.get("yaxis" + suffix) or {}).get("title"))
+        names = [text(t.get("name")) for t in spec.get("data", [])
+                 if (t.get("xaxis") or "x") == "x" + suffix and text(t.get("name"))]
+        head = titles[i] if i < len(titles) else ""
+        what = f"{y or 'value'} against {x or 'x'}"
+        parts.append((f"{head}: " if head else "") + what
+                     + (f" ({', '.join(dict.fromkeys(names))})" if names else ""))
+    title = text(layout.get("title"))
+    return (f"{title}. " if title else "") + "; ".join(parts) + "."
+
+
+def _panel_for_site(panel) -> None:
+    """Display ``panel`` as usual, then its kernel-free form and its first frame (tagged
+    with ``_META`` metadata for :func:`site_outputs`)."""
+    import base64
+    import io
+
+    import plotly.io as pio
+    from IPython.display import display
+    panel.show("plotly")             # dropped from the page; its kernel-free form follows
+    fig = panel.kernel_free()
+    spec = json.loads(pio.to_json(fig))
+    name = type(panel).__name__
+    alt = describe_figure(spec)
+    display({_PLOTLY_MIME: spec, "text/plain": f"<kernel-free {name}>"}, raw=True,
+            metadata={_META: {"kind": "kernel-free", "panel": name, "frames": len(fig.frames),
+                              "alt": alt}})
+    static = panel.static_figure()
+    buf = io.BytesIO()
+    static.savefig(buf, format="png", dpi=80, bbox_inches="tight")
+    import matplotlib.pyplot as plt
+    plt.close(static)
+    display({"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+             "text/plain": f"<first frame of {name}>"}, raw=True,
+            metadata={_META: {"kind": "first-frame", "panel": name, "alt": alt}})
+
+
+def _mpl_for_site(fig) -> None:
+    """A matplotlib figure shown by a cell: its PNG with alt text from its axes."""
+    import base64
+    import io
+
+    from IPython.display import display
+    parts = []
+    for ax in fig.get_axes():
+        what = f"{ax.get_ylabel() or 'value'} against {ax.get_xlabel() or 'x'}"
+        names = [l.get_label() for l in ax.get_lines() if not l.get_label().startswith("_")]
+        parts.append((f"{ax.get_title()}: " if ax.get_title() else "") + what
+                     + (f" ({', '.join(names)})" if names else ""))
+    title = fig._suptitle.get_text() if getattr(fig, "_suptitle", None) else ""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    display({"image/png": base64.b64encode(buf.getvalue()).decode("ascii"),
+             "text/plain": repr(fig)}, raw=True,
+            metadata={_META: {"kind": "image",
+                              "alt": (f"{title}. " if title else "") + "; ".join(parts) + "."}})
+
+
+def install_display_hook(shell=None) -> None:
+    """Run in the site's kernel (never in a learner's): every dalearn widget panel and every
+    matplotlib figure a cell displays gets the forms a page without a kernel can show.  The
+    panels are found by type through IPython's display formatter, so :mod:`dalearn.widgets`
+    needs no knowledge of the site."""
+    from matplotlib.figure import Figure
+
+    from ..widgets import WidgetPanel as _Panel
+    if shell is None:
+        from IPython import get_ipython
+        shell = get_ipython()
+    if shell is None:
+        raise RuntimeError("install_display_hook needs a running IPython kernel")
+    hooks = shell.display_formatter.ipython_display_formatter
+    hooks.for_type(_Panel, _panel_for_site)
+    hooks.for_type(Figure, _mpl_for_site)
+
+
 def execute_notebook(path, timeout: int = 600):
-    """Run one notebook in a fresh kernel with ``DALEARN_SITE=1`` (so widget panels also
-    display their kernel-free form); returns the executed ``NotebookNode``."""
+    """Run one notebook in a fresh kernel that has run :func:`install_display_hook` (so
+    widget panels also display their kernel-free form); returns the executed
+    ``NotebookNode``."""
     import nbformat
     from nbclient import NotebookClient
     nb = nbformat.read(str(path), as_version=4)
-    env = dict(os.environ, DALEARN_SITE="1")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             store_widget_state=False,
+                            extra_arguments=[f"--IPKernelApp.exec_lines={_KERNEL_SETUP}"],
                             resources={"metadata": {"path": str(Path(path).parent)}})
-    client.execute(env=env)          # keywords go to the kernel manager's start_kernel
+    client.execute()
     return nb
 
 
+# -- assets -----------------------------------------------------------------------------------
 def _mathjax_assets(out: Path) -> str | None:
-    """Copy MathJax 2 from jupyter_server_mathjax; return its relative URL or None."""
+    """Copy MathJax 3 (the combined TeX + CommonHTML component and its woff fonts) from the
+    ``django-static-mathjax`` package; return its relative URL or None."""
     try:
-        import jupyter_server_mathjax
+        import mathjax
     except ImportError:
         return None
-    src = Path(jupyter_server_mathjax.__file__).parent / "static"
+    src = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    if not (src / "tex-chtml-full.js").exists():
+        return None
     dst = out / "assets" / "mathjax"
-    if not dst.exists():
-        # the pages use the HTML-CSS output: skip the SVG one and the translations
-        shutil.copytree(src, dst, ignore=shutil.ignore_patterns("SVG", "localization"))
-    return "assets/mathjax/MathJax.js"
+    fonts = dst / "output" / "chtml" / "fonts" / "woff-v2"
+    fonts.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src / "tex-chtml-full.js", dst / "tex-chtml-full.js")
+    for f in (src / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"):
+        shutil.copyfile(f, fonts / f.name)
+    return "assets/mathjax/tex-chtml-full.js"
+
+
+def _lab_css() -> str:
+    """The CSS nbconvert's lab template inlines in every page (JupyterLab Light), once."""
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+    import nbformat
+    probe = r"""{%- extends 'lab/index.html.j2' -%}
+{%- block header -%}{{ self.notebook_css() }}{%- endblock header -%}
+{%- block body_header -%}{%- endblock body_header -%}
+{% block body_footer %}{% endblock body_footer %}
+{% block footer %}{% endblock footer %}"""
+    exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader(
+        {"dalearn-css.j2": probe})], template_file="dalearn-css.j2")
+    text, _ = exporter.from_notebook_node(nbformat.v4.new_notebook())
+    return "\n".join(m.strip() for m in re.findall(r"<style[^>]*>(.*?)</style>", text, re.S))
 
 
 def _plotly_js(out: Path) -> None:
@@ -144,16 +296,18 @@ def _plotly_js(out: Path) -> None:
     shutil.copyfile(src, out / "assets" / "plotly.min.js")
 
 
-def _figure_html(fig_id: str, spec: dict) -> str:
+def _figure_html(fig_id: str, spec: dict, alt: str) -> str:
     text = json.dumps(spec, separators=(",", ":")).replace("</", "<\\/")
-    return (f'<div class="dalearn-plotly" id="{fig_id}"></div>'
+    return (f'<div class="dalearn-plotly" id="{fig_id}" role="img" '
+            f'aria-label="{html.escape(alt)}"></div>'
             f'<script type="application/json" id="{fig_id}-json">{text}</script>')
 
 
 def site_outputs(nb, page: str) -> dict:
     """Rewrite the executed notebook's outputs for a page without a kernel (in place):
     plotly JSON becomes a div drawn by plotly.js, widget views are dropped (their kernel-free
-    form follows them), first frames get a caption.  Returns what the page holds."""
+    form follows them), images get alt text and first frames a caption.  Returns what the
+    page holds."""
     import nbformat
     info = {"figures": 0, "images": 0, "kernel_free": [], "widgets": 0}
     nb.metadata.pop("widgets", None)          # widget state needs a kernel-side manager
@@ -165,7 +319,7 @@ def site_outputs(nb, page: str) -> dict:
         pending_widgets = 0
         for o in cell.get("outputs", []):
             data = o.get("data", {})
-            meta = o.get("metadata", {}).get("dalearn", {})
+            meta = o.get("metadata", {}).get(_META, {})
             if _WIDGET_MIME in data:
                 info["widgets"] += 1
                 pending_widgets += 1
@@ -173,7 +327,8 @@ def site_outputs(nb, page: str) -> dict:
             if _PLOTLY_MIME in data:
                 n += 1
                 fig_id = f"fig-{n}"
-                body = _figure_html(fig_id, data[_PLOTLY_MIME])
+                alt = meta.get("alt") or describe_figure(data[_PLOTLY_MIME])
+                body = _figure_html(fig_id, data[_PLOTLY_MIME], alt)
                 if meta.get("kind") == "kernel-free":
                     pending_widgets = max(pending_widgets - 1, 0)
                     info["kernel_free"].append({"id": fig_id, "panel": meta["panel"],
@@ -188,15 +343,17 @@ def site_outputs(nb, page: str) -> dict:
                 continue
             if "image/png" in data:
                 info["images"] += 1
+                png = data["image/png"].strip()
+                alt = meta.get("alt") or "A figure (no description available)."
                 if meta.get("kind") == "first-frame":
                     body = ('<figure class="dalearn-first-frame"><figcaption class='
                             f'"dalearn-caption">The {html.escape(meta["panel"])} panel as it '
-                            'opens in JupyterLab (static):</figcaption><img alt="first frame '
-                            f'of {html.escape(meta["panel"])}" src="data:image/png;base64,'
-                            f'{data["image/png"].strip()}"></figure>')
-                    outs.append(nbformat.v4.new_output("display_data",
-                                                       data={"text/html": body}))
-                    continue
+                            'opens in JupyterLab (static):</figcaption><img alt="First frame: '
+                            f'{html.escape(alt)}" src="data:image/png;base64,{png}"></figure>')
+                else:
+                    body = f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{png}">'
+                outs.append(nbformat.v4.new_output("display_data", data={"text/html": body}))
+                continue
             outs.append(o)
         if pending_widgets:
             raise RuntimeError(f"{page}: a widget without a kernel-free form (display "
@@ -205,13 +362,49 @@ def site_outputs(nb, page: str) -> dict:
     return info
 
 
-def _nav(pages: list, current: str) -> str:
-    links = ['<a href="index.html">dalearn course</a>']
+# -- navigation --------------------------------------------------------------------------------
+def _toc(pages: list, current: str | None) -> str:
+    items = []
     for p in pages:
-        name = html.escape(p["title"])
-        links.append(f"<b>{name}</b>" if p["page"] == current
-                     else f'<a href="{p["page"]}">{name}</a>')
-    return " · ".join(links)
+        cur = ' aria-current="page"' if p["page"] == current else ""
+        items.append(f'<li><a href="{p["page"]}"{cur}>{html.escape(p["title"])}</a></li>')
+    return "<ol>" + "".join(items) + "</ol>"
+
+
+def _header(pages: list, entry: dict) -> str:
+    from .._links import binder_url, colab_url
+    nb = entry["notebook"]
+    bar = ('<nav class="dalearn-bar" aria-label="This notebook">'
+           '<a href="index.html">dalearn course</a>'
+           f'<a href="notebooks/{nb}" download>Download the notebook (.ipynb)</a>'
+           f'<a href="{binder_url(nb)}">Launch on Binder</a>'
+           f'<a href="{colab_url(nb)}">Open in Colab</a></nav>')
+    toc = ('<nav class="dalearn-toc" aria-label="Course contents"><details><summary>'
+           f'Contents: page {pages.index(entry) + 1} of {len(pages)}</summary>'
+           f'{_toc(pages, entry["page"])}</details></nav>')
+    return bar + toc + "<!--dalearn-outline-->"
+
+
+def _footer(pages: list, entry: dict) -> str:
+    i = pages.index(entry)
+    prev = (f'<a href="{pages[i - 1]["page"]}" rel="prev">← {html.escape(pages[i - 1]["title"])}'
+            '</a>' if i > 0 else '<a href="index.html">← Contents</a>')
+    nxt = (f'<a href="{pages[i + 1]["page"]}" rel="next">{html.escape(pages[i + 1]["title"])} →'
+           '</a>' if i + 1 < len(pages) else '<a href="index.html">Contents →</a>')
+    return f'<nav class="dalearn-pager" aria-label="Previous and next">{prev}{nxt}</nav>'
+
+
+def _outline(page: str) -> tuple:
+    """The page's level-2 headings as (anchor, text), and the "On this page" navigation."""
+    found = []
+    for m in re.finditer(r'<h2 id="([^"]+)">(.*?)(?:<a class="anchor-link"|</h2>)', page, re.S):
+        text = re.sub(r"<[^>]+>", "", m.group(2)).strip()
+        found.append((m.group(1), text))
+    if not found:
+        return found, ""
+    links = "".join(f'<li><a href="#{a}">{t}</a></li>' for a, t in found)
+    return found, ('<nav class="dalearn-outline" aria-label="On this page"><details>'
+                   f"<summary>On this page</summary><ul>{links}</ul></details></nav>")
 
 
 def _title(nb, fallback: str) -> str:
@@ -229,6 +422,10 @@ def _fold_details(page: str) -> str:
     return re.sub(r"(<details\b[^>]*?)\s+open(?=[\s>=])(=\"[^\"]*\")?", r"\1", page)
 
 
+def _site_size(out: Path) -> int:
+    return sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+
+
 def build_site(out="build/site", notebooks=None, *, jobs: int = 1, timeout: int = 600,
                executed: dict | None = None, log=print) -> dict:
     """Execute the course and write the static site to ``out``; returns the manifest
@@ -241,11 +438,17 @@ def build_site(out="build/site", notebooks=None, *, jobs: int = 1, timeout: int 
     paths = find_notebooks(notebooks)
     out = Path(out)
     (out / "assets").mkdir(parents=True, exist_ok=True)
+    (out / "notebooks").mkdir(exist_ok=True)
     _plotly_js(out)
     (out / "assets" / "dalearn-site.js").write_text(_SITE_JS)
+    (out / "assets" / "dalearn-site.css").write_text(_SITE_CSS)
+    (out / "assets" / "lab.css").write_text(_lab_css())
     mathjax = _mathjax_assets(out)
-    needs_network = [] if mathjax else ["MathJax (install jupyter_server_mathjax to bundle it)"]
-    mathjax_url = (mathjax or MATHJAX_CDN) + _MATHJAX_CONFIG
+    needs_network = [] if mathjax else [
+        "MathJax 3 (install django-static-mathjax to bundle it)"]
+    mathjax_url = mathjax or MATHJAX_CDN
+    for p in paths:                              # the download links: the notebooks as given
+        shutil.copyfile(p, out / "notebooks" / p.name)
 
     t0 = time.perf_counter()
     executed = dict(executed or {})
@@ -268,25 +471,36 @@ def build_site(out="build/site", notebooks=None, *, jobs: int = 1, timeout: int 
               "title": _title(executed[p.name], p.stem)} for p in paths]
     for entry in pages:
         nb = executed[entry["notebook"]]
+        # the Colab set-up cell is for Colab; a reader of the site has no kernel to set up
+        nb.cells = [c for c in nb.cells if COLAB_TAG not in c.metadata.get("tags", [])]
         entry.update(site_outputs(nb, entry["page"]))
         body, _ = exporter.from_notebook_node(
-            nb, resources={"dalearn_nav": _nav(pages, entry["page"]),
+            nb, resources={"dalearn_header": _header(pages, entry),
+                           "dalearn_footer": _footer(pages, entry),
+                           "mathjax_url": mathjax_url, "language_code": "en",
                            "metadata": {"name": entry["title"]}})
+        sections, outline = _outline(body)
+        entry["sections"] = [t for _, t in sections]
+        body = body.replace("<!--dalearn-outline-->", outline, 1)
         (out / entry["page"]).write_text(_fold_details(body), encoding="utf-8")
-    index = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+    index = ["<!DOCTYPE html>", "<html lang='en'><head><meta charset='utf-8'>",
+             "<meta name='viewport' content='width=device-width, initial-scale=1.0'>",
              "<link rel='icon' href='data:,'>",
+             "<link rel='stylesheet' href='assets/dalearn-site.css'>",
              "<title>dalearn: deep learning is data assimilation</title></head>",
-             "<body style='font: 16px sans-serif; max-width: 50em; margin: 2em auto'>",
+             "<body class='dalearn-index'><main>",
              "<h1>dalearn: deep learning is data assimilation</h1>",
              "<p>The course, executed. Figures are interactive (plotly); every widget panel "
-             "has a kernel-free version with its own slider. No Python needed to read it.</p>",
-             "<ol>"]
+             "has a kernel-free version with its own slider. No Python needed to read it. "
+             "Each page links its notebook for download and launches it on Binder or Colab."
+             "</p>", "<nav aria-label='Course contents'><h2>Contents</h2>", "<ol>"]
     for e in pages:
         index.append(f"<li><a href='{e['page']}'>{html.escape(e['title'])}</a> "
                      f"({e['figures']} figures, {len(e['kernel_free'])} kernel-free panels)</li>")
-    index.append("</ol></body></html>")
+    index.append("</ol></nav></main></body></html>")
     (out / "index.html").write_text("\n".join(index), encoding="utf-8")
     manifest = {"pages": pages, "mathjax": mathjax_url, "needs_network": needs_network,
                 "execute_s": round(wall_execute, 1), "jobs": jobs}
+    manifest["bytes"] = _site_size(out)
     (out / "site.json").write_text(json.dumps(manifest, indent=1))
     return manifest

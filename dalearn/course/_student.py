@@ -1,10 +1,13 @@
 """Learner copies of the course for an instructor: the notebooks without their solution
-cells, and an answers file that keeps what was taken out.
+cells, and an answer key that keeps what was taken out, outside the learners' folder.
 
 A solution cell is a notebook cell tagged ``solution`` (``ex.solution()`` under each
 exercise).  ``student_copy("notebooks", "out")`` writes ``out/NN_*.ipynb`` without those
-cells and without outputs, and ``out/answers.md`` with every exercise's question, correct
-answer (computed by dalearn) and worked solution.
+cells and without outputs, their exercises made in learner mode (``solutions=False``: no
+answer, no wrong-answer list, no worked solution on the object), and the instructor's
+``answers.md`` (every exercise's question, correct answer computed by dalearn, and worked
+solution) to ``answers`` -- by default ``out-instructor/answers.md`` beside ``out``, never
+inside it.  Grading a class's returned copies: :func:`dalearn.course.grade_folder`.
 """
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ from pathlib import Path
 from .._io import atomic_write, check_output_path
 from ._exercises import exercises
 
-__all__ = ["SOLUTION_TAG", "course_notebooks", "student_copy", "strip_solutions"]
+__all__ = ["SOLUTION_TAG", "course_notebooks", "instructor_path", "student_copy",
+           "strip_solutions"]
 
 SOLUTION_TAG = "solution"
 #: the course's sentence about solutions, and what a learner copy says instead
@@ -73,11 +77,18 @@ def course_notebooks() -> Path:
     return here if here.is_dir() else Path("notebooks")
 
 
-def student_copy(notebooks, out, *, compute_answers: bool = True) -> dict:
-    """Write learner copies of every ``NN_*.ipynb`` in ``notebooks`` to the directory ``out``
-    (created; existing files of the same names are replaced) and ``out/answers.md``.
+def instructor_path(out) -> Path:
+    """Where the answer key goes by default: ``<out>-instructor/answers.md`` beside ``out``."""
+    out = Path(out)
+    return out.parent / f"{out.name}-instructor" / "answers.md"
 
-    ``compute_answers``: put each exercise's computed answer in the answers file (runs the
+
+def student_copy(notebooks, out, *, answers=None, compute_answers: bool = True) -> dict:
+    """Write learner copies of every ``NN_*.ipynb`` in ``notebooks`` to the directory ``out``
+    (created; existing files of the same names are replaced) and the answer key to
+    ``answers`` (default :func:`instructor_path`; refused inside ``out``).
+
+    ``compute_answers``: put each exercise's computed answer in the answer key (runs the
     references, about 20 s).  Returns {"notebooks": [names], "removed": {name: n cells},
     "answers": path}."""
     src = course_notebooks() if notebooks is None else Path(notebooks)
@@ -90,11 +101,19 @@ def student_copy(notebooks, out, *, compute_answers: bool = True) -> dict:
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ValueError(f"out must be a directory; {str(out)!r} is a file")
+    key = instructor_path(out) if answers is None else Path(answers)
+    if key.resolve().is_relative_to(out.resolve()):
+        raise ValueError(f"answers must be outside the learners' folder {str(out)!r}; "
+                         f"got {str(key)!r}")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ValueError(f"out: cannot create directory {str(out)!r} ({e.strerror})") from None
-    check_output_path("out", out / "answers.md")
+    try:
+        key.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ValueError(f"answers: cannot create {str(key.parent)!r} ({e.strerror})") from None
+    check_output_path("answers", key)
     removed = {}
     for p in paths:
         try:
@@ -104,7 +123,6 @@ def student_copy(notebooks, out, *, compute_answers: bool = True) -> dict:
         copy, removed[p.name] = strip_solutions(nb)
         text = json.dumps(copy, indent=1, ensure_ascii=False) + "\n"
         atomic_write(out / p.name, lambda f, t=text: f.write(t.encode("utf-8")))
-    answers = out / "answers.md"
     text = _answers_markdown(compute_answers)
-    atomic_write(answers, lambda f: f.write(text.encode("utf-8")))
-    return {"notebooks": [p.name for p in paths], "removed": removed, "answers": str(answers)}
+    atomic_write(key, lambda f: f.write(text.encode("utf-8")))
+    return {"notebooks": [p.name for p in paths], "removed": removed, "answers": str(key)}

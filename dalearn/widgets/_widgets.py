@@ -31,23 +31,51 @@ from ..problem import rms, twin_from_settings
 from ..uncertainty import laplace_along
 
 __all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber",
-           "LaplaceScrubber"]
+           "LaplaceScrubber", "WidgetPanel", "set_backend", "get_backend", "detect_backend",
+           "BACKENDS"]
 
 
-#: set to "mpl" (``set_backend("mpl")``) where the front end cannot show a plotly
-#: FigureWidget (VS Code, Colab): every panel then shows matplotlib images under the same
-#: sliders, redrawn on each move
+#: "plotly": FigureWidgets updated in place (JupyterLab, Notebook 7); "mpl": matplotlib
+#: images under the same sliders, redrawn on release (VS Code and Colab, where a plotly
+#: FigureWidget may not render)
 BACKENDS = ("plotly", "mpl")
-_backend = "plotly"
+#: the environment variable that forces a backend (e.g. ``DALEARN_WIDGETS=mpl jupyter lab``)
+BACKEND_ENV = "DALEARN_WIDGETS"
+
+
+def detect_backend(environ=None, modules=None) -> str:
+    """The backend this front end can show: ``$DALEARN_WIDGETS`` if set; "mpl" in Colab
+    (``google.colab`` imported) and in VS Code (``VSCODE_PID`` set in the kernel, the test
+    plotly's own renderer choice uses); else "plotly"."""
+    import sys
+    environ = os.environ if environ is None else environ
+    modules = sys.modules if modules is None else modules
+    forced = environ.get(BACKEND_ENV, "").strip().lower()
+    if forced:
+        if forced not in BACKENDS:
+            raise ValueError(f"{BACKEND_ENV} must be one of {BACKENDS}, got {forced!r}")
+        return forced
+    if "google.colab" in modules or "VSCODE_PID" in environ:
+        return "mpl"
+    return "plotly"
+
+
+_backend = detect_backend()
 
 
 def set_backend(backend: str) -> None:
     """Choose how every panel displays from now on: ``"plotly"`` (FigureWidgets, JupyterLab)
-    or ``"mpl"`` (matplotlib images redrawn under the same sliders; VS Code, Colab)."""
+    or ``"mpl"`` (matplotlib images redrawn under the same sliders; VS Code, Colab).  The
+    default is :func:`detect_backend`'s choice."""
     global _backend
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
     _backend = backend
+
+
+def get_backend() -> str:
+    """The backend panels display with now ("plotly" or "mpl")."""
+    return _backend
 
 
 class _Panel:
@@ -68,8 +96,6 @@ class _Panel:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         display(self.mpl_view() if backend == "mpl" else self.box)
-        if os.environ.get("DALEARN_SITE"):
-            self._display_for_site()
 
     def _ipython_display_(self):
         self.show()
@@ -84,28 +110,13 @@ class _Panel:
         """A matplotlib Figure of what the panel shows now (every figure's panels in a row)."""
         return render([p for group in self.figure_panels() for p in group], backend="mpl")
 
-    def _display_for_site(self) -> None:
-        # The static site (python -m dalearn site) cannot run a kernel: it shows the panel's
-        # first frame as an image and a plotly figure with its own slider over all frames.
-        import json
-
-        import plotly.io as pio
-        from IPython.display import display
-        fig = self.kernel_free()
-        meta = {"dalearn": {"kind": "kernel-free", "panel": type(self).__name__,
-                            "frames": len(fig.frames)}}
-        display({"application/vnd.plotly.v1+json": json.loads(pio.to_json(fig)),
-                 "text/plain": f"<kernel-free {type(self).__name__}>"}, raw=True,
-                metadata=meta)
-        display({"image/png": _png(self.static_figure()),
-                 "text/plain": f"<first frame of {type(self).__name__}>"}, raw=True,
-                metadata={"dalearn": {"kind": "first-frame", "panel": type(self).__name__}})
-
     # the matplotlib fallback -------------------------------------------------------------
     def mpl_view(self):
         """The panel's controls with its FigureWidgets replaced by one ``Output`` holding a
-        matplotlib PNG, redrawn whenever a control changes (an ``interact``-style panel for
-        front ends that cannot show a FigureWidget)."""
+        matplotlib PNG (an ``interact``-style panel for front ends that cannot show a
+        FigureWidget).  A matplotlib redraw takes a good fraction of a second, so sliders
+        report on release (``continuous_update=False``) and a redraw whose controls read as
+        the last drawn one is skipped."""
         from plotly.graph_objects import FigureWidget
         out = w.Output()
         controls = []
@@ -121,19 +132,31 @@ class _Panel:
                 controls.append(widget)
             return widget
 
+        drawn = {}
+
         def redraw(_change=None):
             from IPython.display import Image
+            state = tuple(repr(c.value) for c in controls)
+            if drawn.get("state") == state:
+                return
+            drawn["state"] = state
             out.clear_output(wait=True)
             out.outputs = ()
             out.append_display_data(Image(data=_png(self.static_figure()), format="png"))
 
         view = strip(self.box)
         for c in controls:
+            if hasattr(c, "continuous_update"):
+                c.continuous_update = False
             c.observe(redraw, "value")
         redraw()
         view.children = tuple(view.children) + (out,)
         self._mpl_out = out
         return view
+
+
+#: the base every panel shares
+WidgetPanel = _Panel
 
 
 class BetaScrubber(_Panel):
