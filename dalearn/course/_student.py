@@ -77,8 +77,8 @@ def student_copy(notebooks, out, *, compute_answers: bool = True) -> dict:
     """Write learner copies of every ``NN_*.ipynb`` in ``notebooks`` to the directory ``out``
     (created; existing files of the same names are replaced) and ``out/answers.md``.
 
-    ``compute_answers``: put each exercise's computed answer in the answers file (runs the
-    references, about 20 s).  Returns {"notebooks": [names], "removed": {name: n cells},
+    ``compute_answers``: put each exercise's computed answer in the answers file (runs every
+    exercise's reference computation).  Returns {"notebooks": [names], "removed": {name: n cells},
     "answers": path}."""
     src = course_notebooks() if notebooks is None else Path(notebooks)
     if not src.is_dir():

@@ -97,9 +97,8 @@ def train_backprop(problem: NetworkProblem, n_init: int = 10, seed=0, maxiter: i
                    ftol: float = 1e-12) -> TrainResult:
     """Minimise the strong-constraint loss with L-BFGS (gradient by backpropagation) from
     weights U(±weight_scale/√D), the same distribution annealing starts from.  Runs with
-    one BLAS thread and the kept heap annealing uses (:mod:`dalearn._runtime`): OpenBLAS's
-    own threads made notebook 03's six runs take 14.7 s of wall and 19.4 s of CPU at load 2
-    on 2 cores."""
+    one BLAS thread and the kept heap annealing uses (:mod:`dalearn._runtime`), which are
+    faster here too (docs/decisions.md)."""
     check_int("n_init", n_init, 1)
     rng = as_generator(seed)
     s = problem.weight_scale / np.sqrt(problem.D)

@@ -15,6 +15,12 @@ from ._measurement import EndsMeasurement, LayerMeasurement, check_nodes
 __all__ = ["NetworkProblem"]
 
 
+def _data(name: str, doc: str) -> property:
+    """A read-only view of the measurement's ``name`` (None for the other kind of data)."""
+    return property(lambda self: getattr(self.measurement, name, None),
+                    doc=f"{doc}, or None for the other kind of data.")
+
+
 class NetworkProblem:
     """Training a :class:`Network` on pairs (inputs (K, n_in), outputs (K, n_out)) as SDA.
 
@@ -31,21 +37,11 @@ class NetworkProblem:
 
     @property
     def methods(self) -> tuple:
-        """Optimisers, the default first, chosen by measurement (benchmarks/train_network.py):
-        Newton on the exact Hessian for a recurrent (shared-weight) network fitted to more
-        numbers than it has free ones, whose minima are well conditioned (3x faster than
-        L-BFGS-B in notebook 03, every solve verified); for such a feedforward one 'hybrid'
-        (L-BFGS-B to a loose tolerance through the nonconvex region, then Newton to finish
-        and verify: notebook 03's student in a third of L-BFGS-B's time, every final point
-        a verified minimum, where damped Newton alone crawls along indefinite valleys).
-        With more free numbers than measured ones (expected level <= 0) the Hessian is
-        singular at the exact fits, where Newton steps crawl: L-BFGS-B.  Gauss-Newton (lm)
-        drops the weight-state cross terms of W x and is never the best; 'tr' (trust-region
-        Newton) is kept by name.  The same rule holds for data per layer (:meth:`from_layers`):
-        measured at every layer, Newton converges to verified minima (notebook 03); a long
-        residual recurrent network measured only at its two ends from random hidden states
-        can have unbounded best weights at small R_f, which Newton's steps follow (measured
-        on the driven twin): pass ``method="lbfgsb"`` there."""
+        """Optimisers, the default first: 'newton' for a recurrent (shared-weight) network
+        fitted to more numbers than it has free ones (well-conditioned minima); 'hybrid'
+        (L-BFGS-B through the nonconvex region, then Newton to finish and verify) for such a
+        feedforward one; 'lbfgsb' when the expected level is <= 0 (a singular Hessian at
+        the exact fits).  Why, and the benchmark: docs/decisions.md."""
         rest = ("newton", "lbfgsb", "lm", "tr", "hybrid")
         if self.expected_level > 0:
             first = "newton" if self.net.shared else "hybrid"
@@ -104,19 +100,13 @@ class NetworkProblem:
         """Whether the data were given per layer (:meth:`from_layers`)."""
         return isinstance(self.measurement, LayerMeasurement)
 
-    # the data of each kind (None for the other kind, as before the split)
-    U = property(lambda self: getattr(self.measurement, "U", None),
-                 doc="Inputs (K, n_in), or None for data per layer.")
-    V = property(lambda self: getattr(self.measurement, "V", None),
-                 doc="Outputs (K, n_out), or None for data per layer.")
-    in_nodes = property(lambda self: getattr(self.measurement, "in_nodes", None),
-                        doc="Measured nodes of layer 0, or None for data per layer.")
-    out_nodes = property(lambda self: getattr(self.measurement, "out_nodes", None),
-                         doc="Measured nodes of the last layer, or None for data per layer.")
-    Y = property(lambda self: getattr(self.measurement, "Y", None),
-                 doc="Data (K, n_layers + 1, D) (0 where not measured), or None.")
-    mask = property(lambda self: getattr(self.measurement, "mask", None),
-                    doc="Measured entries (K, n_layers + 1, D), or None for data at the ends.")
+    # the data of each kind, read from the measurement (None for the other kind)
+    U = _data("U", "Inputs (K, n_in)")
+    V = _data("V", "Outputs (K, n_out)")
+    in_nodes = _data("in_nodes", "Measured nodes of layer 0")
+    out_nodes = _data("out_nodes", "Measured nodes of the last layer")
+    Y = _data("Y", "Data per layer (K, n_layers + 1, D), 0 where not measured")
+    mask = _data("mask", "Measured entries per layer (K, n_layers + 1, D)")
 
     @staticmethod
     def _nodes(name, nodes, n, D):

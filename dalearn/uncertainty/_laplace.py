@@ -83,8 +83,7 @@ def laplace(problem, result=None, *, z=None, Rf=None, start: int | None = None,
     elif z is None or Rf is None:
         raise ValueError("give result (an AnnealResult) or both z and Rf")
     comps = [check_int("components entries", c, 0, problem.D - 1) for c in components]
-    # one BLAS thread: a small banded Cholesky with OpenBLAS's threads on a busy machine
-    # takes seconds instead of a fraction of a millisecond (see _runtime)
+    # one BLAS thread: faster for a small banded Cholesky (docs/decisions.md)
     with single_blas_thread():
         return _laplace(problem, np.asarray(z, dtype=float), Rf, comps, hessian)
 
