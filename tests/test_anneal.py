@@ -179,6 +179,7 @@ def test_group_lorenz96_has_a_noise_consistent_level_reached_from_the_truth():
     assert problem.evaluator(r.Rf[-1]).terms(z).model > 10 * r.final_action[0]
 
 
+@pytest.mark.impl
 def test_tuned_for_annealing_limits_blas_each_time_with_its_cached_controller():
     """The BLAS controller and libc handle are made once per process; every entry still
     limits BLAS to one thread and every exit restores the previous count."""
@@ -199,6 +200,7 @@ def test_tuned_for_annealing_limits_blas_each_time_with_its_cached_controller():
     assert _runtime._LIBC and _runtime._CONTROLLER
 
 
+@pytest.mark.impl
 def test_after_annealing_arrays_of_a_few_mib_stay_in_the_heap_and_large_ones_do_not():
     """On exit glibc's thresholds are set to 4 MiB (mmap) / 8 MiB (trim), not its fixed
     128 KiB defaults, under which every (M, D, D) block array was mmapped and faulted in
