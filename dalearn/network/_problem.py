@@ -30,7 +30,8 @@ class NetworkProblem:
     ``drive`` (K, n_layers, n_drive): the known input sequence of a driven network
     (``Network(..., n_drive=...)``), required exactly when the network has drive inputs.
     Data at every layer (a recurrent network observed at every step, the analogue of data
-    at every time): :meth:`from_layers`.
+    at every time): :meth:`from_layers`.  ``measurement`` holds the data of either kind
+    (:class:`EndsMeasurement` or :class:`LayerMeasurement`) and computes its terms.
     It is :class:`dalearn.Annealable`, so :func:`dalearn.anneal` trains it by precision
     annealing (optimiser: see :attr:`methods`).
     """
