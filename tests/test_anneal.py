@@ -164,6 +164,7 @@ def test_given_starts_work_for_a_network_problem_too():
         anneal(problem, init=(X, tw.theta[:-1]), **kw)
 
 
+@pytest.mark.slow
 def test_group_lorenz96_has_a_noise_consistent_level_reached_from_the_truth():
     # the group's L = 8 setting to R_f/R_m ~ 4e11: annealed from the truth, the action
     # plateaus just under the expected level with nu near 8.17, although the RK4 truth's own

@@ -10,7 +10,7 @@ from ..models import ACTIVATIONS
 from ._architecture import Network
 from ._backprop import strong_loss_grad
 from ._hessian import network_hessian
-from ._measurement import EndsMeasurement, LayerMeasurement, check_nodes
+from ._measurement import EndsMeasurement, LayerMeasurement
 
 __all__ = ["NetworkProblem"]
 
@@ -108,10 +108,6 @@ class NetworkProblem:
     out_nodes = _data("out_nodes", "Measured nodes of the last layer")
     Y = _data("Y", "Data per layer (K, n_layers + 1, D), 0 where not measured")
     mask = _data("mask", "Measured entries per layer (K, n_layers + 1, D)")
-
-    @staticmethod
-    def _nodes(name, nodes, n, D):
-        return check_nodes(name, nodes, n, D)
 
     # ---------------------------------------------------------------- shapes
     @property
