@@ -10,7 +10,8 @@ import numbers
 import numpy as np
 
 __all__ = ["check_int", "check_positive", "check_finite", "check_choice", "check_observed",
-           "as_generator", "check_range", "check_memory", "memory_limit", "check_real_array"]
+           "as_generator", "check_range", "check_memory", "memory_limit", "check_real_array",
+           "check_precision"]
 
 
 def check_int(name: str, value, low: int | None = None, high: int | None = None) -> int:
@@ -149,3 +150,24 @@ def check_memory(what: str, n_bytes: float) -> None:
     if not n_bytes <= limit:
         raise ValueError(f"{what} would need about {n_bytes / 2 ** 30:.3g} GiB of memory; "
                          f"the limit is {limit / 2 ** 30:.3g} GiB (half of what is available)")
+
+
+def check_precision(sigma, Rm, n: int | None = None):
+    """``(sigma, R_m)`` from exactly one of the noise std ``sigma`` or the precision ``Rm``
+    (= 1/sigma**2): scalars, or with ``n`` a scalar or ``n`` entries each, R_m then
+    broadcast to ``(n,)``."""
+    if (sigma is None) == (Rm is None):
+        raise ValueError("give exactly one of sigma (noise std) or Rm (measurement "
+                         "precision = 1/sigma**2)")
+    per = n is not None
+    if Rm is None:
+        sigma = check_positive("sigma", sigma, allow_array=per)
+        if np.any(np.log10(sigma) * -2 > 300):
+            raise ValueError(f"sigma {sigma!r} is too small: R_m = 1/sigma**2 overflows")
+        Rm = 1.0 / np.asarray(sigma) ** 2
+    if not per:
+        return sigma, float(check_positive("Rm", Rm))
+    Rm = np.asarray(check_positive("Rm", Rm, allow_array=True), dtype=float)
+    if Rm.ndim == 1 and Rm.size != n:
+        raise ValueError(f"sigma or Rm per component must have L={n} entries, got {Rm.size}")
+    return sigma, np.broadcast_to(Rm, (n,)).astype(float)

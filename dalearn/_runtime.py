@@ -1,21 +1,17 @@
 """Process settings that make the optimiser's many medium-sized arrays cheap, only while
-annealing.
+annealing (why, and the benchmarks that measure it: docs/decisions.md):
 
-Two measured effects on the 2-core machine (benchmarks/anneal_lorenz96.py):
-
-- glibc returns freed arrays above its mmap/trim thresholds to the OS, so every new
-  (M, D, D) block array is paid again in page faults; raising the thresholds keeps them in
-  the heap (Gauss-Newton build at D = 20, M = 200: 3.4 ms -> 0.75 ms).
-- OpenBLAS threads slow the small banded Cholesky ~5-10x; one thread per worker is faster.
+- glibc's mmap/trim thresholds are raised, so freed (M, D, D) block arrays stay in the heap
+  instead of being paid again in page faults;
+- BLAS runs one thread per worker (threads slow the small banded Cholesky).
 
 :func:`tuned_for_annealing` switches both on and undoes them on exit: the BLAS thread
 count is restored; the heap is trimmed (``malloc_trim`` hands the kept memory back), so a
 notebook kernel that anneals keeps no extra memory afterwards.  glibc cannot go back to its
 own *dynamic* thresholds once they have been set, and its fixed defaults (128 KiB) would
-leave the kernel slower than before (every array above 128 KiB mmapped and faulted in
-again: a batched 20 x 20 product 0.2 -> 0.8 ms after an anneal).  So on exit the
-thresholds become what glibc's dynamic rule would reach for arrays of a few MB: mmap above
-4 MiB, trim when 8 MiB lie free at the heap's top (at most 8 MiB kept).
+leave the kernel slower than before, so on exit the thresholds become what glibc's dynamic
+rule would reach for arrays of a few MB: mmap above 4 MiB, trim when 8 MiB lie free at the
+heap's top (at most 8 MiB kept).
 """
 from __future__ import annotations
 
@@ -34,7 +30,7 @@ _CONTROLLER: list = []                   # [threadpoolctl.ThreadpoolController] 
 
 
 def _libc():
-    # ctypes.util.find_library runs a subprocess (~3 ms): look it up once per process
+    # ctypes.util.find_library runs a subprocess: look it up once per process
     if not _LIBC:
         _LIBC.append(_find_libc())
     return _LIBC[0]
@@ -76,8 +72,8 @@ def tuned_malloc():
 
 def single_blas_thread():
     """Context manager limiting BLAS/LAPACK to one thread.  The controller (which scans the
-    loaded libraries, ~1.5 ms) is made once per process; one made before a BLAS library
-    was loaded is remade."""
+    loaded libraries) is made once per process; one made before a BLAS library was loaded
+    is remade."""
     from threadpoolctl import ThreadpoolController
     if not _CONTROLLER or not _CONTROLLER[0].select(user_api="blas").lib_controllers:
         _CONTROLLER[:] = [ThreadpoolController()]

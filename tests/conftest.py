@@ -23,6 +23,13 @@ def central_fd(f, z, eps=1e-6):
     return g
 
 
+def fd_hessian(grad, z, V=None, eps=1e-6):
+    """Hessian columns H v, for each column v of ``V`` (default: the identity, the whole
+    Hessian), by central differences of the exact gradient ``grad``."""
+    V = np.eye(z.size) if V is None else V
+    return np.stack([(grad(z + eps * v) - grad(z - eps * v)) / (2 * eps) for v in V.T], -1)
+
+
 #: the longest modules (a JupyterLab session in Chromium; the static site's build): first in
 #: the collection order, so the parallel run (pytest-xdist, which hands modules to workers in
 #: that order) starts them at once instead of leaving one to run alone at the end

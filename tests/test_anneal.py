@@ -143,6 +143,28 @@ def test_given_starts_reproduce_the_random_ones_and_check_their_shapes():
         anneal(problem, init=truth.x, **kw)
 
 
+def test_given_starts_work_for_a_network_problem_too():
+    # the same contract for the other problem kind: random starts given back through init
+    # anneal identically, and a start at the teacher (its forward states and weights) is
+    # annealed from exactly there
+    from dalearn import network_twin
+    tw = network_twin(width=3, n_layers=4, K_train=4, K_test=2, seed=0)
+    problem = tw.problem(tw.teacher)                     # the student has the teacher's shape
+    kw = dict(betas=3, Rf0=1.0, alpha=2.0, maxiter=20, method="newton")
+    r = anneal(problem, n_init=2, seed=0, **kw)
+    g = anneal(problem, init=(r.init_paths, r.init_params), **kw)
+    assert g.n_init == 2 and np.array_equal(g.init_paths, r.init_paths)
+    np.testing.assert_allclose(g.final_action, r.final_action, rtol=1e-12)
+    X = tw.teacher.forward(tw.theta, problem.input_states())      # (K, n_layers + 1, D)
+    one = anneal(problem, init=(X, tw.theta), **kw)
+    assert one.n_init == 1 and np.array_equal(one.init_params[0], tw.theta)
+    with pytest.raises(ValueError, match="init paths"):
+        anneal(problem, init=(X[:, :-1], tw.theta), **kw)
+    with pytest.raises(ValueError, match="init params"):
+        anneal(problem, init=(X, tw.theta[:-1]), **kw)
+
+
+@pytest.mark.slow
 def test_group_lorenz96_has_a_noise_consistent_level_reached_from_the_truth():
     # the group's L = 8 setting to R_f/R_m ~ 4e11: annealed from the truth, the action
     # plateaus just under the expected level with nu near 8.17, although the RK4 truth's own
@@ -158,6 +180,7 @@ def test_group_lorenz96_has_a_noise_consistent_level_reached_from_the_truth():
     assert problem.evaluator(r.Rf[-1]).terms(z).model > 10 * r.final_action[0]
 
 
+@pytest.mark.impl
 def test_tuned_for_annealing_limits_blas_each_time_with_its_cached_controller():
     """The BLAS controller and libc handle are made once per process; every entry still
     limits BLAS to one thread and every exit restores the previous count."""
@@ -178,6 +201,7 @@ def test_tuned_for_annealing_limits_blas_each_time_with_its_cached_controller():
     assert _runtime._LIBC and _runtime._CONTROLLER
 
 
+@pytest.mark.impl
 def test_after_annealing_arrays_of_a_few_mib_stay_in_the_heap_and_large_ones_do_not():
     """On exit glibc's thresholds are set to 4 MiB (mmap) / 8 MiB (trim), not its fixed
     128 KiB defaults, under which every (M, D, D) block array was mmapped and faulted in

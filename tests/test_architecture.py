@@ -142,7 +142,14 @@ def test_front_door_gives_the_functions_not_modules():
                  "AnnealSettings", "Lorenz96", "CustomModel"):
         assert inspect.isclass(getattr(da, name)), name
     assert set(da.__all__) <= set(dir(da)) | {"widgets"}
-    assert da.widgets.BetaScrubber                      # imported on first use
+
+
+def test_the_library_imports_without_ipywidgets_until_widgets_are_used():
+    import subprocess
+    import sys
+    code = ("import sys, dalearn; assert 'ipywidgets' not in sys.modules, 'imported early'; "
+            "dalearn.widgets.BetaScrubber; assert 'ipywidgets' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PKG.parent)
 
 
 def test_both_problem_kinds_satisfy_the_annealing_contract():

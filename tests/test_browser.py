@@ -436,6 +436,7 @@ CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": 
           "06": check_06, "07": check_07}
 
 
+@pytest.mark.slow
 def test_every_widget_responds_in_a_real_browser_without_console_errors(lab):
     assert Path(CHROMIUM).exists(), (
         f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package "

@@ -42,6 +42,7 @@ def test_each_typical_wrong_answer_fails_with_its_specific_message(eid):
         assert fragment in check.message, (answer, check.message)
 
 
+@pytest.mark.impl
 @pytest.mark.parametrize("eid", ALL)
 def test_placeholder_is_not_answered_and_hints_and_solution_are_there(eid):
     ex = da.exercise(eid)

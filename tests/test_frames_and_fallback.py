@@ -78,6 +78,7 @@ def _png_of(view_out) -> bytes:
         else o["data"]["image/png"]
 
 
+@pytest.mark.impl
 def test_mpl_fallback_redraws_under_the_same_sliders(run):
     problem, truth, r = run
     s = BetaScrubber(problem, truth, r)
@@ -95,6 +96,7 @@ def test_mpl_fallback_redraws_under_the_same_sliders(run):
     assert "β = 0," in s.info.value                   # the info line still follows
 
 
+@pytest.mark.impl
 def test_mpl_fallback_for_the_other_panels_and_the_backend_switch(run, monkeypatch):
     problem, truth, r = run
     frames = [[plots.Panel(f"k={k}", "x", "y", [plots.Series(np.arange(4), np.arange(4) * k,

@@ -3,15 +3,13 @@ Hessian-vector products against finite differences of the exact gradient."""
 import numpy as np
 import pytest
 
+from conftest import fd_hessian
 from dalearn import twin_experiment
 from dalearn.problem import ActionEvaluator
 from dalearn.discretize import RULES
 from dalearn.models import CustomModel, Lorenz63, Lorenz96, NeuralField
 
 
-def fd_hessian_columns(grad, z, V, eps=1e-6):
-    """Columns H v for each column v of V by central differences of the exact gradient."""
-    return np.stack([(grad(z + eps * v) - grad(z - eps * v)) / (2 * eps) for v in V.T], -1)
 
 
 def _neural_field():
@@ -68,13 +66,13 @@ def test_hessian_blocks_and_products_match_differences_of_the_gradient(name, rul
     hb = ev.hessian(z)
     assert hb.exact and ev.has_hessian
     n = z.size
-    H_fd = fd_hessian_columns(grad, z, np.eye(n))
+    H_fd = fd_hessian(grad, z, np.eye(n))
     H = hb.to_dense()
     # banded blocks (and border) against columns of differences of the gradient
     assert np.linalg.norm(H - H_fd) / np.linalg.norm(H_fd) < 1e-6
     # Hessian-vector products in random directions
     V = rng.normal(0, 1, (n, 3))
-    Hv_fd = fd_hessian_columns(grad, z, V)
+    Hv_fd = fd_hessian(grad, z, V)
     Hv = np.stack([hb.matvec(v) for v in V.T], -1)
     assert np.linalg.norm(Hv - Hv_fd) / np.linalg.norm(Hv_fd) < 1e-6
     # the second-order terms matter here: Gauss-Newton alone is measurably different
@@ -139,7 +137,7 @@ def test_driven_hessian_blocks_match_differences_of_the_gradient(which, rule):
     grad = lambda v: ev.value_grad(v)[1]                 # noqa: E731
     hb = ev.hessian(z)
     n = z.size
-    H_fd = fd_hessian_columns(grad, z, np.eye(n))
+    H_fd = fd_hessian(grad, z, np.eye(n))
     assert np.linalg.norm(hb.to_dense() - H_fd) / np.linalg.norm(H_fd) < 1e-6
 
 
@@ -153,7 +151,7 @@ def test_network_hessian_blocks_match_differences_of_the_gradient(residual, shar
     ev = pb.evaluator(3.0)
     z = np.random.default_rng(5).normal(0, 0.7, pb.n_unknowns)
     n = z.size
-    H_fd = fd_hessian_columns(lambda v: ev.value_grad(v)[1], z, np.eye(n))
+    H_fd = fd_hessian(lambda v: ev.value_grad(v)[1], z, np.eye(n))
     hb = ev.hessian(z)
     np.testing.assert_allclose(hb.g, ev.value_grad(z)[1], rtol=0, atol=0)
     H = hb.to_dense()
@@ -175,12 +173,13 @@ def test_bias_free_network_hessian_matches_differences_of_the_gradient(residual,
     ev = pb.evaluator(3.0)
     z = rng.normal(0, 0.7, pb.n_unknowns)
     n = z.size
-    H_fd = fd_hessian_columns(lambda v: ev.value_grad(v)[1], z, np.eye(n))
+    H_fd = fd_hessian(lambda v: ev.value_grad(v)[1], z, np.eye(n))
     hb = ev.hessian(z)
     assert hb.Hpp.shape == (net.n_weights, net.n_weights) == (9 * net.n_sets,) * 2
     assert np.abs(hb.to_dense() - H_fd).max() < 1e-6 * np.abs(H_fd).max()
 
 
+@pytest.mark.impl
 @pytest.mark.parametrize("rule", RULES)
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_in_place_curvature_equals_the_out_of_place_sum(name, rule, monkeypatch):
@@ -241,13 +240,14 @@ def test_gauss_newton_blocks_are_twice_jt_w_j_with_the_factor_folded_into_the_we
     np.testing.assert_allclose(gn.Hpp, 2 * sum(c.T @ W @ c for c in C), rtol=1e-13)
 
 
+@pytest.mark.impl
 @pytest.mark.parametrize("rule, calls", [("euler", [5]), ("trapezoid", [5]),
                                          ("hermite-simpson", [4, 5]), ("rk4", [4, 4, 4, 5])])
 def test_curvature_takes_the_grid_points_second_derivatives_once(rule, calls):
     """Stage points that are grid points themselves (x(n) as the end of one step and the
     start of the next) share one model call over all M points; only the other stage points
-    (midpoints, RK4's inner stages) get calls of their own.  Fails if the trapezoid goes back
-    to evaluating every x(n) twice."""
+    (midpoints, RK4's inner stages) get calls of their own: a rule that evaluated every x(n)
+    twice fails."""
     seen = []
 
     class Counting(Lorenz63):

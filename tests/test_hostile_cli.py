@@ -101,6 +101,7 @@ def test_workers_beyond_starts_and_cpus_are_capped_with_a_note(tmp_path, capsys)
     assert "--workers 300 capped at" in err and "2 starts" in err
 
 
+@pytest.mark.impl
 def test_help_states_each_default_once():
     anneal = cli.build_parser()._subparsers._group_actions[0].choices["anneal"]
     assert "(default: None)" not in anneal.format_help()

@@ -5,19 +5,9 @@ import numpy as np
 import pytest
 from scipy.stats import chi2
 
-from conftest import central_fd
+from conftest import central_fd, fd_hessian
 from dalearn import anneal
 from dalearn.network import Network, NetworkProblem, driven_twin
-
-
-def fd_hessian(ev, z, eps=1e-6):
-    n = z.size
-    H = np.empty((n, n))
-    for j in range(n):
-        e = np.zeros(n)
-        e[j] = eps
-        H[:, j] = (ev.value_grad(z + e)[1] - ev.value_grad(z - e)[1]) / (2 * eps)
-    return H
 
 
 @pytest.mark.parametrize("residual,shared,activation,biases", [
@@ -36,7 +26,7 @@ def test_driven_layered_gradient_hessian_and_backprop_match_finite_differences(
     g_fd = central_fd(lambda v: pb.action(v, 7.0).total, z)
     assert np.linalg.norm(g - g_fd) / np.linalg.norm(g_fd) < 1e-6
     ev = pb.evaluator(7.0)
-    H_fd = fd_hessian(ev, z)
+    H_fd = fd_hessian(lambda v: ev.value_grad(v)[1], z)
     assert np.abs(ev.hessian(z).to_dense() - H_fd).max() < 1e-6 * np.abs(H_fd).max()
     np.testing.assert_allclose(ev.meas_gradient(z)[:pb.nx],
                                2 * (pb.meas_precision() * (pb.split(z)[0] - pb.Y)).ravel())

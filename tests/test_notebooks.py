@@ -30,19 +30,12 @@ def committed_text(path: Path) -> str:
         return path.read_text()
 
 
-#: notebook numbers promised to work in progress elsewhere, which may be missing for now
-RESERVED = {6}
-
-
 def test_the_course_has_its_notebooks_in_order():
     names = [p.name for p in NOTEBOOKS]
-    assert names[:5] == ["01_data_assimilation.ipynb", "02_precision_annealing.ipynb",
-                         "03_ml_as_da.ipynb", "04_deeper_is_finer.ipynb",
-                         "05_deepest_learning.ipynb"]
-    numbers = [int(n[:2]) for n in names]
-    # 06 is reserved for a notebook being written on another branch (issue 14 asked for 07)
-    expected = [i for i in range(1, max(numbers) + 1) if i not in RESERVED or i in numbers]
-    assert numbers == expected
+    assert names == ["01_data_assimilation.ipynb", "02_precision_annealing.ipynb",
+                     "03_ml_as_da.ipynb", "04_deeper_is_finer.ipynb",
+                     "05_deepest_learning.ipynb", "06_beyond_the_minimum.ipynb",
+                     "07_neuron.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -10,10 +10,6 @@ BLOCKS = [b for b in re.findall(r"```python\n(.*?)```", README, flags=re.S)
           if "Executor" not in b and "dask" not in b]   # executors: tested in test_anneal
 
 
-def test_readme_has_snippets():
-    assert len(BLOCKS) >= 2
-
-
 def test_readme_snippets_run_in_order(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)                      # the snippets write run.npz
     ns = {}

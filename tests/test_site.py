@@ -51,6 +51,7 @@ def _source(nb: Path) -> tuple:
     return code, md
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_notebook_has_a_page_holding_its_figures_and_kernel_free_panels(site, nb):
     page_file = SITE / f"{nb.stem}.html"
@@ -91,6 +92,7 @@ LAUNCH = ("https://mybinder.org/v2/gh/", "https://colab.research.google.com/gith
           "https://github.com/")
 
 
+@pytest.mark.slow
 def test_the_site_loads_nothing_from_a_network(site):
     assert site["needs_network"] == []
     for page_file in [SITE / "index.html"] + [SITE / f"{nb.stem}.html" for nb in NOTEBOOKS]:
@@ -201,6 +203,7 @@ def _slider_state(page, fig_id):
                         return w >= lo && w <= hi; }); })}; }""", fig_id)
 
 
+@pytest.mark.slow
 def test_site_in_a_real_browser_renders_and_kernel_free_sliders_move(site, server):
     assert Path(CHROMIUM).exists(), (
         f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package "

@@ -8,7 +8,7 @@ import pytest
 from dalearn.optimize import BandedSolver
 from dalearn.optimize._trust import _packed_scale, _subproblem, negative_curvature
 from dalearn.network import Network, network_twin
-from dalearn.optimize import METHODS, minimize
+from dalearn.optimize import minimize
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +22,6 @@ def net():
     return pb, z0s
 
 
-
-
-def test_new_methods_are_available_by_name_beside_the_old(net):
-    assert {"newton", "lm", "lbfgsb", "tr", "hybrid"} <= set(METHODS)
-    pb, _ = net
-    assert {"newton", "lm", "lbfgsb", "tr", "hybrid"} <= set(pb.methods)
 
 
 @pytest.mark.parametrize("method", ["tr", "hybrid"])

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import dalearn as da
+from conftest import fd_hessian
 from dalearn.uncertainty import laplace, unnormalised_evaluator
 
 A_LIN = np.array([[-0.3, 1.0], [-1.0, -0.2]])
@@ -22,13 +23,8 @@ def _linear_problem(estimate=("c",)):
                               estimate=list(estimate)).problem
 
 
-def _dense_hessian(ev, z, h=1e-4):
-    n = z.size
-    H = np.empty((n, n))
-    for i in range(n):
-        e = np.zeros(n)
-        e[i] = h
-        H[:, i] = (ev.value_grad(z + e)[1] - ev.value_grad(z - e)[1]) / (2 * h)
+def _dense_hessian(ev, z):
+    H = fd_hessian(lambda v: ev.value_grad(v)[1], z, eps=1e-4)
     return 0.5 * (H + H.T)
 
 

@@ -27,37 +27,35 @@ _DEF = AnnealSettings()
 
 @runtime_checkable
 class Annealable(Protocol):
-    """What :func:`anneal` needs from a problem (a data assimilation ``Problem`` and a
+    """What :func:`anneal` solves with (a data assimilation ``Problem`` and a
     ``NetworkProblem`` both provide it).
 
-    ``D``: components per time point (layer); ``Rm`` (D,) measurement precision per
-    component (0 = unobserved); ``t``: the time (layer) of each path point;
-    ``param_names``/``estimate``: all and estimated parameter names; ``methods``: optimiser
-    names it supports, the first the default; ``default_init_range``: (low, high) of random
-    starting states; ``expected_level``: where a noise-consistent minimum of the action lies;
-    ``n_unknowns``: the length of the packed vector the optimisers work on.
+    ``D``: components per time point (layer); ``n_unknowns``: the length of the packed vector
+    the optimisers work on; ``methods``: optimiser names it supports, the first the default.
     """
     D: int
-    Rm: np.ndarray
-    t: np.ndarray
-    param_names: tuple
-    estimate: tuple
-    methods: tuple
-    default_init_range: tuple
-    expected_level: float
     n_unknowns: int
-
-    def initial_vectors(self, n: int, rng: np.random.Generator, init_range, param_range):
-        """(n packed starting vectors, their paths (n, *path), params (n, P))."""
+    methods: tuple
 
     def evaluator(self, Rf):
         """The action at model precision ``Rf`` as an evaluator of :mod:`dalearn.optimize`."""
 
+    def initial_vectors(self, n: int, rng: np.random.Generator, init_range, param_range):
+        """(n packed starting vectors, their paths (n, *path), params (n, P)); ``init_range``
+        None: the problem's default range."""
+
     def split(self, z):
         """Packed vector -> (path, full parameter vector (P,))."""
 
-    def describe(self) -> dict:
-        """Plain-data description, saved with results."""
+    def pack(self, X, p):
+        """Path and full parameter vector (P,) -> packed vector (n_unknowns,)."""
+
+    def result_meta(self) -> dict:
+        """What a result records: ``t`` (the time or layer of each path point), ``Rm`` (D,)
+        measurement precision per component (0 = unobserved), ``param_names`` and
+        ``estimate`` (all and estimated parameter names), ``expected_level`` (where a
+        noise-consistent minimum of the action lies), ``init_range`` (the default (low,
+        high) of random starting states) and ``describe`` (a plain-data description)."""
 
 
 def rf_schedule(Rf0, alpha: float, betas) -> np.ndarray:
@@ -144,11 +142,11 @@ def check_schedule(betas, Rf0, alpha, n_init):
     return betas, Rf0
 
 
-def _check_options(problem, Rf0, init_range, param_range, method, executor, progress):
+def _check_options(problem, meta, Rf0, init_range, param_range, method, executor, progress):
     """Check everything of :func:`anneal` besides the schedule; return (range, params, method)."""
     if np.ndim(Rf0) == 1 and np.size(Rf0) != problem.D:
         raise ValueError(f"Rf0 as an array must have D={problem.D} entries, got {np.size(Rf0)}")
-    lo, hi = check_range("init_range", init_range or problem.default_init_range)
+    lo, hi = check_range("init_range", init_range or meta["init_range"])
     method = method or problem.methods[0]
     if method not in problem.methods:
         raise ValueError(f"method must be one of {problem.methods}, got {method!r}")
@@ -158,30 +156,29 @@ def _check_options(problem, Rf0, init_range, param_range, method, executor, prog
         raise TypeError("progress must be callable as progress(done, total)")
     ranges = {}
     for name, rng_ in dict(param_range or {}).items():
-        if name not in problem.estimate:
+        if name not in meta["estimate"]:
             raise ValueError(f"param_range names {name!r}, which is not estimated "
-                             f"(estimate={problem.estimate})")
+                             f"(estimate={meta['estimate']})")
         ranges[name] = check_range(f"param_range[{name!r}]", rng_)
     return (lo, hi), ranges, method
 
 
 def _given_starts(problem, init):
-    """Packed vectors, paths (n, D, M) and params (n, P) of the given starts ``init``."""
-    if not all(hasattr(problem, a) for a in ("pack", "M", "param_names")):
-        raise TypeError("init: given starts need a dalearn Problem (data assimilation)")
+    """Packed vectors, paths (n, *path) and params (n, P) of the given starts ``init``."""
     if not isinstance(init, (tuple, list)) or len(init) != 2:
         raise TypeError("init must be a pair (paths, params)")
+    path, p = problem.split(np.zeros(problem.n_unknowns))
+    shape, P = np.shape(path), np.size(p)
     X0 = np.asarray(init[0], dtype=float)
     P0 = np.asarray(init[1], dtype=float)
-    if X0.ndim == 2:
+    if X0.shape == shape:
         X0 = X0[None]
     if P0.ndim == 1:
         P0 = P0[None]
     n = len(X0)
-    if X0.shape[1:] != (problem.D, problem.M) or n == 0:
-        raise ValueError(f"init paths must have shape (n, D={problem.D}, M={problem.M}) or "
-                         f"(D, M), got {np.shape(init[0])}")
-    P = len(problem.param_names)
+    if X0.shape[1:] != shape or n == 0:
+        raise ValueError(f"init paths must have shape (n, {', '.join(map(str, shape))}) or "
+                         f"{shape} (a path), got {np.shape(init[0])}")
     if P0.shape != (n, P):
         raise ValueError(f"init params must have shape (n={n}, P={P}) or (P,), "
                          f"got {np.shape(init[1])}")
@@ -242,23 +239,26 @@ def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float 
         (default: the problem's, (-10, 10) for a Problem).
     param_range : {name: (low, high)} uniform starting range per estimated parameter
         (default: start each from ``problem.params``).
-    method : one of ``problem.methods`` (default: the first; see
-        :data:`dalearn.optimize.METHODS`).
+    method : one of ``problem.methods`` (default: the first; for a Problem 'newton' when
+        its model has second derivatives, else 'lm'; for a network see
+        :attr:`dalearn.NetworkProblem.methods`).
     maxiter, ftol : iteration cap and tolerance of each (β, start) solve.
     executor : any ``concurrent.futures.Executor`` (default: run serially here).
     progress : callable ``progress(done, total)`` counting (start, β) solves.
     keep_all : keep the path of every (β, start) (memory n_beta n_init D M floats).
-    init : ``(paths, params)``, given starts instead of random ones: paths (n, D, M) or
-        (D, M), full parameter vectors (n, P) or (P,) (e.g. a twin's truth, to see whether
-        random starts miss a lower level); ``n_init``, ``seed``, ``init_range`` and
-        ``param_range`` are then not used (the number of starts is n).
+    init : ``(paths, params)``, given starts instead of random ones: paths (n, *path) or
+        one path ((D, M) for a Problem, (K, n_layers + 1, D) for a network), full parameter
+        vectors (n, P) or (P,) (e.g. a twin's truth, to see whether random starts miss a
+        lower level); ``n_init``, ``seed``, ``init_range`` and ``param_range`` are then not
+        used (the number of starts is n).
     """
     if not isinstance(problem, Annealable):
         raise TypeError(f"problem must be a dalearn Problem or NetworkProblem (Annealable), "
                         f"got {type(problem).__name__}")
     betas, Rf0 = check_schedule(betas, Rf0, alpha, n_init)
-    (lo, hi), ranges, method = _check_options(problem, Rf0, init_range, param_range, method,
-                                              executor, progress)
+    meta = problem.result_meta()
+    (lo, hi), ranges, method = _check_options(problem, meta, Rf0, init_range, param_range,
+                                              method, executor, progress)
     if maxiter is not None:
         maxiter = check_int("maxiter", maxiter, 1)
     ftol = check_positive("ftol", ftol)
@@ -275,15 +275,15 @@ def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float 
     outs = _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all, executor,
                        progress)
     wall = time.perf_counter() - t_start
-    settings = {"problem": problem.describe(), "Rf0": np.asarray(Rf0).tolist(),
+    settings = {"problem": meta["describe"], "Rf0": np.asarray(Rf0).tolist(),
                 "alpha": float(alpha), "n_init": int(n_init), "method": method,
                 "init_range": [lo, hi], "seed": seed if isinstance(seed, int) else None,
                 "param_range": {k: list(v) for k, v in ranges.items()},
                 "maxiter": maxiter, "ftol": ftol}
-    return _collect(problem, outs, betas, Rf_table, X0, P0, wall, settings, keep_all)
+    return _collect(problem.D, meta, outs, betas, Rf_table, X0, P0, wall, settings, keep_all)
 
 
-def _collect(problem, outs, betas, Rf_table, X0, P0, wall, settings, keep_all) -> AnnealResult:
+def _collect(D, meta, outs, betas, Rf_table, X0, P0, wall, settings, keep_all) -> AnnealResult:
     """Stack the per-start outputs into one :class:`AnnealResult`."""
     n_beta = len(betas)
 
@@ -291,12 +291,12 @@ def _collect(problem, outs, betas, Rf_table, X0, P0, wall, settings, keep_all) -
         return np.stack([o[key] for o in outs], axis=1)
 
     paths = stack("paths")                                   # (n_beta | 1, n_init, *path)
-    Rf = np.broadcast_to(np.asarray(Rf_table).reshape(n_beta, -1), (n_beta, problem.D))
+    Rf = np.broadcast_to(np.asarray(Rf_table).reshape(n_beta, -1), (n_beta, D))
     return AnnealResult(
-        betas=betas, Rf=Rf.copy(), Rm=problem.Rm.copy(), action=stack("action"),
+        betas=betas, Rf=Rf.copy(), Rm=meta["Rm"], action=stack("action"),
         meas_term=stack("meas"), model_term=stack("model"), params=stack("params"),
         status=stack("status"), nit=stack("nit"), decrement=stack("decrement"),
         grad_max=stack("grad_max"), pos_def=stack("pos_def"), paths=paths[-1].copy(), init_paths=X0,
-        init_params=P0, t=problem.t, param_names=tuple(problem.param_names),
-        estimate=tuple(problem.estimate), wall_s=wall, settings=settings,
-        all_paths=paths if keep_all else None, expected_level=float(problem.expected_level))
+        init_params=P0, t=meta["t"], param_names=meta["param_names"],
+        estimate=meta["estimate"], wall_s=wall, settings=settings,
+        all_paths=paths if keep_all else None, expected_level=meta["expected_level"])

@@ -10,6 +10,7 @@ from scipy.integrate import solve_bvp
 from .._checks import check_int, check_positive
 from ..models import Model
 from ..problem import Problem
+from ._continuation import check_Rf_values, check_Rm, continuation
 from ._hamiltonian import Hamiltonian
 
 __all__ = ["BVPResult", "EndMeasurement", "solve_euler_lagrange", "continuum_problem"]
@@ -93,18 +94,11 @@ def _boundary_conditions(D, start: EndMeasurement | None, end: EndMeasurement | 
 
 
 def _check_inputs(model, t0, tF, Rf_values, Rm, y, max_nodes):
-    Rf_values = np.atleast_1d(np.asarray(Rf_values, dtype=float))
-    if Rf_values.ndim != 1 or Rf_values.size == 0 or np.any(~np.isfinite(Rf_values)) or \
-            np.any(Rf_values <= 0):
-        raise ValueError(f"Rf_values must be positive finite numbers, got {Rf_values}")
-    if np.any(np.diff(Rf_values) <= 0):
-        raise ValueError(f"Rf_values must increase (continuation), got {Rf_values}")
+    Rf_values = check_Rf_values(Rf_values)
     if not (np.isfinite(t0) and np.isfinite(tF) and tF > t0):
         raise ValueError(f"tF must be > t0 (both finite), got t0={t0}, tF={tF}")
     check_int("max_nodes", max_nodes, 10000)
-    Rm_vec = np.broadcast_to(np.asarray(Rm, dtype=float), (model.D,)).copy()
-    if not np.all(np.isfinite(Rm_vec)) or np.any(Rm_vec < 0):
-        raise ValueError(f"Rm must be finite and >= 0, got {Rm}")
+    Rm_vec = check_Rm(Rm, model.D)
     if np.any(Rm_vec > 0):
         if y is None:
             raise ValueError("Rm > 0 needs data y(t)")
@@ -145,18 +139,15 @@ def solve_euler_lagrange(model: Model, t0: float, tF: float, Rf_values, *, Rm=0.
                               EndMeasurement.of(end, "end", D))
     t_mesh = np.linspace(t0, tF, check_int("n_nodes", n_nodes, 3))
     Y = _first_guess(D, t_mesh, x_guess, y, Rm_vec)
-    steps = []
-    for Rf in Rf_values:
-        ham = Hamiltonian(model, Rf, Rm_vec, y, params)
+    hams = [Hamiltonian(model, Rf, Rm_vec, y, params) for Rf in Rf_values]
 
-        def fun(t, Yv, ham=ham):
+    def solve(ham, mesh, Y):
+        def fun(t, Yv):
             xdot, pidot = ham.vector_field(t[:, None], Yv[:D].T, Yv[D:].T)
             return np.vstack([xdot.T, pidot.T])
+        return solve_bvp(fun, bc, mesh, Y, tol=tol, max_nodes=max_nodes)
 
-        sol = solve_bvp(fun, bc, t_mesh, Y, tol=tol, max_nodes=max_nodes)
-        if sol.status == 0:          # a failed step keeps the last good guess for the next
-            t_mesh, Y = sol.x, sol.y
-        steps.append((sol, ham))
+    steps = list(zip(continuation(hams, solve, t_mesh, Y), hams))
     return BVPResult(
         Rf_values, np.array([s.status for s, _ in steps]), [s.message for s, _ in steps],
         [s.x for s, _ in steps], [s.y[:D] for s, _ in steps], [s.y[D:] for s, _ in steps],

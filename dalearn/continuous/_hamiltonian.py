@@ -7,6 +7,7 @@ import numpy as np
 
 from .._checks import check_positive
 from ..models import Model
+from ._continuation import misfit
 
 __all__ = ["Hamiltonian"]
 
@@ -50,9 +51,7 @@ class Hamiltonian:
         Rm = self._Rm()
         if self.y is None or not np.any(Rm):
             return np.zeros_like(x)
-        y = np.asarray(self.y(t))
-        measured = (Rm > 0) & np.isfinite(y)
-        return np.where(measured, Rm * (x - np.where(measured, y, 0.0)), 0.0)
+        return misfit(x, np.asarray(self.y(t)), Rm)
 
     def _measurement_term(self, t, x):
         """Rm/2 Σ_l (x_l - y_l)² over measured components."""

@@ -25,6 +25,7 @@ from scipy.integrate import solve_bvp
 from .._checks import check_int, check_real_array
 from .._runtime import single_blas_thread
 from ..models import Model
+from ._continuation import check_Rf_values, check_Rm, continuation, misfit
 from ._hamiltonian import Hamiltonian
 
 __all__ = ["JumpResult", "solve_euler_lagrange_jumps"]
@@ -82,27 +83,15 @@ class JumpResult:
     def predicted_jumps(self, i: int) -> np.ndarray:
         """R (x(τ) - y) at every interior break (0 on unmeasured components), (S-1, D)."""
         x, _, _ = self.sides(i)
-        return _misfit(x, self._y_at(self.breaks[1:-1]), self.Rm)
+        return misfit(x, self._y_at(self.breaks[1:-1]), self.Rm)
 
     def _y_at(self, times):
         idx = np.searchsorted(self.tau, times)
         return self.y[idx]
 
 
-def _misfit(x, y, Rm):
-    measured = (Rm > 0) & np.isfinite(y)
-    return np.where(measured, Rm * (x - np.where(measured, y, 0.0)), 0.0)
-
-
-def solve_euler_lagrange_jumps(model: Model, tau, y, Rm, Rf_values, *, t0=None, tF=None,
-                               params=None, n_nodes: int = 6, tol: float = 1e-6,
-                               max_nodes: int = 20000) -> JumpResult:
-    """Solve the Euler-Lagrange equations with measurements ``y`` (K, D) (NaN: not measured)
-    at the times ``tau`` (K,, increasing, inside [t0, tF]; default: the first and last
-    measurement times), each of precision ``Rm`` (scalar or (D,), per measurement; 0 =
-    unobserved component), for each Rf in ``Rf_values`` (increasing), each from the previous
-    solution.  π jumps by Rm (x(τ) - y) at every measurement time; ends without a measurement
-    are free (π = 0).  ``n_nodes``: first mesh per interval (s ∈ [0, 1])."""
+def _check(model, tau, y, Rm, Rf_values, t0, tF, n_nodes):
+    """The checked inputs: (tau, y, Rm (D,), Rf_values, t0, tF, n_nodes)."""
     D = model.D
     tau = check_real_array("tau", tau, 1)
     y = np.asarray(y, dtype=float)
@@ -114,47 +103,54 @@ def solve_euler_lagrange_jumps(model: Model, tau, y, Rm, Rf_values, *, t0=None, 
     tF = float(tau[-1] if tF is None else tF)
     if not (np.isfinite(t0) and np.isfinite(tF) and tF > t0) or tau[0] < t0 or tau[-1] > tF:
         raise ValueError(f"need t0 < tF with every tau inside [t0, tF], got t0={t0}, tF={tF}")
-    Rm_vec = np.broadcast_to(np.asarray(Rm, dtype=float), (D,)).copy()
-    if not np.all(np.isfinite(Rm_vec)) or np.any(Rm_vec < 0):
-        raise ValueError(f"Rm must be finite and >= 0, got {Rm}")
-    Rf_values = np.atleast_1d(np.asarray(Rf_values, dtype=float))
-    if Rf_values.ndim != 1 or Rf_values.size == 0 or not np.all(np.isfinite(Rf_values)) or \
-            np.any(Rf_values <= 0) or np.any(np.diff(Rf_values) <= 0):
-        raise ValueError(f"Rf_values must be positive, finite and increasing, got {Rf_values}")
-    n_nodes = check_int("n_nodes", n_nodes, 3)
-    breaks = np.unique(np.concatenate([[t0], tau, [tF]]))
-    S = breaks.size - 1
-    width = np.diff(breaks)
-    y_of = dict(zip(tau.tolist(), y))
-    y0 = y_of.get(t0)
-    yF = y_of.get(tF)
-    y_in = np.array([y_of[b] for b in breaks[1:-1]]).reshape(-1, D)
+    return (tau, y, check_Rm(Rm, D), check_Rf_values(Rf_values), t0, tF,
+            check_int("n_nodes", n_nodes, 3))
 
-    def bc_for(ham):
-        def bc(Ya, Yb):
-            A, B = Ya.reshape(S, 2, D), Yb.reshape(S, 2, D)      # [segment, x|π, component]
-            start = A[0, 1] - (0 if y0 is None else _misfit(A[0, 0], y0, Rm_vec))
-            end = B[-1, 1] + (0 if yF is None else _misfit(B[-1, 0], yF, Rm_vec))
-            cont = A[1:, 0] - B[:-1, 0]                             # x continuous
-            jump = A[1:, 1] - B[:-1, 1] - _misfit(B[:-1, 0], y_in, Rm_vec)
-            return np.concatenate([start, cont.ravel(), jump.ravel(), end])
-        return bc
 
-    def fun_for(ham):
-        def fun(s, Yv):
+class _Segments:
+    """The multipoint problem: one copy of (x, π) per interval between ``breaks`` on
+    s ∈ [0, 1], stacked as (S·2D, m); the data ``y0``/``yF`` at the ends (or None) and
+    ``y_in`` (S-1, D) at the interior breaks."""
+
+    def __init__(self, D, breaks, tau, y, Rm):
+        self.D, self.breaks, self.Rm = D, breaks, Rm
+        self.S = breaks.size - 1
+        self.width = np.diff(breaks)
+        y_of = dict(zip(tau.tolist(), y))
+        self.y0, self.yF = y_of.get(breaks[0]), y_of.get(breaks[-1])
+        self.y_in = np.array([y_of[b] for b in breaks[1:-1]]).reshape(-1, D)
+
+    def bc(self, Ya, Yb):
+        """Free or measured ends, x continuous and π jumping by the misfit at every break."""
+        S, D, Rm = self.S, self.D, self.Rm
+        A, B = Ya.reshape(S, 2, D), Yb.reshape(S, 2, D)      # [segment, x|π, component]
+        start = A[0, 1] - (0 if self.y0 is None else misfit(A[0, 0], self.y0, Rm))
+        end = B[-1, 1] + (0 if self.yF is None else misfit(B[-1, 0], self.yF, Rm))
+        cont = A[1:, 0] - B[:-1, 0]                             # x continuous
+        jump = A[1:, 1] - B[:-1, 1] - misfit(B[:-1, 0], self.y_in, Rm)
+        return np.concatenate([start, cont.ravel(), jump.ravel(), end])
+
+    def fun(self, ham):
+        """Hamilton's equations of every interval in s, (S·2D, m) -> (S·2D, m)."""
+        S, D, breaks, width = self.S, self.D, self.breaks, self.width
+
+        def f(s, Yv):
             m = s.size
             Z = Yv.reshape(S, 2, D, m).transpose(0, 3, 1, 2)         # (S, m, 2, D)
             t = breaks[:-1, None] + s[None, :] * width[:, None]     # (S, m)
             xdot, pidot = ham.vector_field(t[..., None], Z[..., 0, :], Z[..., 1, :])
             out = np.stack([xdot, pidot], axis=2) * width[:, None, None, None]
             return out.transpose(0, 2, 3, 1).reshape(S * 2 * D, m)
-        return fun
+        return f
 
-    def jac_for(fun):
-        # The intervals do not interact inside fun: perturbing component i of every interval
-        # at once gives column i of every diagonal block (2D calls of fun, not S·2D).
+    def jac(self, fun):
+        """The Jacobian of ``fun`` by differences.  The intervals do not interact inside fun:
+        perturbing component i of every interval at once gives column i of every diagonal
+        block (2D calls of fun, not S·2D)."""
+        S, n2 = self.S, 2 * self.D
+
         def fun_jac(s, Yv):
-            f0, n2 = fun(s, Yv), 2 * D
+            f0 = fun(s, Yv)
             J = np.zeros((S * n2, S * n2, s.size))
             for i in range(n2):
                 rows = np.arange(S) * n2 + i
@@ -167,27 +163,43 @@ def solve_euler_lagrange_jumps(model: Model, tau, y, Rm, Rf_values, *, t0=None, 
             return J
         return fun_jac
 
-    # first guess: the data interpolated on measured components (0 elsewhere), π = 0
-    s_mesh = np.linspace(0.0, 1.0, n_nodes)
-    t_mesh = breaks[:-1, None] + s_mesh[None, :] * width[:, None]          # (S, m)
-    X = np.zeros((S, D, n_nodes))
-    for a in range(D):
-        ok = np.isfinite(y[:, a])
-        if Rm_vec[a] > 0 and ok.any():
-            X[:, a, :] = np.interp(t_mesh, tau[ok], y[ok, a])
-    Y = np.concatenate([X, np.zeros_like(X)], axis=1).reshape(S * 2 * D, n_nodes)
-    statuses, messages, sols = [], [], []
-    for Rf in Rf_values:
-        ham = Hamiltonian(model, Rf, 0.0, None, params)       # no data inside an interval
-        fun = fun_for(ham)
-        # solve_bvp multiplies stacks of (S·2D)² blocks: threaded BLAS on a shared machine
-        # made that several times slower, not faster
+    def first_guess(self, tau, y, n_nodes):
+        """(s mesh, (S·2D, n_nodes)): the data interpolated on measured components (0
+        elsewhere), π = 0."""
+        S, D = self.S, self.D
+        s_mesh = np.linspace(0.0, 1.0, n_nodes)
+        t_mesh = self.breaks[:-1, None] + s_mesh[None, :] * self.width[:, None]   # (S, m)
+        X = np.zeros((S, D, n_nodes))
+        for a in range(D):
+            ok = np.isfinite(y[:, a])
+            if self.Rm[a] > 0 and ok.any():
+                X[:, a, :] = np.interp(t_mesh, tau[ok], y[ok, a])
+        return s_mesh, np.concatenate([X, np.zeros_like(X)], axis=1).reshape(S * 2 * D, n_nodes)
+
+
+def solve_euler_lagrange_jumps(model: Model, tau, y, Rm, Rf_values, *, t0=None, tF=None,
+                               params=None, n_nodes: int = 6, tol: float = 1e-6,
+                               max_nodes: int = 20000) -> JumpResult:
+    """Solve the Euler-Lagrange equations with measurements ``y`` (K, D) (NaN: not measured)
+    at the times ``tau`` (K,, increasing, inside [t0, tF]; default: the first and last
+    measurement times), each of precision ``Rm`` (scalar or (D,), per measurement; 0 =
+    unobserved component), for each Rf in ``Rf_values`` (increasing), each from the previous
+    solution.  π jumps by Rm (x(τ) - y) at every measurement time; ends without a measurement
+    are free (π = 0).  ``n_nodes``: first mesh per interval (s ∈ [0, 1])."""
+    D = model.D
+    tau, y, Rm_vec, Rf_values, t0, tF, n_nodes = _check(model, tau, y, Rm, Rf_values, t0, tF,
+                                                        n_nodes)
+    seg = _Segments(D, np.unique(np.concatenate([[t0], tau, [tF]])), tau, y, Rm_vec)
+    s_mesh, Y = seg.first_guess(tau, y, n_nodes)
+
+    def solve(Rf, mesh, Y):
+        fun = seg.fun(Hamiltonian(model, Rf, 0.0, None, params))   # no data inside an interval
+        # solve_bvp multiplies stacks of (S·2D)² blocks: one BLAS thread is the faster here
         with single_blas_thread():
-            sol = solve_bvp(fun, bc_for(ham), s_mesh, Y, fun_jac=jac_for(fun), tol=tol,
-                            max_nodes=max_nodes)
-        if sol.status == 0:
-            s_mesh, Y = sol.x, sol.y
-        statuses.append(sol.status)
-        messages.append(sol.message)
-        sols.append(sol.sol if sol.status == 0 else None)
-    return JumpResult(Rf_values, np.array(statuses), messages, breaks, tau, y, Rm_vec, sols, D)
+            return solve_bvp(fun, seg.bc, mesh, Y, fun_jac=seg.jac(fun), tol=tol,
+                             max_nodes=max_nodes)
+
+    sols = continuation(Rf_values, solve, s_mesh, Y)
+    return JumpResult(Rf_values, np.array([s.status for s in sols]), [s.message for s in sols],
+                      seg.breaks, tau, y, Rm_vec, [s.sol if s.status == 0 else None
+                                                   for s in sols], D)

@@ -111,8 +111,15 @@ def _plain(text: str) -> str:
     return text.strip("\n").replace("```\n", "").replace("\n```", "")
 
 
-@dataclass(frozen=True)
-class Shown:
+class _Printed:
+    """Shown as its text (``__str__``) wherever a notebook shows no HTML."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+@dataclass(frozen=True, repr=False)
+class Shown(_Printed):
     """A hint or a solution: collapsible HTML in a notebook, plain text elsewhere."""
     title: str
     text: str
@@ -127,11 +134,9 @@ class Shown:
     def __str__(self) -> str:
         return f"{self.title}\n{_plain(self.text)}"
 
-    __repr__ = __str__
 
-
-@dataclass(frozen=True)
-class Check:
+@dataclass(frozen=True, repr=False)
+class Check(_Printed):
     """The outcome of :meth:`Exercise.check`: ``status`` is "correct", "incorrect" or
     "unanswered"; ``message`` says why.  True only when correct, so ``assert ex.check(a)``
     states that ``a`` is right."""
@@ -158,8 +163,6 @@ class Check:
 
     def __str__(self) -> str:
         return f"{self._LOOK[self.status][0]} ({self.exercise_id}). {self.message}"
-
-    __repr__ = __str__
 
 
 @dataclass

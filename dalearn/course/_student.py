@@ -88,8 +88,8 @@ def student_copy(notebooks, out, *, answers=None, compute_answers: bool = True) 
     (created; existing files of the same names are replaced) and the answer key to
     ``answers`` (default :func:`instructor_path`; refused inside ``out``).
 
-    ``compute_answers``: put each exercise's computed answer in the answer key (runs the
-    references, about 20 s).  Returns {"notebooks": [names], "removed": {name: n cells},
+    ``compute_answers``: put each exercise's computed answer in the answer key (runs every
+    exercise's reference computation).  Returns {"notebooks": [names], "removed": {name: n cells},
     "answers": path}."""
     src = course_notebooks() if notebooks is None else Path(notebooks)
     if not src.is_dir():

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..models import rk4, rk4_stages, sample_drive
+
 __all__ = ["RULES", "Residual", "residual", "check_rule", "integrate", "rk4_step"]
 
 RULES = ("euler", "trapezoid", "hermite-simpson", "rk4")
@@ -153,6 +155,8 @@ def _hermite_simpson(model, X, p, h, blocks):
 
 #: where each RK4 stage reads a driven model's input: start, midpoint, midpoint, end
 _STAGES = ("node", "mid", "mid", "next")
+#: the same by the stage's time in half steps (``f(x, half)`` of :func:`dalearn.models.rk4`)
+_AT_HALF = ("node", "mid", "next")
 
 
 def _at(f, x, p, where):
@@ -161,25 +165,16 @@ def _at(f, x, p, where):
 
 
 def _rk4_stages(model, x0, p, h):
-    k1 = _at(model.rhs, x0, p, "node")
-    s2 = x0 + 0.5 * h * k1
-    k2 = _at(model.rhs, s2, p, "mid")
-    s3 = x0 + 0.5 * h * k2
-    k3 = _at(model.rhs, s3, p, "mid")
-    s4 = x0 + h * k3
-    k4 = _at(model.rhs, s4, p, "next")
-    return (k1, k2, k3, k4), (x0, s2, s3, s4)
+    return rk4_stages(lambda x, half: _at(model.rhs, x, p, _AT_HALF[half]), x0, h)
 
 
 def rk4_step(model, x, p, h, u=None):
     """One classical RK4 step of ``x`` (..., D); ``u``: a driven model's input at the
     step's start, midpoint and end, shape ``(3, U)`` (then ``x`` is one state (D,))."""
     if u is not None:
-        x = np.asarray(x)[None]
-        (k1, k2, k3, k4), _ = _rk4_stages(_Bound(model, u), x, p, h)
-        return (x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4))[0]
-    (k1, k2, k3, k4), _ = _rk4_stages(model, x, p, h)
-    return x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+        bound = _Bound(model, u)
+        return rk4(lambda s, half: bound.rhs(s, p, _AT_HALF[half]), np.asarray(x)[None], h)[0]
+    return rk4(lambda s, half: model.rhs(s, p), x, h)
 
 
 def _rk4(model, X, p, h, blocks):
@@ -233,22 +228,15 @@ def integrate(model, x0, p, dt: float, n_steps: int, substeps: int = 1, *, drive
     if getattr(model, "inputs", ()) and drive is None:
         raise ValueError(f"model {model.name!r} is driven by {model.inputs}: give drive")
     if drive is not None:
-        from ..models import sample_drive
         u = sample_drive(drive, t0 + 0.5 * h * np.arange(2 * n_steps * substeps + 1),
                          model.n_inputs)
-        f = model.rhs
     j = 0
     for n in range(n_steps):
         for _ in range(substeps):
             if drive is None:
                 x = rk4_step(model, x, p, h)
-            else:                       # inline RK4, reading u at the stages' times
-                u0, um, u1 = u[2 * j], u[2 * j + 1], u[2 * j + 2]
-                k1 = f(x, p, u0)
-                k2 = f(x + 0.5 * h * k1, p, um)
-                k3 = f(x + 0.5 * h * k2, p, um)
-                k4 = f(x + h * k3, p, u1)
-                x = x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+            else:                       # the input at the sub-step's start, midpoint and end
+                x = rk4(lambda s, half: model.rhs(s, p, u[2 * j + half]), x, h)
             j += 1
         out[n + 1] = x
     return out

@@ -57,8 +57,7 @@ GROUP = {
         "Lorenz96 D=20, every other component observed (L=10), sigma=0.5, 161 points, "
         "dt=0.025, trapezoid rule, forcing nu estimated from U(6, 10); Rf0/Rm=1e-6, "
         "alpha=1.5, beta=0,2,..,70 (every other beta of the group's schedule, stopped at "
-        "beta=70 where the action has plateaued at 0.984 and nu=8.200; the group goes to "
-        "beta=100), 5 starts.",
+        "beta=70 where the action has plateaued; the group goes to beta=100), 5 starts.",
         "the group's older varanneal Lorenz96 script (every other component observed, "
         "R_f0/R_m, alpha, nu range); rule, number of starts and the shortened schedule are "
         "dalearn's",
@@ -70,9 +69,8 @@ GROUP = {
         "Lorenz96 D=20, observed 0,2,4,6,8,10,14,16 (L=8), sigma=0.5, 161 points, dt=0.025, "
         "Hermite-Simpson; Rf0/Rm=1e-6, alpha=1.5, beta=0..100, nu estimated from U(6, 10), "
         "10 starts.  The marginal case: a noise-consistent level exists (annealed from the "
-        "truth: 0.956, nu 8.158) but only some random starts reach it (none of these 10, 7 of "
-        "30 with seed 1, benchmarks/group_lorenz96_why.py); the rest stop on flat levels "
-        "3-30 with wrong nu.",
+        "truth) but only some random starts reach it; the rest stop on higher flat levels "
+        "with a wrong nu (benchmarks/group_lorenz96_why.py).",
         "varanneal's Lorenz96 scripts (P. Rozdeba, N. Kadakia): observed set, sigma, N, dt, "
         "Rf0/Rm, alpha, beta and nu range (their packaged examples/Lorenz96_D20 observes "
         "0,2,4,8,10,12,14,16 instead); the data (dalearn's RK4 twin, seed 0), the "
@@ -91,7 +89,7 @@ GROUP = {
         "dalearn's seeded chaotic current (the group's tutorial ships a recorded one).",
         "the NaKL section of varanneal's jupyter tutorial "
         "(examples/jupyter-tutorial/VarAnneal_tutorial.ipynb, data "
-        "NaKL_Vdata_dt0p02_N6001_sm1p0.npy), R_f0/alpha/beta as in issue 14; stimulus and "
+        "NaKL_Vdata_dt0p02_N6001_sm1p0.npy), R_f0/alpha/beta as the group's; stimulus and "
         "number of starts chosen by dalearn",
         TwinSettings(model="nakl", observed=(0,), sigma=1.0, N=6001, dt=0.02,
                      rule="hermite-simpson", estimate=tuple(NAKL_PARAMS), seed=0,
@@ -193,8 +191,8 @@ GROUP_NETWORK = {
         "data/gen_io_pairs.py (inputs, noise), nnet_twin_anneal.py (student, RM, RF0, alpha, "
         "beta, starting states and weights, L-BFGS-B ftol); the script trains on M = 5 "
         "pairs and clips noisy outputs to (1e-4, 1 - 1e-4) (never active here: the "
-        "teacher's outputs lie near 0.5); 2 pairs as in Abarbanel, Rozdeba & Shirman 2018 "
-        "and issue 14; seeds and 3 starts are dalearn's",
+        "teacher's outputs lie near 0.5); 2 pairs as in Abarbanel, Rozdeba & Shirman 2018; "
+        "seeds and 3 starts are dalearn's",
         NetworkTwinSettings(width=10, n_layers=99, activation="sigmoid", shared=False,
                             residual=False, biases=False, weights="uniform", weight_scale=1.0,
                             inputs="standardised", K_train=2, K_test=200, sigma=_GROUP_SIGMA,

@@ -16,6 +16,7 @@ import numpy as np
 
 from .._checks import as_generator, check_finite, check_int, check_observed, check_positive
 from ._base import Model
+from ._rk4 import rk4
 
 __all__ = ["conditional_lyapunov"]
 
@@ -27,18 +28,8 @@ def _tangent(model: Model, x, p, v):
     return v @ model.jac(x, p).T
 
 
-def conditional_lyapunov(model: Model, observed_sets, *, params=None, x0=None,
-                         dt: float = 0.01, t_spinup: float = 20.0, t_total: float = 100.0,
-                         seed=0) -> np.ndarray:
-    """Largest conditional Lyapunov exponent for each set of observed components.
-
-    ``observed_sets``: a list whose entries are index sequences (an empty one: nothing
-    observed, the model's largest exponent) or counts L (spread evenly, as twins do).  One true path is integrated (RK4, step ``dt``) from ``x0`` (default:
-    seeded random near the attractor) for ``t_spinup`` then ``t_total`` time units; along
-    it, one tangent vector per set, restricted to that set's unobserved components, is
-    propagated by the linearised RK4 step and renormalised every step.  Returns the growth
-    rates (n_sets,); ``-inf`` for a set that observes every component (nothing left to grow).
-    """
+def _unobserved_masks(model, observed_sets) -> np.ndarray:
+    """(n_sets, D): 1 on each set's unobserved components, 0 on its observed ones."""
     if not isinstance(model, Model):
         raise TypeError(f"model must be a dalearn Model, got {type(model).__name__}")
     if getattr(model, "inputs", 0):
@@ -54,14 +45,12 @@ def conditional_lyapunov(model: Model, observed_sets, *, params=None, x0=None,
             masks[i, check_observed(D, L=int(obs))] = 0.0     # a count, spread evenly
         elif len(obs):
             masks[i, check_observed(D, observed=list(obs))] = 0.0
-    dt = check_positive("dt", dt)
-    t_spinup, t_total = check_finite("t_spinup", t_spinup), check_positive("t_total", t_total)
-    if t_spinup < 0:
-        raise ValueError(f"t_spinup must be >= 0, got {t_spinup}")
-    n_spin, n_steps = int(round(t_spinup / dt)), check_int("t_total / dt",
-                                                          int(round(t_total / dt)), 1)
-    p = model.default_params if params is None else np.asarray(params, dtype=float)
-    rng = as_generator(seed)
+    return masks
+
+
+def _start(model, p, x0, rng) -> np.ndarray:
+    """The true path's first state (D,): ``x0``, or seeded random near the attractor."""
+    D = model.D
     if x0 is not None:
         x = np.asarray(x0, dtype=float).copy()
     elif hasattr(model, "sample_state"):
@@ -70,27 +59,46 @@ def conditional_lyapunov(model: Model, observed_sets, *, params=None, x0=None,
         x = rng.normal(0.0, 1.0, D) + (p[0] if model.name == "lorenz96" else 1.0)
     if x.shape != (D,) or not np.all(np.isfinite(x)):
         raise ValueError(f"x0 must be a finite state of shape ({D},), got {x0!r}")
-    f = model.rhs
+    return x
+
+
+def conditional_lyapunov(model: Model, observed_sets, *, params=None, x0=None,
+                         dt: float = 0.01, t_spinup: float = 20.0, t_total: float = 100.0,
+                         seed=0) -> np.ndarray:
+    """Largest conditional Lyapunov exponent for each set of observed components.
+
+    ``observed_sets``: a list whose entries are index sequences (an empty one: nothing
+    observed, the model's largest exponent) or counts L (spread evenly, as twins do).  One
+    true path is integrated (RK4, step ``dt``) from ``x0`` (default: seeded random near the
+    attractor) for ``t_spinup`` then ``t_total`` time units; along
+    it, one tangent vector per set, restricted to that set's unobserved components, is
+    propagated by the linearised RK4 step and renormalised every step.  Returns the growth
+    rates (n_sets,); ``-inf`` for a set that observes every component (nothing left to grow).
+    """
+    masks = _unobserved_masks(model, observed_sets)
+    dt = check_positive("dt", dt)
+    t_spinup, t_total = check_finite("t_spinup", t_spinup), check_positive("t_total", t_total)
+    if t_spinup < 0:
+        raise ValueError(f"t_spinup must be >= 0, got {t_spinup}")
+    n_spin, n_steps = int(round(t_spinup / dt)), check_int("t_total / dt",
+                                                          int(round(t_total / dt)), 1)
+    p = model.default_params if params is None else np.asarray(params, dtype=float)
+    rng = as_generator(seed)
+    x = _start(model, p, x0, rng)
     for _ in range(n_spin):
-        x = _rk4(f, x, p, dt)
+        x = rk4(lambda s, half: model.rhs(s, p), x, dt)
     v = rng.normal(size=masks.shape) * masks
     v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-300)
     log_growth = np.zeros(len(masks))
+
+    def joint(y, half):
+        # the path (row 0) and its tangents (rows 1:), the observed rows of J zeroed (their
+        # error stays zero): one RK4 step of both is the linearised RK4 step
+        return np.vstack([model.rhs(y[0], p)[None], masks * _tangent(model, y[0], p, y[1:])])
+
     for _ in range(n_steps):
-        # linearised RK4 with the observed rows of J zeroed (their error stays zero)
-        k1 = f(x, p)
-        x2 = x + 0.5 * dt * k1
-        k2 = f(x2, p)
-        x3 = x + 0.5 * dt * k2
-        k3 = f(x3, p)
-        x4 = x + dt * k3
-        k4 = f(x4, p)
-        w1 = masks * _tangent(model, x, p, v)
-        w2 = masks * _tangent(model, x2, p, v + 0.5 * dt * w1)
-        w3 = masks * _tangent(model, x3, p, v + 0.5 * dt * w2)
-        w4 = masks * _tangent(model, x4, p, v + dt * w3)
-        x = x + dt / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
-        v = v + dt / 6.0 * (w1 + 2 * w2 + 2 * w3 + w4)
+        y = rk4(joint, np.vstack([x[None], v]), dt)
+        x, v = y[0], y[1:]
         norm = np.linalg.norm(v, axis=1)
         with np.errstate(divide="ignore"):
             log_growth += np.log(norm)
@@ -101,10 +109,3 @@ def conditional_lyapunov(model: Model, observed_sets, *, params=None, x0=None,
     out[masks.sum(axis=1) == 0] = -np.inf
     return out
 
-
-def _rk4(f, x, p, h):
-    k1 = f(x, p)
-    k2 = f(x + 0.5 * h * k1, p)
-    k3 = f(x + 0.5 * h * k2, p)
-    k4 = f(x + h * k3, p)
-    return x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)

@@ -18,6 +18,8 @@ import numpy as np
 
 from ._drive import SampledDrive
 from ._base import Model, _arr
+from ._lorenz import Lorenz63
+from ._rk4 import rk4
 
 __all__ = ["NaKL", "NAKL_PARAMS", "NAKL_BOUNDS", "chaotic_current"]
 
@@ -150,17 +152,11 @@ def chaotic_current(t_end: float, *, amplitude: float = 1.0, offset: float = 0.0
     n = int(np.ceil(t_end / dt)) + 1
     h = dt * time_scale
     x = np.array([1.0, 1.0, 20.0]) + rng.normal(0.0, 1.0, 3)
-    s, r, b = 10.0, 28.0, 8.0 / 3.0
-
-    def f(x):
-        return np.array([s * (x[1] - x[0]), x[0] * (r - x[2]) - x[1], x[0] * x[1] - b * x[2]])
+    lorenz = Lorenz63()
+    p = lorenz.default_params
 
     def step(x):
-        k1 = f(x)
-        k2 = f(x + 0.5 * h * k1)
-        k3 = f(x + 0.5 * h * k2)
-        k4 = f(x + h * k3)
-        return x + h / 6.0 * (k1 + 2 * k2 + 2 * k3 + k4)
+        return rk4(lambda s, half: lorenz.rhs(s, p), x, h)
 
     for _ in range(int(20.0 / h)):            # spin up onto the attractor
         x = step(x)

@@ -31,11 +31,12 @@ from ..models import ACTIVATIONS
 from ._architecture import Network
 from ._classify import Classification, classifier_problem
 from ._backprop import TrainResult, strong_loss_grad, train_backprop, weak_weight_gradient
+from ._measurement import EndsMeasurement, LayerMeasurement
 from ._problem import NetworkProblem
 from ._twin import DrivenTwin, NetworkTwin, driven_twin, network_twin
 from ._datasets import iris_path, load_iris, split_stratified
 
-__all__ = ["Network", "NetworkProblem", "NetworkTwin", "network_twin", "DrivenTwin",
+__all__ = ["Network", "NetworkProblem", "EndsMeasurement", "LayerMeasurement", "NetworkTwin", "network_twin", "DrivenTwin",
            "driven_twin", "TrainResult",
            "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS",
            "Classification", "classifier_problem", "load_iris", "iris_path", "split_stratified"]

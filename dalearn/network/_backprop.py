@@ -33,15 +33,8 @@ def strong_loss_grad(problem, theta, return_momentum: bool = False):
     W, b = net.weights(theta)
     g, dg = ACTIVATIONS[net.activation]
     X = net.forward(theta, problem.input_states(), problem.drive)
-    lam = np.zeros_like(X)
-    if problem.layered:
-        dm = np.where(problem.mask[:, 1:], X[:, 1:] - problem.Y[:, 1:], 0.0)
-        loss = problem.w_meas * np.sum(dm * dm)
-        lam[:, 1:] = 2 * problem.w_meas * dm        # measurement parts; the recursion adds on
-    else:
-        dout = X[:, -1, problem.out_nodes] - problem.V
-        loss = problem.w_meas * np.sum(dout ** 2)
-        lam[:, -1, problem.out_nodes] = 2 * problem.w_meas * dout
+    # the measurement parts of λ; the recursion adds the rest on
+    loss, lam = problem.measurement.strong_term(X, problem.w_meas)
     Vu = net.drive_term(theta, problem.drive) if problem.drive is not None else None
     gW = np.empty((net.n_layers, problem.D, problem.D))
     gb = np.empty((net.n_layers, problem.D))
@@ -104,9 +97,8 @@ def train_backprop(problem: NetworkProblem, n_init: int = 10, seed=0, maxiter: i
                    ftol: float = 1e-12) -> TrainResult:
     """Minimise the strong-constraint loss with L-BFGS (gradient by backpropagation) from
     weights U(±weight_scale/√D), the same distribution annealing starts from.  Runs with
-    one BLAS thread and the kept heap annealing uses (:mod:`dalearn._runtime`): OpenBLAS's
-    own threads made notebook 03's six runs take 14.7 s of wall and 19.4 s of CPU at load 2
-    on 2 cores."""
+    one BLAS thread and the kept heap annealing uses (:mod:`dalearn._runtime`), which are
+    faster here too (docs/decisions.md)."""
     check_int("n_init", n_init, 1)
     rng = as_generator(seed)
     s = problem.weight_scale / np.sqrt(problem.D)

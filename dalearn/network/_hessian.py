@@ -79,6 +79,29 @@ def _assign(a, index, values):
     a[index] = values
 
 
+def _border(net, K, coef, v, curv, coef2) -> np.ndarray:
+    """The state-weight border Hxp, flat (K (n_layers+1) D n_weights,), from the layer terms:
+    x(l) row j against row i of layer l's weights, ``coef`` (K, L, i, j) times v, less the
+    residual curvature ``curv`` (K, L, i) on the u_j term (None: Gauss-Newton); x(l+1) row j
+    against row j of them, ``coef2`` (K, L, j) times v."""
+    D, Pe = net.width, net.n_weights
+    Lp1 = net.n_layers + 1
+    jj = np.arange(D)
+    val = np.einsum("klij,klm->kljim", coef, v)            # (K, L, j, i, nv)
+    if curv is not None:
+        val[:, :, jj, :, jj] -= curv[None]                 # (j, K, L, i): the u_j term
+    val2 = coef2[..., None] * v[..., None, :]              # (K, L, j, nv)
+    at1, at2 = _border_index(net, K)
+    if net.shared:              # shared weights: several entries land on one place, summed
+        return np.bincount(np.concatenate([at1, at2]),
+                           weights=np.concatenate([val.ravel(), val2.ravel()]),
+                           minlength=K * Lp1 * D * Pe)
+    Hxp = np.zeros(K * Lp1 * D * Pe)   # distinct layers own distinct weights: no place twice
+    Hxp[at1] = val.ravel()
+    Hxp[at2] = val2.ravel()
+    return Hxp
+
+
 def network_hessian(problem, z, Rf, exact: bool = True) -> BlockHessian:
     """Gradient and the blocks of the exact Hessian (``exact``) or of the Gauss-Newton
     matrix of a :class:`NetworkProblem`'s action at packed ``z`` and ``Rf``: ``Hd``
@@ -127,22 +150,8 @@ def network_hessian(problem, z, Rf, exact: bool = True) -> BlockHessian:
     # distinct layers own distinct weights, so plain assignment suffices unless shared
     put = np.add.at if net.shared else _assign
     put(Hpp, (P[..., :, None], P[..., None, :]), G)
-    # state x(l) row j against row i of layer l's weights
-    coef = wf * s * c * gp[..., :, None] * np.eye(D) + e[..., :, None] * W[None]   # (K,L,i,j)
-    val = np.einsum("klij,klm->kljim", coef, v)            # (K, L, j, i, nv)
-    if exact:
-        val[:, :, jj, :, jj] -= (s * rho * gp)[None]          # (j, K, L, i): the u_j term
-    # state x(l+1) row j against row j of layer l's weights: -wf s g'_j v
-    val2 = -wf * s * gp[..., None] * v[..., None, :]       # (K, L, j, nv)
-    at1, at2 = _border_index(net, K)
-    if net.shared:              # shared weights: several entries land on one place, summed
-        Hxp = np.bincount(np.concatenate([at1, at2]),
-                          weights=np.concatenate([val.ravel(), val2.ravel()]),
-                          minlength=K * Lp1 * D * Pe)
-    else:                       # distinct layers own distinct weights: no place twice
-        Hxp = np.zeros(K * Lp1 * D * Pe)
-        Hxp[at1] = val.ravel()
-        Hxp[at2] = val2.ravel()
+    Hxp = _border(net, K, wf * s * c * gp[..., :, None] * np.eye(D) + e[..., :, None] * W[None],
+                  v, (s * rho * gp) if exact else None, -wf * s * gp)
     M = K * Lp1
     return BlockHessian(av.total, av.meas, av.model,
                        np.concatenate([av.grad_x.ravel(), av.grad_p]),

@@ -5,13 +5,20 @@ from __future__ import annotations
 import numpy as np
 
 from ..problem import ActionValue
-from .._checks import check_positive, check_real_array
+from .._checks import check_positive, check_precision
 from ..models import ACTIVATIONS
 from ._architecture import Network
 from ._backprop import strong_loss_grad
 from ._hessian import network_hessian
+from ._measurement import EndsMeasurement, LayerMeasurement
 
 __all__ = ["NetworkProblem"]
+
+
+def _data(name: str, doc: str) -> property:
+    """A read-only view of the measurement's ``name`` (None for the other kind of data)."""
+    return property(lambda self: getattr(self.measurement, name, None),
+                    doc=f"{doc}, or None for the other kind of data.")
 
 
 class NetworkProblem:
@@ -23,28 +30,19 @@ class NetworkProblem:
     ``drive`` (K, n_layers, n_drive): the known input sequence of a driven network
     (``Network(..., n_drive=...)``), required exactly when the network has drive inputs.
     Data at every layer (a recurrent network observed at every step, the analogue of data
-    at every time): :meth:`from_layers`.
+    at every time): :meth:`from_layers`.  ``measurement`` holds the data of either kind
+    (:class:`EndsMeasurement` or :class:`LayerMeasurement`) and computes its terms.
     It is :class:`dalearn.Annealable`, so :func:`dalearn.anneal` trains it by precision
     annealing (optimiser: see :attr:`methods`).
     """
 
     @property
     def methods(self) -> tuple:
-        """Optimisers, the default first, chosen by measurement (benchmarks/train_network.py):
-        Newton on the exact Hessian for a recurrent (shared-weight) network fitted to more
-        numbers than it has free ones, whose minima are well conditioned (3x faster than
-        L-BFGS-B in notebook 03, every solve verified); for such a feedforward one 'hybrid'
-        (L-BFGS-B to a loose tolerance through the nonconvex region, then Newton to finish
-        and verify: notebook 03's student in a third of L-BFGS-B's time, every final point
-        a verified minimum, where damped Newton alone crawls along indefinite valleys).
-        With more free numbers than measured ones (expected level <= 0) the Hessian is
-        singular at the exact fits, where Newton steps crawl: L-BFGS-B.  Gauss-Newton (lm)
-        drops the weight-state cross terms of W x and is never the best; 'tr' (trust-region
-        Newton) is kept by name.  The same rule holds for data per layer (:meth:`from_layers`):
-        measured at every layer, Newton converges to verified minima (notebook 03); a long
-        residual recurrent network measured only at its two ends from random hidden states
-        can have unbounded best weights at small R_f, which Newton's steps follow (measured
-        on the driven twin): pass ``method="lbfgsb"`` there."""
+        """Optimisers, the default first: 'newton' for a recurrent (shared-weight) network
+        fitted to more numbers than it has free ones (well-conditioned minima); 'hybrid'
+        (L-BFGS-B through the nonconvex region, then Newton to finish and verify) for such a
+        feedforward one; 'lbfgsb' when the expected level is <= 0 (a singular Hessian at
+        the exact fits).  Why, and the benchmark: docs/decisions.md."""
         rest = ("newton", "lbfgsb", "lm", "tr", "hybrid")
         if self.expected_level > 0:
             first = "newton" if self.net.shared else "hybrid"
@@ -56,23 +54,8 @@ class NetworkProblem:
     def __init__(self, network: Network, inputs, outputs, sigma=None, Rm=None,
                  in_nodes=None, out_nodes=None, weight_scale: float = 1.0, *, drive=None):
         self._check_network(network)
-        D = network.width
-        U = check_real_array("inputs", inputs, 2)
-        V = check_real_array("outputs", outputs, 2)
-        if U.shape[0] != V.shape[0] or U.shape[0] < 1:
-            raise ValueError(f"inputs (K, n_in) and outputs (K, n_out) must be 2-D with the same "
-                             f"K >= 1, got {U.shape} and {V.shape}")
-        if not (np.all(np.isfinite(U)) and np.all(np.isfinite(V))):
-            raise ValueError("inputs and outputs must be finite")
-        self.in_nodes = self._nodes("in_nodes", in_nodes, U.shape[1], D)
-        self.out_nodes = self._nodes("out_nodes", out_nodes, V.shape[1], D)
-        Rm = self._precision(sigma, Rm)
-        self.drive = network.check_drive(drive, U.shape[0])
-        self.U, self.V = U, V
-        self.mask = self.Y = None
-        self._finish(U.shape[0], Rm, weight_scale,
-                     U.shape[0] * (len(self.in_nodes) + len(self.out_nodes)),
-                     np.union1d(self.in_nodes, self.out_nodes))
+        meas = EndsMeasurement(inputs, outputs, in_nodes, out_nodes, network.width)
+        self._setup(meas, sigma, Rm, drive, weight_scale)
 
     @classmethod
     def from_layers(cls, network: Network, data, mask, *, sigma=None, Rm=None, drive=None,
@@ -89,28 +72,8 @@ class NetworkProblem:
         measured nodes of layer 0 and fits every later measured layer."""
         self = cls.__new__(cls)
         self._check_network(network)
-        D, Lp1 = network.width, network.n_layers + 1
-        Y = check_real_array("data", data, 3)
-        if Y.shape[0] < 1 or Y.shape[1:] != (Lp1, D):
-            raise ValueError(f"data must have shape (K, n_layers + 1, D) = (K, {Lp1}, {D}) "
-                             f"with K >= 1, got {Y.shape}")
-        m = np.asarray(mask)
-        if m.dtype != bool:
-            raise TypeError(f"mask must be a boolean array, got dtype {m.dtype}")
-        if m.shape not in ((Lp1, D), Y.shape):
-            raise ValueError(f"mask must have shape (n_layers + 1, D) = {(Lp1, D)} or that of "
-                             f"data {Y.shape}, got {m.shape}")
-        m = np.broadcast_to(m, Y.shape).copy()
-        if not m.any():
-            raise ValueError("mask must select at least one measured value")
-        if not np.all(np.isfinite(Y[m])):
-            raise ValueError("data must be finite where mask is True")
-        Rm = self._precision(sigma, Rm)
-        self.drive = network.check_drive(drive, Y.shape[0])
-        self.mask, self.Y = m, np.where(m, Y, 0.0)
-        self.U = self.V = self.in_nodes = self.out_nodes = None
-        self._finish(Y.shape[0], Rm, weight_scale, int(m.sum()),
-                     np.flatnonzero(m.any(axis=(0, 1))))
+        meas = LayerMeasurement(data, mask, network.n_layers, network.width)
+        self._setup(meas, sigma, Rm, drive, weight_scale)
         return self
 
     def _check_network(self, network):
@@ -118,40 +81,33 @@ class NetworkProblem:
             raise TypeError(f"network must be a dalearn Network, got {type(network).__name__}")
         self.net = network
 
-    @staticmethod
-    def _precision(sigma, Rm) -> float:
-        if Rm is None:
-            if sigma is None:
-                raise ValueError("give sigma (noise std) or Rm (measurement precision)")
-            Rm = 1.0 / check_positive("sigma", sigma) ** 2
-        return float(check_positive("Rm", Rm))
-
-    def _finish(self, K, Rm, weight_scale, n_measured, measured_nodes):
-        self.Rm_measured = Rm
-        self.K = K
+    def _setup(self, measurement, sigma, Rm, drive, weight_scale):
+        _, self.Rm_measured = check_precision(sigma, Rm)
+        self.drive = self.net.check_drive(drive, measurement.K)
+        #: where the data are: :class:`EndsMeasurement` or :class:`LayerMeasurement`
+        self.measurement = measurement
+        self.K = measurement.K
         self.weight_scale = check_positive("weight_scale", weight_scale)
         #: measured numbers over all pairs (K (n_in + n_out) for the first/last-layer problem)
-        self.n_measured = n_measured
-        self.w_meas = self.Rm_measured / n_measured
+        self.n_measured = measurement.n_measured
+        self.w_meas = self.Rm_measured / self.n_measured
         Rm_vec = np.zeros(self.net.width)
-        Rm_vec[measured_nodes] = self.Rm_measured
+        Rm_vec[measurement.measured_nodes] = self.Rm_measured
         self.Rm = Rm_vec
         self.nx = self.K * (self.net.n_layers + 1) * self.net.width
 
     @property
     def layered(self) -> bool:
         """Whether the data were given per layer (:meth:`from_layers`)."""
-        return self.mask is not None
+        return isinstance(self.measurement, LayerMeasurement)
 
-    @staticmethod
-    def _nodes(name, nodes, n, D):
-        idx = np.arange(n) if nodes is None else np.asarray(nodes)
-        if idx.dtype.kind not in "iu":
-            raise TypeError(f"{name} must be integer node indices, got {nodes!r}")
-        if idx.ndim != 1 or len(idx) != n or len(np.unique(idx)) != n or \
-                np.any(idx < 0) or np.any(idx >= D):
-            raise ValueError(f"{name} must be {n} distinct node indices in 0..{D - 1}, got {nodes}")
-        return idx.astype(int)
+    # the data of each kind, read from the measurement (None for the other kind)
+    U = _data("U", "Inputs (K, n_in)")
+    V = _data("V", "Outputs (K, n_out)")
+    in_nodes = _data("in_nodes", "Measured nodes of layer 0")
+    out_nodes = _data("out_nodes", "Measured nodes of the last layer")
+    Y = _data("Y", "Data per layer (K, n_layers + 1, D), 0 where not measured")
+    mask = _data("mask", "Measured entries per layer (K, n_layers + 1, D)")
 
     # ---------------------------------------------------------------- shapes
     @property
@@ -202,37 +158,17 @@ class NetworkProblem:
 
     def input_states(self) -> np.ndarray:
         """Layer-0 states from the inputs (unmeasured nodes 0), (K, D)."""
-        if self.layered:
-            return self.Y[:, 0].copy()                  # zero where not measured
-        x0 = np.zeros((self.K, self.D))
-        x0[:, self.in_nodes] = self.U
-        return x0
+        return self.measurement.input_states(self.D)
 
     # ---------------------------------------------------------------- the action
     def _measurement(self, X, grad: bool):
         """Measurement term of states X and, with ``grad``, its gradient (K, n_layers+1, D)."""
-        if self.layered:
-            dm = np.where(self.mask, X - self.Y, 0.0)
-            return self.w_meas * np.sum(dm * dm), (2 * self.w_meas * dm if grad else None)
-        din = X[:, 0, self.in_nodes] - self.U
-        dout = X[:, -1, self.out_nodes] - self.V
-        meas = self.w_meas * (np.sum(din ** 2) + np.sum(dout ** 2))
-        if not grad:
-            return meas, None
-        gX = np.zeros_like(X)
-        gX[:, 0, self.in_nodes] += 2 * self.w_meas * din
-        gX[:, -1, self.out_nodes] += 2 * self.w_meas * dout
-        return meas, gX
+        return self.measurement.term(X, self.w_meas, grad)
 
     def meas_precision(self) -> np.ndarray:
         """Weight of each squared measurement residual, (K, n_layers + 1, D) (0 where not
         measured): the measurement term's Hessian is twice its diagonal."""
-        if self.layered:
-            return self.w_meas * self.mask
-        w = np.zeros((self.K, self.net.n_layers + 1, self.D))
-        w[:, 0, self.in_nodes] += self.w_meas
-        w[:, -1, self.out_nodes] += self.w_meas
-        return w
+        return self.measurement.precision(self.w_meas, (self.K, self.net.n_layers + 1, self.D))
 
     def _layer_terms(self, X, theta):
         W, b = self.net.weights(theta)
@@ -282,7 +218,7 @@ class NetworkProblem:
         """Network outputs (K', n_out) for inputs (K', n_in) (and the drive (K', n_layers,
         n_drive) of a driven network).  A problem with data per layer has no input and output
         nodes: run ``problem.net.forward(theta, x0, drive)`` for its states."""
-        if self.layered:
+        if not isinstance(self.measurement, EndsMeasurement):
             raise ValueError("predict needs input and output nodes; this problem has data per "
                              "layer: use problem.net.forward(theta, x0, drive)")
         x0 = np.zeros((len(inputs), self.D))
@@ -294,12 +230,8 @@ class NetworkProblem:
         """Starting states U(init_range) with measured nodes on the data, weights
         U(±weight_scale/√D) (or ``param_range={'weights': (lo, hi)}``)."""
         lo, hi = init_range or self.default_init_range
-        X0 = rng.uniform(lo, hi, (n, self.K, self.net.n_layers + 1, self.D))
-        if self.layered:
-            X0 = np.where(self.mask, self.Y, X0)
-        else:
-            X0[:, :, 0, self.in_nodes] = self.U
-            X0[:, :, -1, self.out_nodes] = self.V
+        X0 = self.measurement.fill(rng.uniform(lo, hi, (n, self.K, self.net.n_layers + 1,
+                                                        self.D)))
         wl, wh = (param_range or {}).get("weights", (-self.weight_scale / np.sqrt(self.D),
                                                      self.weight_scale / np.sqrt(self.D)))
         P0 = rng.uniform(wl, wh, (n, self.net.n_weights))
@@ -311,12 +243,14 @@ class NetworkProblem:
                "residual": n.residual, "T": n.T, "shared": n.shared, "biases": n.biases}
         if n.n_drive:
             net["n_drive"] = n.n_drive
-        if self.layered:
-            where = {"measured_per_layer": self.mask.sum(axis=(0, 2)).tolist()}
-        else:
-            where = {"in_nodes": self.in_nodes.tolist(), "out_nodes": self.out_nodes.tolist()}
-        return {"network": net, "K": self.K, **where, "Rm": self.Rm_measured,
-                "expected_level": self.expected_level}
+        return {"network": net, "K": self.K, **self.measurement.describe(),
+                "Rm": self.Rm_measured, "expected_level": self.expected_level}
+
+    def result_meta(self) -> dict:
+        """What an annealing result records of the problem (see :class:`dalearn.Annealable`)."""
+        return {"t": self.t, "Rm": self.Rm.copy(), "param_names": tuple(self.param_names),
+                "estimate": tuple(self.estimate), "expected_level": float(self.expected_level),
+                "init_range": self.default_init_range, "describe": self.describe()}
 
 
 class _NetworkEvaluator:

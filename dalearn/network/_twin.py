@@ -8,6 +8,7 @@ import numpy as np
 
 from .._checks import as_generator, check_choice, check_int, check_positive
 from ._architecture import Network
+from ._measurement import check_nodes
 from ._problem import NetworkProblem
 
 __all__ = ["NetworkTwin", "network_twin", "DrivenTwin", "driven_twin"]
@@ -122,7 +123,7 @@ class DrivenTwin:
         one only (``"ends"``: the first/last-layer problem of a feedforward network)."""
         check_choice("layers", layers, ("all", "ends"))
         D, L = self.teacher.width, self.teacher.n_layers
-        idx = NetworkProblem._nodes("nodes", nodes, D if nodes is None else len(nodes), D)
+        idx = check_nodes("nodes", nodes, D if nodes is None else len(nodes), D)
         m = np.zeros((L + 1, D), dtype=bool)
         m[0] = True
         m[1 if layers == "all" else L:, idx] = True

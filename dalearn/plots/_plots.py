@@ -4,7 +4,8 @@ Every public function takes results and returns a figure; ``backend="plotly"`` (
 a ``go.Figure`` (``widget=True``: a ``go.FigureWidget`` that :func:`update_figure` changes in
 place), ``backend="mpl"`` a matplotlib ``Figure`` (no pyplot state; ``fig.savefig`` to PNG).
 A figure is first described as panels of series (plain arrays), then rendered, so the two
-backends always show the same thing.  Nothing here computes science.
+backends always show the same thing.  Builders compute only what they draw (a forward pass
+for a network's states, a fitted slope for a convergence plot); the science is elsewhere.
 """
 from __future__ import annotations
 
@@ -111,10 +112,8 @@ def _to_plotly(panels, widget, title, height):
 
 def _axis_style(log: bool, arrays, yrange=None) -> dict:
     """Axis type and ticks: on a log axis spanning 1.5 decades or more one labelled tick per
-    decade (plotly's default labels the 2s and 5s of every decade with bare digits, which
-    read as a crowd of '2' and '5', and full values on an axis near two decades long label
-    every minor tick, '0.1 0.09 0.08 ...', overlapping); on a shorter log axis full values
-    ('0.2', '0.5'); ``yrange`` fixed in data units."""
+    decade (plotly's default minor labels read as values, docs/decisions.md); on a shorter
+    log axis full values ('0.2', '0.5'); ``yrange`` fixed in data units."""
     style = {"type": "log" if log else "linear"}
     if yrange is not None:
         lo, hi = yrange
@@ -477,7 +476,7 @@ def laplace_panels(Rf, nu_hat, nu_sd, b: int, t, x_hat, x_sd, *, nu_true=None, x
            Series(t, x_hat[b] + 2 * x_sd[b], "+2 sd", "dash", red),
            Series(t, x_hat[b] - 2 * x_sd[b], "-2 sd", "dash", red)]
     # the title gives the bar's half-width, 2 sd, like every bar and band drawn; R_f is the
-    # slider's label (with it the title ran into the neighbouring panel's)
+    # slider's label, which keeps the title short enough for its panel
     return [Panel(f"{name} = {nu_hat[b]:.3f} ± {2 * nu_sd[b]:.2g} (2 sd)", "R_f",
                   name, s1, logx=True, yrange=nu_range),
             Panel(f"x{component} (never measured) ± 2 sd; mean sd {np.mean(x_sd[b]):.3g}",

@@ -7,10 +7,10 @@ with r(n) the rule's residual (see :mod:`dalearn.discretize`).  With Rm = 1/σ²
 measurement term is ≈ 1 at the true path, so the consistent minimum levels out near A ≈ 1.
 
 Paths given to :func:`action` are ``(D, M)``; the evaluator used by the optimisers works on
-the packed time-major vector ``z`` of ``Problem.pack``.  This module knows nothing of how a
-problem is built: it reads the problem's arrays (``model``, ``rule``, ``h``, ``Y0``,
-``w_meas``, ``est_idx``, ``time_major``, ``model_weights``), and ``Problem.evaluator`` hands
-an :class:`ActionEvaluator` to the optimisers.
+the packed time-major vector ``z`` of ``Problem.pack``.  The evaluator takes the problem's
+grid and data (model, rule, step, data, packing) and its two weights explicitly: ``w_meas``
+per measured entry and ``model_weights`` per squared residual (the normalised action's by
+default; :func:`dalearn.uncertainty.unnormalised_evaluator` passes A0's).
 """
 from __future__ import annotations
 
@@ -56,50 +56,56 @@ def action(problem, X, p=None, Rf=1.0, grad: bool = False) -> ActionValue:
 
 
 class ActionEvaluator:
-    """Action of one problem at one ``Rf``, as functions of the packed vector ``z``."""
+    """The action of one :class:`dalearn.Problem` at one weighting, as functions of the
+    packed vector ``z``.
 
-    def __init__(self, problem, Rf):
-        Rf = np.asarray(Rf, dtype=float)
-        if Rf.ndim > 1 or (Rf.ndim == 1 and Rf.size != problem.D):
-            raise ValueError(f"Rf must be a scalar or have D={problem.D} entries, got {Rf.shape}")
-        if not np.all(np.isfinite(Rf)) or np.any(Rf < 0):
-            raise ValueError(f"Rf must be finite and >= 0, got {Rf}")
-        self.pb = problem
-        self.wf = problem.model_weights(Rf)
+    ``Rf`` (scalar or (D,)) gives the normalised action's weights: ``problem.w_meas`` and
+    ``problem.model_weights(Rf)``; or give both weights explicitly, ``w_meas`` (M, D) per
+    squared measurement residual and ``model_weights`` (D,) per squared model residual.
+    """
+
+    def __init__(self, problem, Rf=None, *, w_meas=None, model_weights=None):
+        if (Rf is None) == (model_weights is None):
+            raise ValueError("give Rf (the normalised action) or model_weights, not both")
+        self.wf = problem.model_weights(Rf) if model_weights is None else \
+            np.asarray(model_weights, dtype=float)
+        self.w_meas = problem.w_meas if w_meas is None else np.asarray(w_meas, dtype=float)
+        self.model, self.rule, self.h = problem.model, problem.rule, problem.h
+        self.Y0, self.est_idx = problem.Y0, problem.est_idx
+        self._split = problem.time_major
         #: a driven model's input on the half-step grid, and the bounds the optimisers keep
-        self.u = getattr(problem, "u", None)
-        self.bounds = getattr(problem, "bounds", None)
+        self.u = problem.u
+        self.bounds = problem.bounds
         self.nx = problem.M * problem.D
         self.n_calls = 0
 
-    def _split(self, z):
-        return self.pb.time_major(np.asarray(z, dtype=float))
-
     def terms(self, z) -> ActionValue:
-        Xt, p = self._split(z)
-        dm = Xt - self.pb.Y0
-        meas = float(np.sum(self.pb.w_meas * dm * dm))
-        r = residual(self.pb.model, self.pb.rule, Xt, p, self.pb.h, u=self.u).r
+        """The action at ``z`` and its two terms."""
+        Xt, p = self._split(np.asarray(z, dtype=float))
+        dm = Xt - self.Y0
+        meas = float(np.sum(self.w_meas * dm * dm))
+        r = residual(self.model, self.rule, Xt, p, self.h, u=self.u).r
         mod = float(np.sum(self.wf * r * r))
         self.n_calls += 1
         return ActionValue(meas + mod, meas, mod)
 
     def value(self, z) -> float:
+        """The action at ``z``."""
         return self.terms(z).total
 
     def _pieces(self, z):
-        Xt, p = self._split(z)
-        self._last = (Xt, p)
-        dm = Xt - self.pb.Y0
-        res = residual(self.pb.model, self.pb.rule, Xt, p, self.pb.h, blocks=True, u=self.u)
+        """(data misfit (M, D), the rule's residual with its blocks, full params (P,))."""
+        Xt, p = self._split(np.asarray(z, dtype=float))
+        dm = Xt - self.Y0
+        res = residual(self.model, self.rule, Xt, p, self.h, blocks=True, u=self.u)
         self.n_calls += 1
-        return dm, res
+        return dm, res, p
 
     def value_grad_terms(self, z):
         """(A, dA/dz, measurement term, model term)."""
-        dm, res = self._pieces(z)
-        pb, r = self.pb, res.r
-        wdm = pb.w_meas * dm
+        dm, res, _ = self._pieces(z)
+        r = res.r
+        wdm = self.w_meas * dm
         wr = self.wf * r
         meas = float(np.sum(wdm * dm))
         mod = float(np.sum(wr * r))
@@ -112,7 +118,7 @@ class ActionEvaluator:
         gx = 2.0 * wdm
         gx[:-1] += 2.0 * (wrow @ res.A)[:, 0]
         gx[1:] += 2.0 * (wrow @ res.B)[:, 0]
-        gp = 2.0 * (wrow @ res.C[:, :, self.pb.est_idx])[:, 0].sum(axis=0)
+        gp = 2.0 * (wrow @ res.C[:, :, self.est_idx])[:, 0].sum(axis=0)
         return np.concatenate([gx.ravel(), gp])
 
     def value_grad(self, z):
@@ -122,15 +128,15 @@ class ActionEvaluator:
 
     def meas_gradient(self, z) -> np.ndarray:
         """The measurement term's gradient (n,) in packed order (zero on parameters)."""
-        Xt, _ = self._split(z)
+        Xt, _ = self._split(np.asarray(z, dtype=float))
         g = np.zeros(np.size(z))
-        g[:self.nx] = (2.0 * self.pb.w_meas * (Xt - self.pb.Y0)).ravel()
+        g[:self.nx] = (2.0 * self.w_meas * (Xt - self.Y0)).ravel()
         return g
 
     @property
     def has_hessian(self) -> bool:
         """Whether :meth:`hessian` is available (the model has second derivatives)."""
-        return bool(getattr(self.pb.model, "has_hessian", False))
+        return bool(getattr(self.model, "has_hessian", False))
 
     def hessian(self, z) -> BlockHessian:
         """Gradient and exact Hessian blocks at ``z`` (a :class:`dalearn.optimize.BlockHessian`)."""
@@ -138,10 +144,10 @@ class ActionEvaluator:
 
     def gauss_newton(self, z, exact: bool = False) -> BlockHessian:
         """Gradient and Gauss-Newton blocks at ``z`` (exact Hessian blocks with ``exact``)."""
-        dm, res = self._pieces(z)
-        pb, r = self.pb, res.r
-        A, B, C = res.A, res.B, res.C[:, :, pb.est_idx]
-        wdm = pb.w_meas * dm
+        dm, res, p = self._pieces(z)
+        r = res.r
+        A, B, C = res.A, res.B, res.C[:, :, self.est_idx]
+        wdm = self.w_meas * dm
         wr = self.wf * r
         meas = float(np.sum(wdm * dm))
         mod = float(np.sum(wr * r))
@@ -158,7 +164,7 @@ class ActionEvaluator:
         Hd[-1] = 0.0
         Hd[1:] += Bt @ WB
         idx = np.arange(D)
-        Hd[:, idx, idx] += 2.0 * pb.w_meas
+        Hd[:, idx, idx] += 2.0 * self.w_meas
         Ho = At @ WB
         Pe = C.shape[2]
         Hxp = np.zeros((M, D, Pe))
@@ -169,14 +175,13 @@ class ActionEvaluator:
             Hxp[1:] += Bt @ WC
             Hpp = np.einsum("naj,nak->jk", C, WC)
         if exact:
-            self._add_curvature(res, 2.0 * wr, Hd, Ho, Hxp, Hpp)
+            self._add_curvature(res, p, 2.0 * wr, Hd, Ho, Hxp, Hpp)
         return BlockHessian(meas + mod, meas, mod, g, Hd, Ho, Hxp, Hpp, exact)
 
-    def _add_curvature(self, res, wr, Hd, Ho, Hxp, Hpp):
-        """Add Σ_a λ_a ∇² r_a in place (``wr`` = λ = 2 W r: the action's second-order term)."""
-        pb = self.pb
-        _, p = self._last
-        cv = residual_curvature(pb.model, pb.rule, res, p, wr, pb.h, u=self.u)
+    def _add_curvature(self, res, p, wr, Hd, Ho, Hxp, Hpp):
+        """Add Σ_a λ_a ∇² r_a at params ``p`` in place (``wr`` = λ = 2 W r: the action's
+        second-order term)."""
+        cv = residual_curvature(self.model, self.rule, res, p, wr, self.h, u=self.u)
         if cv.Hgrid is not None:
             Hd += cv.Hgrid
         if cv.H00 is not None:
@@ -185,7 +190,7 @@ class ActionEvaluator:
             Hd[1:] += cv.H11
         if cv.H01 is not None:
             Ho += cv.H01
-        e = pb.est_idx
+        e = self.est_idx
         if e.size:
             if cv.Hgrid_p is not None:
                 Hxp += cv.Hgrid_p[:, :, e]

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ._action import ActionEvaluator
-from .._checks import (check_finite, check_int, check_observed, check_positive, check_range,
-                       check_real_array)
+from .._checks import (check_finite, check_int, check_observed, check_positive,
+                       check_precision, check_range, check_real_array)
 from ..discretize import check_rule
 from ..models import SampledDrive, half_grid, sample_drive
 from ..models import Model
@@ -33,23 +33,6 @@ def _check_data(data, L: int) -> np.ndarray:
     if np.any(np.isinf(arr)):
         raise ValueError("data must be finite or NaN (missing), found inf")
     return arr
-
-
-def _precision(sigma, Rm, L: int):
-    """(sigma, R_m per observed component (L,)) from exactly one of sigma or Rm."""
-    if (sigma is None) == (Rm is None):
-        raise ValueError("give exactly one of sigma (noise std) or Rm (measurement "
-                         "precision = 1/sigma**2)")
-    if Rm is None:
-        sigma = check_positive("sigma", sigma, allow_array=True)
-        if np.any(np.log10(sigma) * -2 > 300):
-            raise ValueError(f"sigma {sigma!r} is too small: R_m = 1/sigma**2 overflows")
-        Rm = 1.0 / np.asarray(sigma) ** 2
-    Rm = np.asarray(check_positive("Rm", Rm, allow_array=True), dtype=float)
-    if Rm.ndim == 1 and Rm.size != L:
-        raise ValueError(f"sigma or Rm per component must have L={L} entries, "
-                         f"got {Rm.size}")
-    return sigma, np.broadcast_to(Rm, (L,)).astype(float)
 
 
 def _check_params(model, params) -> np.ndarray:
@@ -199,7 +182,7 @@ class Problem:
         self.observed = check_observed(model.D, observed)
         self.data = _check_data(data, len(self.observed))
         self.N = self.data.shape[1]
-        self.sigma, self.Rm_observed = _precision(sigma, Rm, len(self.observed))
+        self.sigma, self.Rm_observed = check_precision(sigma, Rm, len(self.observed))
         self.params = _check_params(model, params)
         _check_model(model, self.params)
         self.estimate = _check_estimate(model, estimate)
@@ -284,9 +267,14 @@ class Problem:
         return lo, hi
 
     def model_weights(self, Rf) -> np.ndarray:
-        """Per-component weight of the squared model residuals, shape (D,)."""
-        Rf = np.broadcast_to(np.asarray(Rf, dtype=float), (self.D,))
-        return Rf / ((self.M - 1) * self.D)
+        """Per-component weight of the squared model residuals at ``Rf`` (scalar or (D,)),
+        shape (D,)."""
+        Rf = np.asarray(Rf, dtype=float)
+        if Rf.ndim > 1 or (Rf.ndim == 1 and Rf.size != self.D):
+            raise ValueError(f"Rf must be a scalar or have D={self.D} entries, got {Rf.shape}")
+        if not np.all(np.isfinite(Rf)) or np.any(Rf < 0):
+            raise ValueError(f"Rf must be finite and >= 0, got {Rf}")
+        return np.broadcast_to(Rf, (self.D,)) / ((self.M - 1) * self.D)
 
     # ------------------------------------------------------------------ packing
     def pack(self, X, p=None) -> np.ndarray:
@@ -359,6 +347,12 @@ class Problem:
         """The action at model precision ``Rf`` (scalar or (D,)) as a function of the
         optimisation vector: what the optimisers minimise."""
         return ActionEvaluator(self, Rf)
+
+    def result_meta(self) -> dict:
+        """What an annealing result records of the problem (see :class:`dalearn.Annealable`)."""
+        return {"t": self.t, "Rm": self.Rm.copy(), "param_names": tuple(self.param_names),
+                "estimate": tuple(self.estimate), "expected_level": float(self.expected_level),
+                "init_range": self.default_init_range, "describe": self.describe()}
 
     def describe(self) -> dict:
         """Plain-data description (saved with results)."""

@@ -52,7 +52,7 @@ def rms(a, b, components=None) -> float:
     return float(np.sqrt(np.mean((a - b) ** 2))) if a.size else float("nan")
 
 
-#: RK4 sub-steps a twin experiment may take to make its true path (about a minute here)
+#: RK4 sub-steps a twin experiment may take to make its true path (a bound on its cost)
 MAX_RK4_STEPS = 2_000_000
 
 

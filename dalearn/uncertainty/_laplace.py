@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 
-from ..problem import ActionEvaluator
+from ..problem import ActionEvaluator, Problem
 from .._runtime import single_blas_thread
 from .._checks import check_int
 from ..optimize import BandedSolver
@@ -32,30 +32,18 @@ from ..optimize import BandedSolver
 __all__ = ["Laplace", "laplace", "laplace_along", "unnormalised_evaluator", "Samples", "hmc"]
 
 
-class _Unnormalised:
-    """A problem's view with A0's weights, (N_m L / 2) times the plotted action's: R_m/2 per
-    measured number and R_f0/2 per squared residual, R_f0 = R_f N_m L / ((M-1) D)."""
-
-    def __init__(self, problem):
-        self._pb = problem
-        self._factor = problem.n_meas / 2.0
-        self.w_meas = problem.w_meas * self._factor
-
-    def model_weights(self, Rf) -> np.ndarray:
-        return self._pb.model_weights(Rf) * self._factor
-
-    def __getattr__(self, name):
-        return getattr(self._pb, name)
-
-
 def unnormalised_evaluator(problem, Rf) -> ActionEvaluator:
     """An evaluator of A0 (value, gradient, Gauss-Newton blocks) for a :class:`Problem` at
     the plotted model precision ``Rf`` (physical R_f0 = Rf N_m L / ((M-1) D)): the same
     minimiser as ``problem.evaluator(Rf)``, (N_m L / 2) times its value."""
-    if not hasattr(problem, "n_meas") or not hasattr(problem, "w_meas"):
+    if not isinstance(problem, Problem):
         raise TypeError("problem must be a dalearn Problem (a data assimilation problem); "
                         f"got {type(problem).__name__}")
-    return ActionEvaluator(_Unnormalised(problem), Rf)
+    # A0's weights, (N_m L / 2) times the plotted action's: R_m/2 per measured number and
+    # R_f0/2 per squared residual, R_f0 = R_f N_m L / ((M-1) D)
+    factor = problem.n_meas / 2.0
+    return ActionEvaluator(problem, w_meas=problem.w_meas * factor,
+                           model_weights=problem.model_weights(Rf) * factor)
 
 
 @dataclass(frozen=True)
@@ -94,8 +82,7 @@ def laplace(problem, result=None, *, z=None, Rf=None, start: int | None = None,
     elif z is None or Rf is None:
         raise ValueError("give result (an AnnealResult) or both z and Rf")
     comps = [check_int("components entries", c, 0, problem.D - 1) for c in components]
-    # one BLAS thread: a small banded Cholesky with OpenBLAS's threads on a busy machine
-    # takes seconds instead of a fraction of a millisecond (see _runtime)
+    # one BLAS thread: faster for a small banded Cholesky (docs/decisions.md)
     with single_blas_thread():
         return _laplace(problem, np.asarray(z, dtype=float), Rf, comps, hessian)
 

@@ -168,9 +168,8 @@ class BetaScrubber(_Panel):
     new result with up to that many starts updates it in place.
 
     A figure is replaced only when a new result needs a different number of traces, and
-    then only inside its own container: re-setting a box's children re-renders the views
-    of every figure in it from their initial state, and later updates to such a view fail
-    in the browser ("Error setting state"), which froze the paths panel.
+    then only inside its own container: re-setting a box's children re-renders every figure
+    in it, and a re-rendered view no longer takes updates (docs/decisions.md).
     """
 
     def __init__(self, problem, truth, result, components=None, x: str = "beta",
