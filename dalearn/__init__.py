@@ -11,7 +11,7 @@ Modules, in the order imports flow (each imports only those before it):
 ``presets``, ``studies`` → ``plots`` → ``widgets``; beside them ``network``, ``continuous``
 ``exercises`` (the course's checked exercises) and ``cli``.  Symbols: see docs/glossary.md.
 """
-from . import continuous, plots
+from . import continuous, levels, plots
 from ._action import action
 from ._anneal import Annealable, AnnealResult, anneal
 from ._predict import predict, prediction_error
@@ -21,6 +21,7 @@ from .models import CustomModel, Lorenz63, Lorenz96, Model, NeuralField
 from .neuron import NaKL, chaotic_current
 from .network import Network, NetworkProblem, driven_twin, network_twin, train_backprop
 from .optimize import STATUS
+from .levels import expected_level, level_at, log_evidence
 from .presets import PRESETS, get_preset
 from .problem import Problem
 from .settings import AnnealSettings, TwinSettings
@@ -35,7 +36,8 @@ __all__ = [
     "Truth", "rms", "Model", "Lorenz96", "Lorenz63", "NeuralField", "CustomModel",
     "get_model", "NaKL", "ForcedLorenz96", "SampledDrive", "chaotic_current", "Network", "NetworkProblem", "network_twin", "driven_twin", "train_backprop",
     "AnnealSettings", "TwinSettings", "PRESETS", "get_preset", "STATUS", "plots",
-    "continuous", "widgets", "exercise",
+    "continuous", "widgets", "exercise", "levels", "expected_level", "level_at",
+    "log_evidence",
 ]
 
 

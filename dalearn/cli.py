@@ -478,8 +478,15 @@ def _summary(problem, truth, result, wall, out, plot) -> dict:
         [[None if v < 0 else bool(v) for v in row] for row in result.pos_def.T],
         "verified_all_beta": result.verified.all(axis=0).tolist(),
         "param_std": _param_std(problem, result),
+        "expected_level": expected_level_summary(problem, result),
         "best": result.best, "wall_s": wall, "out": out, "plot": plot,
     }
+
+
+def expected_level_summary(problem, result) -> dict:
+    """The expected level and its band at the lowest start (:func:`dalearn.levels.summary`)."""
+    from .levels import summary
+    return summary(problem, result)
 
 
 def _param_std(problem, result) -> dict | None:
@@ -508,6 +515,10 @@ def _table(summary: dict) -> str:
         ro, ru = (_num(summary[k][i]) for k in ("rms_observed", "rms_unobserved"))
         lines.append(f"{i:5d} {a:12.6g} {ro} {ru} {ps}  {summary['status'][i]}")
     lines.append(f"levels at the last beta: {', '.join(f'{v:.6g}' for v in summary['levels'])}")
+    e = summary.get("expected_level")
+    if e and e["mean"] is not None:
+        lines.append(f"expected level {e['mean']:.4g}, band {e['low']:.4g}..{e['high']:.4g} "
+                     f"(p_eff = {e['p_eff']:.1f} fitted numbers)")
     if summary.get("param_std"):
         b = summary["best"]
         lines.append("best start (Laplace, 1 sigma): " + ", ".join(

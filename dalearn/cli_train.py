@@ -182,7 +182,7 @@ def run_train(args, betas_type) -> dict:
         r.save(out)
         atomic_write(plot, lambda f: fig.savefig(f, format="png", dpi=110))
         extra = {"final_actions": r.final_action.tolist(), "levels": r.levels().tolist(),
-                 "expected_level": r.expected_level, "optimizer": r.settings["method"],
+                 "expected_level": expected_level_summary(problem, r), "optimizer": r.settings["method"],
                  "verified_all_beta": r.verified.all(axis=0).tolist()}
     else:
         b = train_backprop(problem, n_init=args.n_init, seed=args.seed)
@@ -200,6 +200,18 @@ def run_train(args, betas_type) -> dict:
             else str(plot)}
 
 
+def expected_level_summary(problem, result) -> dict:
+    """The expected level and its band at the lowest start (:func:`dalearn.levels.summary`)."""
+    from .levels import summary
+    return summary(problem, result)
+
+
+def _band(e: dict) -> str:
+    if e["mean"] is None:
+        return " (expected level: none, " + e["note"] + ")"
+    return f" (expected {e['mean']:.3g}, band {e['low']:.3g}..{e['high']:.3g}, p_eff {e['p_eff']:.1f})"
+
+
 def table(summary: dict) -> str:
     anneal_ = summary["method"] == "anneal"
     head = f"{'start':>5} " + (f"{'action':>12} " if anneal_ else "") + \
@@ -211,7 +223,7 @@ def table(summary: dict) -> str:
         lines.append(f"{i:5d} {a}{lo:12.6g} {ho:12.6g}  {st}")
     if anneal_:
         lines.append(f"levels at the last beta: {', '.join(f'{v:.6g}' for v in summary['levels'])}"
-                     f" (expected about {summary['expected_level']:.3g})")
+                     + _band(summary["expected_level"]))
     lines.append(f"wall time {summary['wall_s']:.1f} s; wrote {summary['out']}"
                  + (f" and {summary['plot']}" if summary["plot"] else ""))
     return "\n".join(lines)

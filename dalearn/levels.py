@@ -39,7 +39,7 @@ from ._checks import check_int
 from ._runtime import single_blas_thread
 
 __all__ = ["ExpectedLevel", "expected_level", "effective_dof", "level_at", "Evidence",
-           "log_evidence", "n_measured"]
+           "log_evidence", "n_measured", "summary"]
 
 
 @dataclass(frozen=True)
@@ -273,3 +273,13 @@ def log_evidence(problem, result=None, *, z=None, Rf=None, start: int | None = N
     a0 = gn.total * half
     return Evidence(-a0 - 0.5 * log_det + 0.5 * n * np.log(2 * np.pi) + log_norm, a0, log_det,
                     n, log_norm)
+
+
+def summary(problem, result, *, start: int | None = None) -> dict:
+    """The command line's ``expected_level`` entry for a result's lowest start (or
+    ``start``): {"mean", "low", "high", "p_eff"}, all None with a "note" when the Hessian
+    there is not positive definite (e.g. a network with more free numbers than data)."""
+    try:
+        return level_at(problem, result, start=start).as_dict()
+    except ValueError as err:
+        return {"mean": None, "low": None, "high": None, "p_eff": None, "note": str(err)}

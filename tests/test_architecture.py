@@ -16,7 +16,8 @@ PKG = Path(da.__file__).resolve().parent
 
 #: the layers, lowest first; a module may import only modules of lower (or its own) layers
 LAYERS = [
-    {"_checks", "_runtime", "_io", "settings", "drive", "datasets", "_banded", "_trust"},
+    {"_checks", "_runtime", "_io", "settings", "drive", "datasets", "_banded", "_trust",
+     "levels"},
     {"models"},
     {"neuron", "catalog"},
     {"discretize", "_curvature"},
