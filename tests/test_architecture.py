@@ -25,7 +25,7 @@ LAYERS = [
     {"problem"},
     {"twin", "_predict", "datafiles", "lyapunov"},
     {"optimize"},
-    {"_result", "_anneal", "uncertainty"},
+    {"_result", "_anneal", "uncertainty", "identifiability"},
     {"presets", "studies"},
     {"plots"},
     {"widgets"},
