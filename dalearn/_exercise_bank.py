@@ -490,25 +490,28 @@ layers.""",
     answer=lambda: _nb04_level("trapezoid"), wrong=((lambda: _nb04_level("euler"), "Euler"),)))
 
 _C043 = {"a": "The student's discretisation error is still larger than the noise.",
-         "b": "Backpropagation clamps x(0) to the noisy inputs: the weights map noisy inputs "
-              "onto noisy outputs (errors in variables).",
-         "c": "There are too few training pairs for the 30 weights.",
+         "b": "Backpropagation clamps x(0) to the noisy inputs: with 40 training pairs the input "
+              "noise adds estimation variance to the weights, which more pairs would remove.",
+         "c": "The 200-layer student cannot represent the teacher.",
          "d": "The optimiser did not converge."}
 _B.append(Exercise(
     "04.3", "choice", "Where the floor comes from",
     "Even a student with the teacher's exact 200 layers, trained by backpropagation, has a "
-    "held-out error near σ. Which cause do the notebook's three measurements point to?\n\n"
+    "held-out error near σ. Which cause do the notebook's measurements point to?\n\n"
     + _options(_C043),
     _choice("b", _C043, {
         "a": "the teacher's own weights in a 100-layer student give a held-out error far "
              "below σ: discretisation is not the floor.",
-        "c": "the same pairs with clean inputs give a much smaller error.",
+        "c": "it has the teacher's exact form; the same pairs with clean inputs give a much "
+             "smaller error.",
         "d": "every backprop start reports status 0 (converged)."}),
-    ("Which of the three measurements changes only the inputs?",),
+    ("Which of the measurements changes only the inputs, and which only the number of pairs?",),
     """(b). Clean inputs with the same noisy outputs lower the held-out error well below the
-noisy-input value, while the discretisation error alone is far below σ. Backpropagation's
-x(0) = u trusts the noisy inputs exactly; annealing treats them as states measured with
-precision R_m and estimates them, which is why its held-out error is lower at every depth.""",
+noisy-input value, while the discretisation error alone is far below σ. The mechanism is
+variance, not a bias: the systematic errors-in-variables attenuation is tiny here (about
+σ²/var(u), 10⁻⁴), but noisy regressors make the fitted weights noisier, and with four times
+the pairs the noisy-minus-clean gap shrinks. Annealing treats the inputs as states measured
+with precision R_m and estimates them, which removes part of that noise.""",
     answer="b", wrong=(("a", "discretisation is not the floor"), ("d", "status 0"))))
 
 # ---- 05: deepest learning
@@ -585,8 +588,8 @@ def _log10_ratio(gap: float) -> float:
 _B.append(Exercise(
     "06.1", "compute", "A small gap as a probability",
     """For the notebook's Laplace problem (D = 10, L = 6, σ = 0.5, 60 times), two minima differ
-by ΔA = 0.01 in the plotted action. What is the base-10 logarithm of their probability
-ratio, P(higher) / P(lower)?""",
+by ΔA = 0.01 in the plotted action, at large R_f. What is the base-10 logarithm of the
+ratio of the posterior *densities* at the two minima, P(higher) / P(lower)?""",
     _number(lambda: _log10_ratio(0.01), atol=0.02, mistakes=(
         (lambda: _log10_ratio(0.01) * np.log(10), 0.05,
          "That is the natural logarithm: divide by ln 10 for log₁₀."),
@@ -598,7 +601,8 @@ ratio, P(higher) / P(lower)?""",
      "Here N_m L = 60 · 6 = 360."),
     """-(360 / 2) · 0.01 / ln 10 ≈ -0.78: the higher minimum is about 6 times less probable.
 A gap that looks negligible on the level plot matters when many numbers are measured; the
-notebook's gap of 2.1 with 180 measured numbers is a factor of about 10⁸².""",
+notebook's gap of 2.1 with 180 measured numbers is a factor of about 10⁸². (The ratio of the
+levels' probability *masses* also carries det(H)^(-1/2) of each: `da.log_evidence`.)""",
     answer=lambda: _log10_ratio(0.01),
     wrong=((lambda: _log10_ratio(0.01) * np.log(10), "natural logarithm"),
            (lambda: -_log10_ratio(0.01), "negative"))))
