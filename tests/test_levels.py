@@ -134,3 +134,23 @@ def test_bad_input_is_named():
         levels.level_at(p, z=np.zeros(p.n_unknowns))
     with pytest.raises(TypeError, match="problem"):
         levels.n_measured(object())
+
+
+def test_the_command_line_reports_the_band_of_the_lowest_start(tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+    env = {**os.environ, "PYTHONPATH": str(__import__("pathlib").Path(da.__file__).parents[1])}
+    out = subprocess.run([sys.executable, "-m", "dalearn", "anneal", "--D", "10", "--L", "6",
+                          "--N", "40", "--betas", "0:16", "--n-init", "2", "--json",
+                          "--out", str(tmp_path / "r.npz"), "--plot", str(tmp_path / "r.png")],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, check=True)
+    summary = json.loads(out.stdout)
+    e = summary["expected_level"]
+    assert set(e) == {"mean", "low", "high", "p_eff"}
+    r = da.AnnealResult.load(tmp_path / "r.npz")
+    p, _ = da.lorenz96_twin(D=10, L=6, N=40, seed=0)
+    assert e["low"] < e["mean"] < e["high"] and 10 < e["p_eff"] < p.n_meas
+    assert e["mean"] == pytest.approx(1 - e["p_eff"] / p.n_meas)
+    assert r.final_action.min() == pytest.approx(min(summary["final_actions"]))
