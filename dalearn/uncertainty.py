@@ -5,7 +5,7 @@ A0 = (R_m/2) Σ (x - y)² + (R̃_f/2) Σ residual² (notebook 01).  The plotted 
 A = R_m/(N_m L) Σ (x - y)² + R_f/((M-1) D) Σ residual² has the same minimiser as A0 with the
 model precision R̃_f = R_f N_m L / ((M-1) D) (not the schedule's start R_f0): then
 A0 = (N_m L / 2) A exactly.  So the
-minimum annealing finds at a plotted R_f is the most probable path of A0 at that R_f0, and
+minimum annealing finds at a plotted R_f is the most probable path of A0 at that R̃_f, and
 its curvature is (N_m L / 2) times the curvature of A.  (Only the final R_f of a schedule
 defines the posterior; the Laplace approximation at an intermediate R_f is that of a model
 whose model error has variance 1/R̃_f there.)  Near the minimum X̂,
