@@ -17,7 +17,7 @@ import numpy as np
 from ._checks import check_int
 from .uncertainty import laplace
 
-__all__ = ["ParameterBars", "parameter_bars"]
+__all__ = ["ParameterBars", "parameter_bars", "WeightBars", "weight_bars"]
 
 
 @dataclass(frozen=True)
@@ -95,3 +95,43 @@ def parameter_bars(problem, result=None, *, z=None, Rf=None, start: int | None =
         else:
             flags.append("")
     return ParameterBars(names, value, sd, corr, box, tuple(flags), lap.status)
+
+
+@dataclass(frozen=True)
+class WeightBars:
+    """Laplace standard deviations ``sd`` (n_W,) and correlations ``corr`` (n_W, n_W) of a
+    network's weights at a minimum, in ``names`` (θ) order, with the estimates ``value``."""
+    names: tuple
+    value: np.ndarray
+    sd: np.ndarray
+    corr: np.ndarray
+
+    @property
+    def rel_sd(self) -> np.ndarray:
+        return self.sd / np.abs(self.value)
+
+
+def weight_bars(problem, result=None, *, z=None, Rf=None, start: int | None = None,
+                hessian: str = "exact") -> WeightBars:
+    """The Laplace bars of a :class:`dalearn.NetworkProblem`'s weights at an annealing
+    ``result``'s final minimum (``start``: default the best) or at packed ``z`` and ``Rf``:
+    the weights' covariance is the inverse Schur complement of the Hessian of A0 (the states
+    eliminated by the banded solve of :mod:`dalearn.levels`).  Raises ValueError where the
+    Hessian is not positive definite (e.g. more free numbers than data)."""
+    from .levels import _factor, _hessian, _point, _scalar_for_networks, n_measured
+    if not hasattr(problem, "net"):
+        raise TypeError("problem must be a dalearn NetworkProblem (for a data assimilation "
+                        f"problem use parameter_bars); got {type(problem).__name__}")
+    z, Rf = _point(problem, result, z, Rf, start)
+    Rf = _scalar_for_networks(problem, Rf)
+    gn = _hessian(problem, z, Rf, hessian)
+    try:
+        _, _, S = _factor(gn)
+        Linv = np.linalg.inv(np.linalg.cholesky(S))
+    except np.linalg.LinAlgError:
+        raise ValueError("z: the Hessian is not positive definite there: no Laplace bars "
+                         "for the weights") from None
+    cov = (Linv.T @ Linv) * 2.0 / n_measured(problem)       # H0 = (N/2) H
+    sd = np.sqrt(np.diag(cov))
+    value = np.asarray(z, dtype=float)[problem.nx:]
+    return WeightBars(tuple(problem.param_names), value, sd, cov / np.outer(sd, sd))

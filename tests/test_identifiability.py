@@ -60,3 +60,20 @@ def test_bad_input():
     q, _ = _nu_problem({"nu": (6.0, 10.0)})
     with pytest.raises(ValueError, match="tol"):
         parameter_bars(q, z=np.zeros(q.n_unknowns), Rf=1.0, tol=1)
+
+
+def test_network_weight_bars_are_the_dense_inverse_hessian_block():
+    from dalearn.identifiability import weight_bars
+    from dalearn.uncertainty import _dense_gauss_newton
+    twin = da.network_twin(width=3, n_layers=8, K_train=10, sigma=0.05, seed=0)
+    pb = twin.problem(da.Network(3, 4, "tanh", residual=True, shared=True))
+    r = da.anneal(pb, betas=np.arange(0, 31, 3), Rf0=1.0, n_init=1, seed=0)
+    wb = weight_bars(pb, r)
+    z = pb.pack(r.paths[0], r.params[-1, 0])
+    H0 = _dense_gauss_newton(pb.evaluator(r.Rf[-1, 0]).gauss_newton(z, exact=True)) * pb.n_measured / 2
+    cov = np.linalg.inv(H0)[pb.nx:, pb.nx:]
+    np.testing.assert_allclose(wb.sd, np.sqrt(np.diag(cov)), rtol=1e-7)
+    np.testing.assert_allclose(wb.corr, cov / np.outer(wb.sd, wb.sd), atol=1e-8)
+    assert len(wb.names) == pb.net.n_weights and np.all(wb.sd > 0)
+    with pytest.raises(TypeError, match="NetworkProblem"):
+        weight_bars(_nu_problem({"nu": (6.0, 10.0)})[0], z=np.zeros(3), Rf=1.0)
