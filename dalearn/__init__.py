@@ -19,11 +19,12 @@ The packages are the layers, lowest first; each imports only packages of lower l
 
 Symbols: see docs/glossary.md.
 """
-from . import _compat, continuous, plots
+from . import _compat, continuous, levels, plots
 from ._settings import AnnealSettings, NetworkTwinSettings, StudentSettings, TwinSettings
 from .annealing import Annealable, AnnealResult, anneal
 from .course import exercise
 from .experiments import PRESETS, get_preset
+from .levels import expected_level, level_at, log_evidence
 from .models import (CustomModel, ForcedLorenz96, Lorenz63, Lorenz96, Model, NaKL, NeuralField,
                      SampledDrive, chaotic_current, get_model)
 from .network import Network, NetworkProblem, driven_twin, network_twin, train_backprop
@@ -40,7 +41,8 @@ __all__ = [
     "get_model", "NaKL", "ForcedLorenz96", "SampledDrive", "chaotic_current", "Network",
     "NetworkProblem", "network_twin", "driven_twin", "train_backprop",
     "AnnealSettings", "TwinSettings", "NetworkTwinSettings", "StudentSettings", "PRESETS",
-    "get_preset", "STATUS", "plots", "continuous", "widgets", "exercise",
+    "get_preset", "STATUS", "plots", "continuous", "widgets", "exercise", "levels",
+    "expected_level", "level_at", "log_evidence",
 ]
 
 _compat.install()

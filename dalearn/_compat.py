@@ -14,6 +14,7 @@ MOVED = {
     "neuron": "models", "catalog": "models", "drive": "models", "lyapunov": "models",
     "twin": "problem", "datafiles": "problem", "presets": "experiments",
     "studies": "experiments", "site": "course", "exercises": "course", "settings": "_settings",
+    "identifiability": "uncertainty",
     "datasets": "network",
 }
 

@@ -20,7 +20,7 @@ LAYERS = [
     {"_checks", "_io", "_runtime", "_settings", "_compat", "_links"},
     {"optimize", "models"},
     {"discretize"},
-    {"problem"},
+    {"problem", "levels"},
     {"annealing", "uncertainty"},
     {"network", "continuous"},
     {"experiments"},

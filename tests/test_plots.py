@@ -22,8 +22,10 @@ def test_level_plot_traces_hover_and_expected_level(run):
     assert len(fig.data) == r.n_init + 3           # starts, expected level, ×, marker
     np.testing.assert_allclose(fig.data[1].y, r.action[:, 1])
     assert "R_f = " in fig.data[0].text[0] and "start = 0" in fig.data[0].text[0]
-    np.testing.assert_allclose(fig.data[r.n_init].y, [1.0, 1.0])          # expected level
-    assert fig.data[r.n_init].name == "expected level ≈ 1"
+    level = problem.expected_level                  # 1 - (D + P_e)/(N_m L), the R_f → ∞ count
+    assert level == 1 - (problem.D + len(problem.est_idx)) / problem.n_meas
+    np.testing.assert_allclose(fig.data[r.n_init].y, [level, level])      # expected level
+    assert fig.data[r.n_init].name == f"expected level ≈ {level:.2g}"
     np.testing.assert_allclose(fig.data[-1].y, r.action[2])               # marker at beta 2
     fig2 = plots.action_levels(r, x="log_ratio")
     np.testing.assert_allclose(fig2.data[0].x, r.log_ratio)

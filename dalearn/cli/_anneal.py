@@ -25,6 +25,7 @@ from ..annealing import anneal
 from ..models import half_grid
 from ..problem import (Truth, problem_from_files, read_truth, resolve_params, rms_per_start,
                        twin_from_settings, write_csv)
+from ..levels import summary as level_summary
 from ..uncertainty import laplace_param_std
 from ._anneal_flags import (FLAG_OF, add_preset, add_settings, check_flags, check_run,
                             check_twin_flags, settings_from_args, twin_model)
@@ -194,6 +195,7 @@ def anneal_summary(problem, truth, result, wall, out, plot) -> dict:
         [[None if v < 0 else bool(v) for v in row] for row in result.pos_def.T],
         "verified_all_beta": result.verified.all(axis=0).tolist(),
         "param_std": laplace_param_std(problem, result),
+        "expected_level": level_summary(problem, result),
         "best": result.best, "wall_s": wall, "out": out, "plot": plot,
     }
 
@@ -214,6 +216,10 @@ def anneal_table(summary: dict) -> str:
         ro, ru = (_num(summary[k][i]) for k in ("rms_observed", "rms_unobserved"))
         lines.append(f"{i:5d} {a:12.6g} {ro} {ru} {ps}  {summary['status'][i]}")
     lines.append(f"levels at the last beta: {', '.join(f'{v:.6g}' for v in summary['levels'])}")
+    e = summary.get("expected_level")
+    if e and e["mean"] is not None:
+        lines.append(f"expected level {e['mean']:.4g}, band {e['low']:.4g}..{e['high']:.4g} "
+                     f"(p_eff = {e['p_eff']:.1f} fitted numbers)")
     if summary.get("param_std"):
         b = summary["best"]
         lines.append("best start (Laplace, 1 sigma): " + ", ".join(

@@ -20,6 +20,7 @@ from .._io import atomic_write
 from .._settings import AnnealSettings, NetworkTwinSettings, StudentSettings, help_of
 from ..annealing import anneal
 from ..experiments import NETWORK_PRESETS
+from ..levels import summary as level_summary
 from ..models import ACTIVATIONS
 from ..network import Network, network_twin, train_backprop
 from ..optimize import STATUS
@@ -173,7 +174,7 @@ def _by_annealing(problem, s: _Settings, out, plot) -> tuple:
     write_outputs({out: r.save, plot: png(fig)})
     return r.params[-1], status_names(r.status[-1]), {
         "final_actions": r.final_action.tolist(), "levels": r.levels().tolist(),
-        "expected_level": r.expected_level, "optimizer": r.settings["method"],
+        "expected_level": level_summary(problem, r), "optimizer": r.settings["method"],
         "verified_all_beta": r.verified.all(axis=0).tolist()}
 
 
@@ -213,6 +214,13 @@ def train_summary(twin, problem, method, thetas, status, extra, wall, out, plot)
             else str(plot)}
 
 
+def _band(e: dict) -> str:
+    if e["mean"] is None:
+        return " (expected level: none, " + e["note"] + ")"
+    return (f" (expected {e['mean']:.3g}, band {e['low']:.3g}..{e['high']:.3g}, "
+            f"p_eff {e['p_eff']:.1f})")
+
+
 def train_table(summary: dict) -> str:
     """The summary of :func:`run_train` as a table, one row per start."""
     anneal_ = summary["method"] == "anneal"
@@ -225,7 +233,7 @@ def train_table(summary: dict) -> str:
         lines.append(f"{i:5d} {a}{lo:12.6g} {ho:12.6g}  {st}")
     if anneal_:
         lines.append(f"levels at the last beta: {', '.join(f'{v:.6g}' for v in summary['levels'])}"
-                     f" (expected about {summary['expected_level']:.3g})")
+                     + _band(summary["expected_level"]))
     lines.append(f"wall time {summary['wall_s']:.1f} s; wrote {summary['out']}"
                  + (f" and {summary['plot']}" if summary["plot"] else ""))
     return "\n".join(lines)

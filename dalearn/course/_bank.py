@@ -296,8 +296,8 @@ neighbours; with L = 6 some do not, and the model term alone no longer pins them
 _B.append(Exercise(
     "02.1", "predict", "The marginal case",
     """The next section repeats the experiment for L = 4 ... 14 observed components, five
-starts each. **Before you run it**: at **L = 8**, how many of the five starts will end at the
-expected level (|A - 1| < 0.5)? Write your guess, run the sweep, then count them
+starts each. **Before you run it**: at **L = 8**, how many of the five starts will end inside
+the expected level's band (1 - p_eff/(N_m L) ± 3 sd)? Write your guess, run the sweep, then count them
 (`frac[8]` is a fraction of five) and check.""",
     _integer(_nb02_at_level_L8, mistakes={
         5: "All five is what L ≥ 10 gives; at L = 8 the levels split.",
@@ -336,29 +336,38 @@ support, not the truth. Read too early in the schedule and ν is still moving.""
     wrong=((8.17, "true forcing"), (6.9, "did you anneal to the last β"))))
 
 _C023 = {"a": "It still levels off near 1, only later.",
-         "b": "It keeps rising with R_f: the rule's own discretisation error is larger than the "
-              "noise, so enforcing the model more strictly costs more and more.",
+         "b": "It rises, then levels off far above 1: the path becomes an exact Euler "
+              "trajectory, the misfit moves into the measurement term, and the plateau's "
+              "height measures the rule's model error.",
          "c": "It falls towards 0: Euler fits the data better.",
-         "d": "Nothing changes: the rule only affects speed."}
+         "d": "It keeps rising with R_f without bound: enforcing a wrong discrete model more "
+              "strictly costs more and more."}
 _B.append(Exercise(
     "02.3", "choice", "A coarser rule",
     "In the explorer, switch the rule from `trapezoid` to `euler` (N = 100, Δt = 0.025). What "
     "happens to the action level as R_f grows? Predict, try it, then answer with a letter.\n\n"
     + _options(_C023),
     _choice("b", _C023, {
-        "a": "a level near 1 needs the model error below the noise; Euler's is not.",
+        "a": "a level near 1 needs a model path through the data within the noise; the Euler "
+             "model at this step has none.",
         "c": "the data term cannot fall below the noise, and the model term grows.",
-        "d": "the rule defines the discrete model: its error enters the action."}),
+        "d": "it cannot rise without bound: at every R_f the minimum is at most the action of "
+             "the best exact Euler trajectory (model term zero), so it levels off. Run to "
+             "beta = 50."}),
     ("Forward Euler's error per step is O(h²), the trapezoid rule's O(h³).",
-     "At large R_f the model term is R_f times the squared model residual; if the residual "
-     "cannot go to zero, what does the term do?"),
-    """(b). At large R_f the path must satisfy the discrete model almost exactly, and the
-discrete Euler model is not the true dynamics at this step size. Making the path obey it
-pulls the path off the data, and the cost of that grows with R_f: no plateau. Notebook 04
-shows the cure, more model steps between data (a finer grid), which for a network means
-more layers.""",
-    answer="b", wrong=(("a", "needs the model error below the noise"),
-                       ("d", "defines the discrete model"))))
+     "At any R_f the minimum is at most the action of the best path that satisfies the Euler "
+     "model exactly (its model term is zero). What does that bound do as R_f grows?"),
+    """(b). At large R_f the path must satisfy the discrete Euler model almost exactly, and
+no Euler trajectory passes through the data within the noise at this step size. The level
+rises while R_f forces the path onto Euler's model, but it can never exceed the measurement
+term of the best exact Euler trajectory: annealed on to β = 50 (R_f = 0.01·2⁵⁰) it levels
+off at 14.33, flat to four digits from β ≈ 38, and every start ends there. A plateau far
+above the expected level (0.98 here) is the signature of model error, and its height
+measures it (the wrong ν of the notebook's "A wrong model" levels off the same way).
+Notebook 04 shows the cure: more model steps between data (a finer grid), which for a
+network means more layers.""",
+    answer="b", wrong=(("a", "a model path through the data"),
+                       ("d", "cannot rise without bound"))))
 
 _B.append(Exercise(
     "02.4", "predict", "Noisier data, same level?",
@@ -481,25 +490,28 @@ layers.""",
     answer=lambda: _nb04_level("trapezoid"), wrong=((lambda: _nb04_level("euler"), "Euler"),)))
 
 _C043 = {"a": "The student's discretisation error is still larger than the noise.",
-         "b": "Backpropagation clamps x(0) to the noisy inputs: the weights map noisy inputs "
-              "onto noisy outputs (errors in variables).",
-         "c": "There are too few training pairs for the 30 weights.",
+         "b": "Backpropagation clamps x(0) to the noisy inputs: with 40 training pairs the input "
+              "noise adds estimation variance to the weights, which more pairs would remove.",
+         "c": "The 200-layer student cannot represent the teacher.",
          "d": "The optimiser did not converge."}
 _B.append(Exercise(
     "04.3", "choice", "Where the floor comes from",
     "Even a student with the teacher's exact 200 layers, trained by backpropagation, has a "
-    "held-out error near σ. Which cause do the notebook's three measurements point to?\n\n"
+    "held-out error near σ. Which cause do the notebook's measurements point to?\n\n"
     + _options(_C043),
     _choice("b", _C043, {
         "a": "the teacher's own weights in a 100-layer student give a held-out error far "
              "below σ: discretisation is not the floor.",
-        "c": "the same pairs with clean inputs give a much smaller error.",
+        "c": "it has the teacher's exact form; the same pairs with clean inputs give a much "
+             "smaller error.",
         "d": "every backprop start reports status 0 (converged)."}),
-    ("Which of the three measurements changes only the inputs?",),
+    ("Which of the measurements changes only the inputs, and which only the number of pairs?",),
     """(b). Clean inputs with the same noisy outputs lower the held-out error well below the
-noisy-input value, while the discretisation error alone is far below σ. Backpropagation's
-x(0) = u trusts the noisy inputs exactly; annealing treats them as states measured with
-precision R_m and estimates them, which is why its held-out error is lower at every depth.""",
+noisy-input value, while the discretisation error alone is far below σ. The mechanism is
+variance, not a bias: the systematic errors-in-variables attenuation is tiny here (about
+σ²/var(u), 10⁻⁴), but noisy regressors make the fitted weights noisier, and with four times
+the pairs the noisy-minus-clean gap shrinks. Annealing treats the inputs as states measured
+with precision R_m and estimates them, which removes part of that noise.""",
     answer="b", wrong=(("a", "discretisation is not the floor"), ("d", "status 0"))))
 
 # ---- 05: deepest learning
@@ -576,8 +588,8 @@ def _log10_ratio(gap: float) -> float:
 _B.append(Exercise(
     "06.1", "compute", "A small gap as a probability",
     """For the notebook's Laplace problem (D = 10, L = 6, σ = 0.5, 60 times), two minima differ
-by ΔA = 0.01 in the plotted action. What is the base-10 logarithm of their probability
-ratio, P(higher) / P(lower)?""",
+by ΔA = 0.01 in the plotted action, at large R_f. What is the base-10 logarithm of the
+ratio of the posterior *densities* at the two minima, P(higher) / P(lower)?""",
     _number(lambda: _log10_ratio(0.01), atol=0.02, mistakes=(
         (lambda: _log10_ratio(0.01) * np.log(10), 0.05,
          "That is the natural logarithm: divide by ln 10 for log₁₀."),
@@ -589,7 +601,8 @@ ratio, P(higher) / P(lower)?""",
      "Here N_m L = 60 · 6 = 360."),
     """-(360 / 2) · 0.01 / ln 10 ≈ -0.78: the higher minimum is about 6 times less probable.
 A gap that looks negligible on the level plot matters when many numbers are measured; the
-notebook's gap of 2.1 with 180 measured numbers is a factor of about 10⁸².""",
+notebook's gap of 2.1 with 180 measured numbers is a factor of about 10⁸². (The ratio of the
+levels' probability *masses* also carries det(H)^(-1/2) of each: `da.log_evidence`.)""",
     answer=lambda: _log10_ratio(0.01),
     wrong=((lambda: _log10_ratio(0.01) * np.log(10), "natural logarithm"),
            (lambda: -_log10_ratio(0.01), "negative"))))
@@ -625,9 +638,11 @@ _B.append(Exercise(
     ("Compare the time constants: τ_m ≤ 0.5 ms, τ_h up to 8 ms, τ_n up to 6 ms.",
      "The notebook prints the three gates' rms errors."),
     """(b), h. A gate that is fast follows its steady state z∞(V), which V determines; h is
-slow (τ_h = t1h + t2h up to 8 ms), so its value depends on the voltage history, and with
-only three spikes in 40 ms there is little history to pin it down. With 80 ms all three
-gates come within 0.05.""",
+slow (τ_h = t1h + t2h up to 8 ms), so its value depends on the voltage history. Slowness
+alone does not explain it: n is almost as slow (τ_n up to 6 ms) and is recovered several
+times better. The error bars of the notebook say why: h's own kinetics (dVh, t2h) are the
+parameters the 40 ms determine worst, and h trades off against gNa in the sodium current
+gNa m³ h, so a path with a different h and a different gNa fits V almost as well.""",
     answer="b", wrong=(("a", "m is fast"), ("d", "differ by several times"))))
 
 _B.append(Exercise(

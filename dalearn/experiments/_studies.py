@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..problem import EXPECTED_LEVEL
 from ..annealing import anneal
 from .._checks import check_int
+from ..levels import level_at
 from .._settings import AnnealSettings, TwinSettings
 from ..network import Network, NetworkTwin, train_backprop
 from ..problem import rms, twin_from_settings
@@ -21,9 +21,15 @@ SWEEP_TWIN = TwinSettings(N=100)
 SWEEP_SCHEDULE = AnnealSettings(n_init=5, maxiter=100)
 
 
-def at_expected_level(actions, tol: float = 0.5) -> np.ndarray:
-    """Bool per start: final action within ``tol`` of the expected level (≈ 1)."""
-    return np.abs(np.asarray(actions) - EXPECTED_LEVEL) < tol
+def at_expected_level(problem, result) -> np.ndarray:
+    """Bool per start (n_init,): final action inside the expected level's band (mean ± 3 sd,
+    :func:`dalearn.levels.level_at` at the lowest start; all False when the Hessian there is
+    not positive definite)."""
+    try:
+        band = level_at(problem, result)
+    except ValueError:
+        return np.zeros(result.n_init, dtype=bool)
+    return band.contains(result.final_action)
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ def sweep_observations(Ls, *, twin: TwinSettings = SWEEP_TWIN,
         problem, truth = twin_from_settings(twin, L=L)
         r = anneal(problem, **schedule.kwargs(), executor=executor, keep_all=keep_all)
         runs[L] = (problem, truth, r)
-        frac.append(at_expected_level(r.final_action).mean())
+        frac.append(at_expected_level(problem, r).mean())
         ru.append(rms(r.paths[r.best], truth.x, problem.unobserved))
         ro.append(rms(r.paths[r.best], truth.x, problem.observed))
         nl.append(len(r.levels()))

@@ -140,9 +140,12 @@ class NetworkProblem:
 
     @property
     def expected_level(self) -> float:
-        """Expected measurement term at a consistent minimum, 1 - (free numbers)/(measured
-        numbers): the layer-0 states (K D) and the weights are fitted to the data."""
-        return 1.0 - (self.K * self.D + self.net.n_weights) / self.n_measured
+        """The expected level as R_f → ∞, 1 - (K D + n_W)/(measured numbers): the layer-0
+        states and the weights are fitted (:func:`dalearn.levels.expected_level`; at a finite
+        R_f: :func:`dalearn.levels.level_at`).  Negative when the free numbers outnumber
+        the data."""
+        from ..levels import expected_level
+        return expected_level(self.n_measured, self.K * self.D + self.net.n_weights).mean
 
     def model_weights(self, Rf) -> float:
         """Weight of each squared model residual in the normalised action."""

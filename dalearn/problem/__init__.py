@@ -8,7 +8,7 @@
 - :func:`problem_from_files` and the readers of a user's own CSV data
 - :func:`predict`, :func:`prediction_error`: integrate beyond the window
 """
-from ._action import EXPECTED_LEVEL, ActionEvaluator, ActionValue, action
+from ._action import ActionEvaluator, ActionValue, action
 from ._datafiles import (problem_from_files, read_data, read_drive, read_table, read_truth,
                          select_window, write_csv)
 from ._predict import predict, prediction_error
@@ -17,7 +17,7 @@ from ._problem import Problem
 from ._twin import (Truth, Twin, check_truth_work, lorenz96_twin, path_bytes, resolve_params, rms,
                     twin_experiment, twin_from_settings)
 
-__all__ = ["Problem", "action", "ActionEvaluator", "ActionValue", "EXPECTED_LEVEL",
+__all__ = ["Problem", "action", "ActionEvaluator", "ActionValue",
            "Truth", "Twin", "twin_experiment", "lorenz96_twin",
            "twin_from_settings", "rms", "predict", "prediction_error", "read_table",
            "read_data", "read_drive", "read_truth", "write_csv", "problem_from_files",

@@ -4,7 +4,8 @@
       + Σ_{n<M-1, a}     Rf_a  r_a(n)²            / ((M-1) D)
 
 with r(n) the rule's residual (see :mod:`dalearn.discretize`).  With Rm = 1/σ² the
-measurement term is ≈ 1 at the true path, so the consistent minimum levels out near A ≈ 1.
+measurement term is ≈ 1 at the true path; where a consistent minimum lies, and its band, is
+:mod:`dalearn.levels`.
 
 Paths given to :func:`action` are ``(D, M)``; the evaluator used by the optimisers works on
 the packed time-major vector ``z`` of ``Problem.pack``.  The evaluator takes the problem's
@@ -22,11 +23,7 @@ from ..optimize import BlockHessian
 from ..discretize import residual_curvature
 from ..discretize import residual
 
-__all__ = ["ActionValue", "action", "ActionEvaluator", "EXPECTED_LEVEL"]
-
-#: With Rm = 1/σ² the measurement term averages (noise/σ)² ≈ 1 at the true path, so the
-#: consistent minimum of the action levels out near this value.
-EXPECTED_LEVEL = 1.0
+__all__ = ["ActionValue", "action", "ActionEvaluator"]
 
 
 @dataclass(frozen=True)

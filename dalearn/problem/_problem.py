@@ -246,8 +246,11 @@ class Problem:
 
     @property
     def expected_level(self) -> float:
-        """Where the noise-consistent minimum of the normalised action levels out (≈ 1)."""
-        return 1.0
+        """The expected level as R_f → ∞, 1 - (D + P_e)/N_m L: the initial state and the
+        estimated parameters are fitted (:func:`dalearn.levels.expected_level`; at a finite
+        R_f the fitted numbers are more: :func:`dalearn.levels.level_at`)."""
+        from ..levels import expected_level
+        return expected_level(self.n_meas, self.D + len(self.est_idx)).mean
 
     @property
     def bounds(self):

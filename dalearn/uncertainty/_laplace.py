@@ -1,11 +1,14 @@
 """Error bars from the shape of the action at its minimum: the Laplace approximation.
 
 P(X|Y) ∝ exp(-A0(X)) with the *unnormalised* action
-A0 = (R_m/2) Σ (x - y)² + (R_f0/2) Σ residual² (notebook 01).  The plotted action
+A0 = (R_m/2) Σ (x - y)² + (R̃_f/2) Σ residual² (notebook 01).  The plotted action
 A = R_m/(N_m L) Σ (x - y)² + R_f/((M-1) D) Σ residual² has the same minimiser as A0 with the
-model precision R_f0 = R_f N_m L / ((M-1) D): then A0 = (N_m L / 2) A exactly.  So the
-minimum annealing finds at a plotted R_f is the most probable path of A0 at that R_f0, and
-its curvature is (N_m L / 2) times the curvature of A.  Near the minimum X̂,
+model precision R̃_f = R_f N_m L / ((M-1) D) (not the schedule's start R_f0): then
+A0 = (N_m L / 2) A exactly.  So the
+minimum annealing finds at a plotted R_f is the most probable path of A0 at that R̃_f, and
+its curvature is (N_m L / 2) times the curvature of A.  (Only the final R_f of a schedule
+defines the posterior; the Laplace approximation at an intermediate R_f is that of a model
+whose model error has variance 1/R̃_f there.)  Near the minimum X̂,
 A0 ≈ A0(X̂) + ½ δᵀ H δ, so X | Y ≈ N(X̂, H⁻¹).  H is the exact Hessian of A0 when the model
 has second derivatives (``Model.hess``), else its Gauss-Newton part (which drops the
 residual-weighted curvature of F: the two agree when the model residuals are small, and
@@ -34,7 +37,7 @@ __all__ = ["Laplace", "laplace", "laplace_along", "unnormalised_evaluator", "Sam
 
 def unnormalised_evaluator(problem, Rf) -> ActionEvaluator:
     """An evaluator of A0 (value, gradient, Gauss-Newton blocks) for a :class:`Problem` at
-    the plotted model precision ``Rf`` (physical R_f0 = Rf N_m L / ((M-1) D)): the same
+    the plotted model precision ``Rf`` (physical R̃_f = Rf N_m L / ((M-1) D)): the same
     minimiser as ``problem.evaluator(Rf)``, (N_m L / 2) times its value."""
     if not isinstance(problem, Problem):
         raise TypeError("problem must be a dalearn Problem (a data assimilation problem); "
