@@ -16,7 +16,7 @@ import numpy as np
 __all__ = ["action_levels", "action_terms", "paths", "param_vs_beta",
            "network_state_panels", "momentum_panels", "laplace_panels", "shared_yrange", "convergence", "phase_clouds",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
-           "render", "render_frames"]
+           "render", "render_frames", "landscape_panels"]
 
 _COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf"]
@@ -34,6 +34,8 @@ class Series:
     legend: bool = True
     yname: str = "y"
     symbol: str | None = None     # marker symbol ('circle-open', 'x', ...), else by kind
+    z: np.ndarray | None = None   # kind 'contour': values (len(y), len(x)) over the grid x, y
+    zrange: tuple | None = None   # kind 'contour': (low, high) of the colour scale
 
 
 @dataclass
@@ -64,6 +66,10 @@ def _plotly_traces(panels):
     traces, named = [], set()
     for col, p in enumerate(panels, start=1):
         for s in p.series:
+            if s.kind == "contour":
+                traces.append((col, _plotly_contour(s)))
+                named.add(s.name)
+                continue
             mode = {"line": "lines", "dash": "lines", "markers": "markers",
                     "bigmarkers": "markers", "crosses": "markers"}[s.kind]
             kw = {}
@@ -88,12 +94,28 @@ def _plotly_traces(panels):
     return traces
 
 
+def _plotly_contour(s):
+    import plotly.graph_objects as go
+    kw = {}
+    if s.zrange is not None:          # fixed levels, so a slider shows the surface change
+        lo, hi = s.zrange
+        kw = dict(zmin=lo, zmax=hi, autocontour=False,
+                  contours=dict(start=lo, end=hi, size=(hi - lo) / 24))
+    return go.Contour(x=np.asarray(s.x), y=np.asarray(s.y), z=np.asarray(s.z), name=s.name,
+                      colorscale="Viridis", reversescale=True, line=dict(width=0.4),
+                      showlegend=False, colorbar=dict(title=dict(text=s.name, side="right"),
+                                                      thickness=12, len=0.9), **kw,
+                      hovertemplate=f"x = %{{x:.3f}}<br>y = %{{y:.3f}}<br>{s.name} = "
+                                    "%{z:.3g}<extra></extra>")
+
+
 def _to_plotly(panels, widget, title, height):
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     n = len(panels)
+    contour = any(s.kind == "contour" for p in panels for s in p.series)
     fig = make_subplots(rows=1, cols=n, subplot_titles=[p.title for p in panels],
-                        horizontal_spacing=0.13 if n > 1 else 0.0)
+                        horizontal_spacing=(0.22 if contour else 0.13) if n > 1 else 0.0)
     for col, tr in _plotly_traces(panels):
         fig.add_trace(tr, row=1, col=col)
     for col, p in enumerate(panels, start=1):
@@ -103,6 +125,11 @@ def _to_plotly(panels, widget, title, height):
                          **_axis_style(p.logy, [s.y for s in p.series], p.yrange))
         if p.vline is not None:
             fig.add_vline(x=p.vline, line=dict(color="gray", dash="dot"), row=1, col=col)
+    for tr in fig.data:               # a contour's colour bar next to its own panel
+        if tr.type == "contour":
+            axis = fig.layout["xaxis" + (tr.xaxis or "x")[1:]]
+            tr.colorbar.x = axis.domain[1] + 0.005
+            tr.colorbar.xanchor = "left"
     fig.update_layout(height=height, margin=dict(l=60, r=20, t=60 if title else 40, b=50),
                       title=title or None, template="plotly_white",
                       legend=dict(font=dict(size=10)))
@@ -161,6 +188,9 @@ def update_figure(fig, panels) -> None:
         raise ValueError("update_figure needs the same traces; rebuild the figure instead")
     with fig.batch_update():
         for old, tr in zip(fig.data, new):
+            if tr.type == "contour":
+                old.z = tr.z
+                continue
             old.x, old.y, old.name, old.showlegend = tr.x, tr.y, tr.name, tr.showlegend
             if tr.text is not None:
                 old.text = tr.text
@@ -249,6 +279,12 @@ def _to_mpl(panels, title):
     axes = np.atleast_1d(fig.subplots(1, n))
     for ax, p in zip(axes, panels):
         for s in p.series:
+            if s.kind == "contour":
+                lo, hi = s.zrange if s.zrange is not None else (np.nanmin(s.z), np.nanmax(s.z))
+                cs = ax.contourf(s.x, s.y, s.z, levels=np.linspace(lo, hi, 25),
+                                 cmap="viridis_r", extend="both")
+                fig.colorbar(cs, ax=ax, label=s.name)
+                continue
             style = {"line": "-", "dash": "--", "markers": "o", "bigmarkers": "D",
                      "crosses": "x"}[s.kind]
             ax.plot(s.x, s.y, style, color=s.color, ms=9 if s.kind in ("bigmarkers", "crosses")
@@ -507,3 +543,36 @@ def phase_clouds(clouds: dict, areas: dict, steps, backend: str = "plotly"):
          for i, (name, v) in enumerate(areas.items())]
     return render([Panel("Phase-space cloud after the last step", "x", "π", s),
                    Panel("Area enclosed by the cloud", "step", "area", a)], backend)
+
+
+def landscape_panels(x0, x1, log_action, curve, data, floor, minima, annealed, direct,
+                     Rf: float, now_action: float, zrange=None) -> list:
+    """Two panels of a two-unknown action at one R_f.  Left: log10 A as a contour over the
+    grid ``x0`` (n,), ``x1`` (n,), ``log_action`` (n, n) (rows x1), the model's graph
+    ``curve`` = (x, g(x)), the ``data`` point (2,), the annealing's minima so far
+    ``annealed`` (b, 2) (the last one marked) and a direct minimisation's iterates
+    ``direct`` (m, 2) (its end marked).  Right: the action along the valley floor
+    ``floor`` = (x0 (n,), A (n,)) (log) with its local minima ``minima`` (k, 3) rows
+    (x0, x1, A) and the annealing's point now (action ``now_action``).  ``zrange``: fixed
+    colour scale."""
+    annealed, direct = np.atleast_2d(annealed), np.atleast_2d(direct)
+    red, blue, grey = _COLORS[3], _COLORS[0], "#777777"
+    now = annealed[-1]
+    left = [Series(np.asarray(x0), np.asarray(x1), "log10 A", "contour",
+                   z=np.asarray(log_action), zrange=zrange),
+            Series(curve[0], curve[1], "model: x(1) = g(x(0))", "line", grey),
+            Series(np.array([data[0]]), np.array([data[1]]), "data y", "bigmarkers", "black",
+                   symbol="circle-open"),
+            Series(direct[:, 0], direct[:, 1], "direct minimisation (final R_f)", "dash", blue),
+            Series(direct[-1:, 0], direct[-1:, 1], "", "crosses", blue, legend=False),
+            Series(annealed[:, 0], annealed[:, 1], "annealing, minima so far", "line", red),
+            Series(now[:1], now[1:], "annealing at this R_f", "bigmarkers", red)]
+    right = [Series(np.asarray(floor[0]), np.asarray(floor[1]), "A along the valley floor",
+                    "line", "#222222"),
+             Series(minima[:, 0], minima[:, 2], f"local minima ({len(minima)})", "markers",
+                    grey, symbol="circle-open"),
+             Series(now[:1], np.array([now_action]), "", "bigmarkers", red, legend=False)]
+    n_min = len(minima)
+    return [Panel(f"The landscape at R_f = {Rf:.3g}", "x(0)", "x(1)", left),
+            Panel(f"Along the valley: {n_min} minim{'um' if n_min == 1 else 'a'}", "x(0)",
+                  "A (min over x(1))", right, logy=True)]

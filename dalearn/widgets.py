@@ -11,6 +11,8 @@
   hidden state, ± 2 sd) at every β of one annealing run.
 - :class:`NetworkScrubber`: a β slider over an annealed network: hidden states against the
   forward pass of the same weights, and the model residual per layer.
+- :class:`LandscapeScrubber`: an R_f slider over a two-unknown action drawn whole (notebook
+  00): the surface, annealing's minima so far, a direct minimisation, the valley floor.
 """
 from __future__ import annotations
 
@@ -24,14 +26,15 @@ import numpy as np
 from ._anneal import anneal
 from ._checks import check_choice, check_finite, check_int
 from .discretize import RULES
-from .plots import (laplace_panels, level_panel, network_state_panels, path_panels, render,
+from .plots import (landscape_panels, laplace_panels, level_panel, network_state_panels,
+                    path_panels, render,
                     render_frames, shared_yrange, update_figure)
 from .settings import AnnealSettings, TwinSettings
 from .twin import rms, twin_from_settings
 from .uncertainty import laplace_along
 
 __all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber",
-           "LaplaceScrubber"]
+           "LaplaceScrubber", "LandscapeScrubber"]
 
 
 #: set to "mpl" (``set_backend("mpl")``) where the front end cannot show a plotly
@@ -564,3 +567,50 @@ class LaplaceScrubber(FrameScrubber):
     def _show(self, _change=None):
         super()._show()
         self.figure.layout.yaxis2.range = list(self.frames[self.slider.value][1].yrange)
+
+
+class LandscapeScrubber(FrameScrubber):
+    """An R_f slider over the landscape of a :class:`dalearn.landscape.MapTwin`: at each
+    β of ``annealed`` (a :class:`~dalearn.landscape.Descent` from ``anneal_path``), log10 A
+    on an ``n`` × ``n`` grid with annealing's minima up to that β and the iterates of
+    ``direct`` (``direct_path`` at the last R_f, from the same start), and the action along
+    the valley floor with its local minima.  Every frame is computed once; the slider only
+    scrubs.  The colour scale and both axes stay fixed over the frames."""
+
+    def __init__(self, twin, annealed, direct, n: int = 61):
+        n = check_int("n", n, 11, 301)
+        Rf = np.asarray(annealed.Rf, float)
+        grids = [twin.grid(r, n) for r in Rf]
+        # two decimals of log10 A and four significant digits elsewhere: the figure JSON
+        # (21 frames in the static site) stays small, and nothing visible changes
+        logs = [np.round(np.log10(np.maximum(a, 1e-12)), 2) for _, _, a in grids]
+        lo = float(min(np.min(v) for v in logs))
+        hi = float(np.percentile(logs[-1], 90))
+        cx = np.linspace(0.0, 1.0, 401)
+        curve = (cx, _sig(twin.g(cx)))
+        start = direct.points[:1]
+        frames = []
+        self.n_minima = []
+        for b, r in enumerate(Rf):
+            fx, _, fa = twin.floor(r, 601)
+            minima = twin.local_minima(r)
+            self.n_minima.append(len(minima))
+            frames.append(landscape_panels(
+                grids[b][0], grids[b][1], logs[b], curve, twin.y, (fx, _sig(fa)), minima,
+                np.vstack([start, annealed.points[:b + 1]]), direct.points, r,
+                float(annealed.action[b]), zrange=(lo, hi)))
+        self.Rf = Rf
+        super().__init__(frames, [f"R_f = {r:.3g} (R_f/R_m = {r / twin.Rm:.2g})" for r in Rf],
+                         description="β", start=0, share_y=True)
+        for f in self.frames:                       # the landscape's own axes: the square
+            f[0].yrange = (0.0, 1.0)
+        self.figure.layout.yaxis.range = [0.0, 1.0]
+        self.figure.layout.xaxis.range = [0.0, 1.0]
+        self.figure.layout.height = 430
+
+
+def _sig(a, digits: int = 4):
+    """``a`` rounded to ``digits`` significant digits (elementwise)."""
+    a = np.asarray(a, float)
+    scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.where(a == 0, 1.0, np.abs(a)))))
+    return np.round(a * scale) / scale
