@@ -96,6 +96,23 @@ class MapTwin:
         X0, X1 = np.meshgrid(x, x)
         return x, x, self.action(np.stack([X0, X1], axis=-1), Rf)
 
+    def isolines(self, Rf: float, levels, n: int = 121) -> list:
+        """Contour lines of log10 A on an n × n grid: [(level, x0 (k,), x1 (k,)), ...] per
+        level of ``levels``, the segments of one level joined with NaN between them
+        (contourpy, matplotlib's contour engine)."""
+        import contourpy
+        x0, x1, a = self.grid(Rf, n)
+        gen = contourpy.contour_generator(x0, x1, np.log10(np.maximum(a, 1e-300)))
+        out = []
+        for lev in np.asarray(levels, float):
+            segs = gen.lines(lev)
+            if segs:
+                xy = np.concatenate([np.vstack([sg, [np.nan, np.nan]]) for sg in segs])[:-1]
+            else:
+                xy = np.full((1, 2), np.nan)
+            out.append((float(lev), xy[:, 0], xy[:, 1]))
+        return out
+
     def floor(self, Rf: float, n: int = 4001):
         """The action along the valley floor: min over x1 of A(x0, x1), exact.
 

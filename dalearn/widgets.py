@@ -28,8 +28,9 @@ from ._checks import check_choice, check_finite, check_int
 from .discretize import RULES
 from .plots import (landscape_panels, laplace_panels, level_panel, network_state_panels,
                     path_panels, render,
-                    render_frames, shared_yrange, update_figure)
+                    render_frames, shared_xrange, shared_yrange, update_figure)
 from .settings import AnnealSettings, TwinSettings
+from .studies import at_expected_level
 from .twin import rms, twin_from_settings
 from .uncertainty import laplace_along
 
@@ -53,6 +54,25 @@ def set_backend(backend: str) -> None:
     _backend = backend
 
 
+class _RerunNote:
+    """One line under a panel, hidden by CSS while the panel is live: a notebook re-opened
+    from disk (autosave stores outputs, not the kernel's widgets) shows JupyterLab's "Error
+    displaying widget: model not found" where the panel was, and this line says what to do."""
+
+    def _repr_html_(self) -> str:
+        return ("<style>.jp-OutputArea-child:has(.widget-box) + "
+                ".jp-OutputArea-child:has(.dalearn-rerun) {display: none}</style>"
+                '<div class="dalearn-rerun" style="color:#555">↑ The panel above lives in '
+                "the running kernel and is not saved with the notebook: run the cell (or "
+                "Run All) to show it again.</div>")
+
+    def __repr__(self) -> str:
+        return "(run the cell to show the panel)"
+
+
+_RERUN_NOTE = _RerunNote()
+
+
 class _Panel:
     """A panel displays its ``box`` when it is the value of a notebook cell.
 
@@ -73,6 +93,8 @@ class _Panel:
         display(self.mpl_view() if backend == "mpl" else self.box)
         if os.environ.get("DALEARN_SITE"):
             self._display_for_site()
+        elif backend == "plotly":
+            display(_RERUN_NOTE)
 
     def _ipython_display_(self):
         self.show()
@@ -247,9 +269,11 @@ class BetaScrubber(_Panel):
                "action": float(r.action[b, s]), "meas": float(r.meas_term[b, s]),
                "model": float(r.model_term[b, s]), "start": s,
                "n_levels": len(r.levels(beta_index=b))}
-        if self.truth is not None and self.problem.unobserved.size:
-            out["rms_unobserved"] = rms(self.current_path(), self.truth.x,
-                                        self.problem.unobserved)
+        if self.truth is not None:
+            out["rms_observed"] = rms(self.current_path(), self.truth.x, self.problem.observed)
+            if self.problem.unobserved.size:
+                out["rms_unobserved"] = rms(self.current_path(), self.truth.x,
+                                            self.problem.unobserved)
         return out
 
     def _show_info(self) -> None:
@@ -257,9 +281,32 @@ class BetaScrubber(_Panel):
         txt = (f"β = {n['beta']:g}, R<sub>f</sub> = {n['Rf']:.4g}: start {n['start']} has "
                f"A = {n['action']:.5g} (measurement {n['meas']:.4g}, model {n['model']:.4g}); "
                f"{n['n_levels']} distinct level(s) over all starts")
+        if "rms_observed" in n:
+            txt += (f"; RMS error against the truth: observed components "
+                    f"{n['rms_observed']:.3g}")
         if "rms_unobserved" in n:
-            txt += f"; RMS error of unobserved components = {n['rms_unobserved']:.3g}"
-        self.info.value = txt
+            txt += f", unobserved components {n['rms_unobserved']:.3g}"
+        warn = self._warning(n)
+        self.info.value = txt + warn
+
+    def _warning(self, n) -> str:
+        """A red note when the best start's level is in the expected band but the hidden
+        components are far from the truth (more than 3σ RMS): a level consistent with the
+        noise certifies consistency, not accuracy."""
+        r = self.result
+        if "rms_unobserved" not in n or self.start.value != -1 \
+                or self.beta.value != r.n_beta - 1:
+            return ""
+        level = float(r.action[-1, r.best])
+        sigma = float(np.mean(np.atleast_1d(self.problem.sigma)))
+        # the course's one test of "at the expected level" (studies.at_expected_level)
+        if at_expected_level(level) and n["rms_unobserved"] > 3 * sigma:
+            return ('<br><span style="color:#b00">The best level sits at the expected '
+                    f"value ({level:.3g}) while the unobserved components are "
+                    f"{n['rms_unobserved'] / sigma:.0f}σ off: with so few measurements the "
+                    "path can fit the noise. A level consistent with the noise certifies "
+                    "consistency, not accuracy.</span>")
+        return ""
 
 
 def _png(fig) -> bytes:
@@ -488,6 +535,7 @@ class FrameScrubber(_Panel):
         start = check_int("start", start, 0, len(frames) - 1)
         if share_y:                         # one axis range over all frames: see the change
             shared_yrange(frames)           # (else the panels' own yrange is kept)
+        shared_xrange(frames)               # the x axis never jumps between frames
         self.frames, self.labels = frames, list(labels)
         self.slider = w.IntSlider(value=start, min=0, max=len(frames) - 1,
                                   description=description, continuous_update=True,
@@ -577,15 +625,14 @@ class LandscapeScrubber(FrameScrubber):
     the valley floor with its local minima.  Every frame is computed once; the slider only
     scrubs.  The colour scale and both axes stay fixed over the frames."""
 
-    def __init__(self, twin, annealed, direct, n: int = 61):
+    def __init__(self, twin, annealed, direct, n: int = 81):
         n = check_int("n", n, 11, 301)
         Rf = np.asarray(annealed.Rf, float)
-        grids = [twin.grid(r, n) for r in Rf]
-        # two decimals of log10 A and four significant digits elsewhere: the figure JSON
-        # (21 frames in the static site) stays small, and nothing visible changes
-        logs = [np.round(np.log10(np.maximum(a, 1e-12)), 2) for _, _, a in grids]
-        lo = float(min(np.min(v) for v in logs))
-        hi = float(np.percentile(logs[-1], 90))
+        # twelve levels of log10 A, the same in every frame, from the lowest value on the
+        # first grid to the 90th percentile of the last: the contours move, not the scale
+        lo = float(np.log10(twin.grid(Rf[0], n)[2].min()))
+        hi = float(np.percentile(np.log10(twin.grid(Rf[-1], n)[2]), 90))
+        levels = np.linspace(lo + 0.1 * (hi - lo), hi, 12)
         cx = np.linspace(0.0, 1.0, 401)
         curve = (cx, _sig(twin.g(cx)))
         start = direct.points[:1]
@@ -595,17 +642,17 @@ class LandscapeScrubber(FrameScrubber):
             fx, _, fa = twin.floor(r, 601)
             minima = twin.local_minima(r)
             self.n_minima.append(len(minima))
+            lines = [(lev, _sig(x), _sig(y)) for lev, x, y in twin.isolines(r, levels, n)]
             frames.append(landscape_panels(
-                grids[b][0], grids[b][1], logs[b], curve, twin.y, (fx, _sig(fa)), minima,
+                lines, curve, twin.y, (fx, _sig(fa)), minima,
                 np.vstack([start, annealed.points[:b + 1]]), direct.points, r,
-                float(annealed.action[b]), zrange=(lo, hi)))
+                float(annealed.action[b])))
         self.Rf = Rf
         super().__init__(frames, [f"R_f = {r:.3g} (R_f/R_m = {r / twin.Rm:.2g})" for r in Rf],
                          description="β", start=0, share_y=True)
         for f in self.frames:                       # the landscape's own axes: the square
             f[0].yrange = (0.0, 1.0)
         self.figure.layout.yaxis.range = [0.0, 1.0]
-        self.figure.layout.xaxis.range = [0.0, 1.0]
         self.figure.layout.height = 430
 
 

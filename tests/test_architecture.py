@@ -22,7 +22,7 @@ LAYERS = [
     {"discretize", "_curvature"},
     {"_action"},
     {"problem"},
-    {"twin", "_predict", "datafiles", "lyapunov"},
+    {"twin", "_predict", "datafiles", "lyapunov", "landscape"},
     {"optimize"},
     {"_result", "_anneal", "uncertainty"},
     {"presets", "studies"},

@@ -92,24 +92,32 @@ def test_bad_input_is_refused_naming_the_argument(call, message):
         call()
 
 
+def test_isolines_lie_on_their_level(twin):
+    for lev, x, y in twin.isolines(1e3, [0.0, 1.0, 2.0], n=201):
+        ok = np.isfinite(x)
+        assert ok.sum() > 10
+        vals = np.log10(twin.action(np.stack([x[ok], y[ok]], -1), 1e3))
+        assert np.median(np.abs(vals - lev)) < 0.05
+
+
 def test_the_panels_render_with_both_backends_and_the_widget_scrubs(twin):
     Rf = ls.schedule(1e-3 * twin.Rm, 2.0, 6)
     start = np.array([0.2, 0.2])
     ann, direct = ls.anneal_path(twin, start, Rf), ls.direct_path(twin, start, Rf[-1])
-    x, y, a = twin.grid(Rf[-1], 21)
     fx, _, fa = twin.floor(Rf[-1], 101)
-    panels = landscape_panels(x, y, np.log10(a), (fx, twin.g(fx)), twin.y, (fx, fa),
-                              twin.local_minima(Rf[-1]), ann.points, direct.points, Rf[-1],
-                              float(ann.action[-1]), zrange=(-2, 5))
+    panels = landscape_panels(twin.isolines(Rf[-1], [0.0, 1.0], 41), (fx, twin.g(fx)), twin.y,
+                              (fx, fa), twin.local_minima(Rf[-1]), ann.points, direct.points,
+                              Rf[-1], float(ann.action[-1]))
     fig = render(panels)
-    assert fig.data[0].type == "contour" and fig.data[0].zmax == 5
-    assert fig.data[0].colorbar.x < fig.layout.xaxis2.domain[0]      # beside its own panel
+    assert fig.data[0].name == "log10 A = 0" and list(fig.layout.xaxis.range) == [0.0, 1.0]
     render(panels, backend="mpl")
     from dalearn.widgets import LandscapeScrubber
-    w = LandscapeScrubber(twin, ann, direct, n=21)
-    z0, path0 = np.array(w.figure.data[0].z), w.figure.data[5].x
+    w = LandscapeScrubber(twin, ann, direct, n=41)
+    lines0, path0 = [np.array(t.x) for t in w.figure.data[:12]], w.figure.data[16].x
+    assert w.figure.data[16].name == "annealing, minima so far"
     w.slider.value = 5
-    assert not np.allclose(np.array(w.figure.data[0].z), z0)        # the surface changed
-    assert len(w.figure.data[5].x) == len(path0) + 5                # the path grew
-    assert "R_f = " in w.label.value and w.figure.layout.yaxis.range == (0.0, 1.0)
+    assert any(len(a) != len(b) or not np.allclose(a, b, equal_nan=True)
+               for a, b in zip(lines0, [np.array(t.x) for t in w.figure.data[:12]]))
+    assert len(w.figure.data[16].x) == len(path0) + 5                # the path grew
+    assert "R_f = " in w.label.value and list(w.figure.layout.yaxis.range) == [0.0, 1.0]
     assert len(w.kernel_free().frames) == 6
