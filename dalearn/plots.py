@@ -160,6 +160,8 @@ def _axis_style(log: bool, arrays, yrange=None) -> dict:
         span = np.log10(yrange[1] / yrange[0])
     if span >= 1.5:
         style.update(dtick=1, exponentformat="power")
+    elif span >= 0.5:           # 1, 2 and 5 of each decade: every digit crowded (0.9 0.8 ...)
+        style.update(tickformat=".2~g", dtick="D2")
     else:
         style.update(tickformat=".2~g")
     return style
@@ -446,12 +448,23 @@ def param_vs_beta(result, name: str, true_value: float | None = None, backend: s
     """Estimate of parameter ``name`` against β, one trace per start."""
     j = result.param_names.index(name)
     b = np.asarray(result.betas, float)
-    s = [Series(b, result.params[:, i, j], f"start {i}", color=_COLORS[i % 10],
+    init = getattr(result, "init_params", None)
+    xlabel = "β"
+    if init is not None:        # each start's initial value one step left of the first β:
+        # the first solve already moves every start, often onto one line (shown, not hidden)
+        step = float(b[1] - b[0]) if b.size > 1 else 1.0
+        b = np.concatenate([[b[0] - step], b])
+        ys = [np.concatenate([[init[i, j]], result.params[:, i, j]])
+              for i in range(result.n_init)]
+        xlabel = f"β   (at {b[0]:g}: the starting values)"
+    else:
+        ys = [result.params[:, i, j] for i in range(result.n_init)]
+    s = [Series(b, ys[i], f"start {i}", "line", _COLORS[i % 10],
                 legend=result.n_init <= 10) for i in range(result.n_init)]
     if true_value is not None:
         s.append(Series(b[[0, -1]], [true_value] * 2, f"true {name} = {true_value:g}", "dash",
                         "#444444"))
-    return render([Panel(f"Estimate of {name}", "β", name, s)], backend)
+    return render([Panel(f"Estimate of {name}", xlabel, name, s)], backend)
 
 
 def prediction(problem, path, t_future, forecast, truth=None, component: int | None = None,

@@ -442,13 +442,25 @@ class ResultPicker(_Panel):
         labels = list(results)
         kind = w.SelectionSlider if slider else w.Dropdown
         self.choice = kind(options=labels, value=labels[-1], description=description)
+        # one y and x range over every choice: the expected level and the curves stay put
+        # while the picker moves, so the choices compare by eye
+        self._frames = {k: [level_panel(results[k][2], title=self._title(k))] for k in labels}
+        shared_yrange(list(self._frames.values()))
+        shared_xrange(list(self._frames.values()))
         self.figure = render([self._panel()], widget=True, height=360)
         self.choice.observe(self._update, "value")
         self.box = w.VBox([self.choice, self.figure])
 
+    def _title(self, key) -> str:
+        """The level plot's title: the distinct final levels, so levels that are still
+        climbing at the last β are named as such rather than left to the eye."""
+        r = self.results[key][2]
+        lv = r.levels()
+        shown = ", ".join(f"{v:.3g}" for v in lv[:4]) + (", ..." if len(lv) > 4 else "")
+        return f"{key}: {len(lv)} level{'s' if len(lv) > 1 else ''} at the last β ({shown})"
+
     def _panel(self):
-        _, _, r = self.results[self.choice.value]
-        return level_panel(r, title=f"Action levels, {self.choice.value}")
+        return self._frames[self.choice.value][0]
 
     def figure_panels(self) -> list:
         return [[self._panel()]]
@@ -456,8 +468,7 @@ class ResultPicker(_Panel):
     def frame_set(self):
         """One level plot per result: (frames, labels, active, description)."""
         labels = list(self.results)
-        frames = [[level_panel(self.results[k][2], title=f"Action levels, {k}")]
-                  for k in labels]
+        frames = [self._frames[k] for k in labels]
         return frames, labels, labels.index(self.choice.value), self.choice.description
 
     def _update(self, _change=None):
