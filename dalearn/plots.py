@@ -268,7 +268,10 @@ def render_frames(frames: list, labels: list, *, active: int = 0, name: str = "f
     fig.update_layout(
         height=height + 90, margin=dict(b=130),
         sliders=[dict(active=active, steps=steps, pad=dict(t=60, l=20, r=20),
-                      currentvalue=dict(prefix=f"{name}: ", font=dict(size=14)))])
+                      # labels that already name the slider ("R_f = 0.01") get no prefix
+                      currentvalue=dict(prefix="" if all(str(lab).startswith(name)
+                                                         for lab in labels) else f"{name}: ",
+                                        font=dict(size=14)))])
     return fig
 
 

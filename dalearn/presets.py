@@ -184,10 +184,10 @@ GROUP_NETWORK = {
         "for 40 measured numbers the Hessian at a minimum has flat directions).",
         "varanneal's examples/nnet_twin (P. Rozdeba): data/gen_params.py (teacher), "
         "data/gen_io_pairs.py (inputs, noise), nnet_twin_anneal.py (student, RM, RF0, alpha, "
-        "beta, starting states and weights, L-BFGS-B ftol); the script trains on M = 5 "
-        "pairs and clips noisy outputs to (1e-4, 1 - 1e-4) (never active here: the "
-        "teacher's outputs lie near 0.5); 2 pairs as in Abarbanel, Rozdeba & Shirman 2018 "
-        "and issue 14; seeds and 3 starts are dalearn's",
+        "beta, starting states and weights, L-BFGS-B ftol); the script trains on M = 2 "
+        "pairs (its first version, 977ab99, on 5) and clips noisy outputs to (1e-4, "
+        "1 - 1e-4) (never active here: the teacher's outputs lie near 0.5); seeds and 3 "
+        "starts are dalearn's",
         dict(width=10, n_layers=99, activation="sigmoid", shared=False, residual=False,
              biases=False, weights="uniform", weight_scale=1.0, inputs="standardised",
              K_train=2, K_test=200, sigma=_GROUP_SIGMA, seed=0),
