@@ -56,15 +56,17 @@ def _integer(reference, *, mistakes=None):
     return check
 
 
-def _choice(correct: str, options: dict, why: dict):
-    """A multiple-choice checker: ``why`` gives, for every wrong letter, what is wrong."""
+def _choice(correct: str, options: dict, why: dict, because: str = ""):
+    """A multiple-choice checker: ``why`` gives, for every wrong letter, what is wrong;
+    ``because``, said with a right answer, why it is right (not the option again)."""
     assert correct in options and set(why) == set(options) - {correct}
 
     def check(answer):
         c = as_choice(answer, options)
         if c != correct:
             raise Wrong(f"Not ({c}): {why[c]}")
-        return f"Yes, ({correct}): {options[correct]}"
+        return f"Yes, ({correct}). {because}" if because else \
+            f"Yes, ({correct}): {options[correct]}"
     return check
 
 
@@ -366,7 +368,9 @@ _B.append(Exercise(
         "a": "they start uniformly in [-10, 10], far from the truth.",
         "c": "the measurement term sums over the observed components only.",
         "d": "every minimisation converges (the notebook asserts it); it is the minimum of "
-             "the action that is close."}),
+             "the action that is close."},
+        "Only the model term mentions the unobserved components, and Lorenz96 ties each to "
+        "measured neighbours, so even a weak model term places them."),
     ("Which term of the action mentions the unobserved components at all?",
      "Lorenz96 couples x_a to x_{a-2}, x_{a-1} and x_{a+1}."),
     """(b). Only the model term involves the unobserved components. Even when R_f is small,
@@ -499,7 +503,9 @@ _B.append(Exercise(
         "a": "check the sign: moving x(l+1) towards f(x(l)) lowers the model term, and "
              "λ points uphill in the loss.",
         "c": "the residual shrinks like 1/R_f, so R_f times it stays finite: no extra R_f.",
-        "d": "the momentum stays finite as R_f → ∞; λ/R_f would vanish."}),
+        "d": "the momentum stays finite as R_f → ∞; λ/R_f would vanish."},
+        "At the minimum the model term's pull, π, balances the downstream loss gradient, λ: "
+        "π + λ = 0."),
     ("Stationarity of the action in x(l+1): the model term's derivative balances the "
      "derivative of everything downstream.",),
     """(b), π = -λ. At the minimum the derivative of the action with respect to x(l+1)
@@ -653,7 +659,9 @@ _B.append(Exercise(
     _choice("b", _C053, {
         "a": "at finite R_f the x update has the extra term hπ'/R_f.",
         "c": "the extra term is h π'/R_f: it vanishes with 1/R_f, not with h.",
-        "d": "in the limit R_f → ∞ without data they coincide exactly."}),
+        "d": "in the limit R_f → ∞ without data they coincide exactly."},
+        "The term hπ'/R_f vanishes only as R_f → ∞, and data inside the interval would add "
+        "jumps to π that backpropagation does not have."),
     ("Look at the x update: which term is not forward Euler?",),
     """(b). With R_f → ∞ the term hπ'/R_f vanishes and x' = x + hF(x) is forward Euler; with
 no data inside the interval the π update is the backward recursion of backpropagation
@@ -702,7 +710,9 @@ _B.append(Exercise(
     _choice("b", _C062, {
         "a": "halving needs four times the data: the bar scales like 1/√(number of measurements).",
         "c": "the curvature of A0 in ν grows with every measurement that depends on ν.",
-        "d": "each measurement adds to the curvature of A0; the bar is its inverse square root."}),
+        "d": "each measurement adds to the curvature of A0; the bar is its inverse square root."},
+        "The curvature in ν is a sum over measurement times: twice the window, about twice "
+        "the curvature, a bar 1/√2 as wide."),
     ("The curvature of A0 in ν is a sum over measurement times.",),
     """(b). The curvature H_νν (after the Schur complement) is a sum of contributions from the
 measurement times, so it roughly doubles with the window, and the standard deviation
@@ -720,7 +730,9 @@ _B.append(Exercise(
     _choice("b", _C071, {
         "a": "m is fast (τ_m ≤ 0.5 ms): it follows m∞(V) closely, so V pins it down.",
         "c": "n is recovered about as well as m here (rms about 0.01).",
-        "d": "the notebook's rms errors differ by several times between the gates."}),
+        "d": "the notebook's rms errors differ by several times between the gates."},
+        "h is slow (τ_h up to 8 ms), so its value depends on the voltage history, which three "
+        "spikes barely sample; fast m follows V directly."),
     ("Compare the time constants: τ_m ≤ 0.5 ms, τ_h up to 8 ms, τ_n up to 6 ms.",
      "The notebook prints the three gates' rms errors."),
     """(b), h. A gate that is fast follows its steady state z∞(V), which V determines; h is
