@@ -664,7 +664,11 @@ class LandscapeScrubber(FrameScrubber):
         for f in self.frames:                       # the landscape's own axes: the square
             f[0].yrange = (0.0, 1.0)
         self.figure.layout.yaxis.range = [0.0, 1.0]
-        self.figure.layout.height = 430
+        # the legend below, the panels apart: the valley floor's axis title stays clear of
+        # the landscape
+        self.figure.update_layout(height=560, legend=dict(orientation="h", y=-0.2),
+                                  xaxis=dict(domain=[0.0, 0.42]),
+                                  xaxis2=dict(domain=[0.58, 1.0]))
 
 
 def _sig(a, digits: int = 4):
