@@ -16,7 +16,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Exercise", "Check", "Shown", "Hints", "Wrong", "is_placeholder", "as_number", "as_choice",
+__all__ = ["Exercise", "Check", "Shown", "Hints", "Wrong", "is_placeholder", "as_number",
+           "as_choice",
            "KINDS"]
 
 #: what kind of task an exercise is (shown in its title)

@@ -122,7 +122,8 @@ class MapTwin:
         x0 = np.linspace(0.0, 1.0, n)
         gx = self.g(x0)
         x1 = (self.Rm * self.y[1] + 2 * Rf * gx) / (self.Rm + 2 * Rf)
-        a = self.Rm / 2 * (x0 - self.y[0]) ** 2 + self.Rm * Rf / (self.Rm + 2 * Rf) * (gx - self.y[1]) ** 2
+        a = (self.Rm / 2 * (x0 - self.y[0]) ** 2
+             + self.Rm * Rf / (self.Rm + 2 * Rf) * (gx - self.y[1]) ** 2)
         return x0, x1, a
 
     def local_minima(self, Rf: float, n: int = 4001) -> np.ndarray:

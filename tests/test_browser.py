@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ["00_a_landscape_you_can_see.ipynb", "01_data_assimilation.ipynb", "02_precision_annealing.ipynb", "03_ml_as_da.ipynb",
+NOTEBOOKS = ["00_a_landscape_you_can_see.ipynb", "01_data_assimilation.ipynb",
+             "02_precision_annealing.ipynb", "03_ml_as_da.ipynb",
              "04_deeper_is_finer.ipynb", "05_deepest_learning.ipynb", "06_beyond_the_minimum.ipynb",
              "07_neuron.ipynb"]
 SHOTS = ROOT / "build" / "browser"
