@@ -239,12 +239,13 @@ def _settle(page, locator, quiet_ms=800, timeout=30_000):
     return last
 
 
-def _run_all(page, url, token, notebook):
+def _run_all(page, url, token, notebook, navigate: bool = True):
     # ?reset: a fresh workspace with only this notebook open (the previous one's tab would
     # otherwise be restored, and its widgets and prompts would answer the selectors below)
-    page.goto(f"{url}/lab/tree/{notebook}?reset&token={token}")
-    page.wait_for_selector(".jp-Notebook", timeout=60_000)
-    _kernel_idle(url, token)                                 # a cold venv starts slowly
+    if navigate:
+        page.goto(f"{url}/lab/tree/{notebook}?reset&token={token}")
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    _kernel_idle(url, token, timeout=300.0)                  # a cold venv starts slowly
     ran = ("() => { const p = document.querySelector("
            "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt');"
            " return p !== null && /\\[[0-9*]+\\]/.test(p.innerText); }")
@@ -575,7 +576,7 @@ def test_a_reopened_autosaved_notebook_says_how_to_get_its_panel_back(lab, brows
         assert "run the cell" in note.inner_text()
         assert page.locator(".widget-box").count() == 0       # no panel without a kernel
         page.screenshot(path=str(SHOTS / "00_reopened.png"))
-        _run_all(page, url, token, nb)                      # the learner runs it again
+        _run_all(page, url, token, nb, navigate=False)      # the learner runs it again
         box, _ = _panel(page, "β")
         _figs(box, 1)
         assert page.locator(".dalearn-rerun").first.is_hidden()
