@@ -18,7 +18,7 @@ PKG = Path(da.__file__).resolve().parent
 #: may import only from its own package or from packages of lower layers
 LAYERS = [
     {"_checks", "_io", "_runtime", "_settings", "_compat", "_links"},
-    {"optimize", "models"},
+    {"optimize", "models", "landscape"},
     {"discretize"},
     {"problem", "levels"},
     {"annealing", "uncertainty"},

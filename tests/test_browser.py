@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ["01_data_assimilation.ipynb", "02_precision_annealing.ipynb", "03_ml_as_da.ipynb",
+NOTEBOOKS = ["00_a_landscape_you_can_see.ipynb", "01_data_assimilation.ipynb",
+             "02_precision_annealing.ipynb", "03_ml_as_da.ipynb",
              "04_deeper_is_finer.ipynb", "05_deepest_learning.ipynb", "06_beyond_the_minimum.ipynb",
              "07_neuron.ipynb"]
 SHOTS = ROOT / "build" / "browser"
@@ -78,7 +79,7 @@ def lab():
                 time.sleep(0.5)
         else:
             raise RuntimeError("JupyterLab did not start within 60 s")
-        yield url, token
+        yield url, token, work
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -103,6 +104,34 @@ def _kernel_idle(url: str, token: str, timeout: float = 180.0) -> None:
             pass
         time.sleep(1.0)
     raise AssertionError(f"the kernel did not become idle within {timeout} s")
+
+
+def _sessions(url: str, token: str) -> list:
+    import json
+    with urllib.request.urlopen(f"{url}/api/sessions?token={token}", timeout=5) as r:
+        return json.load(r)
+
+
+def _shut_down_kernels(url: str, token: str) -> None:
+    """End every session (and its kernel): the next notebook gets the CPU to itself, and a
+    re-opened notebook finds no kernel holding its widgets."""
+    for s in _sessions(url, token):
+        req = urllib.request.Request(f"{url}/api/sessions/{s['id']}?token={token}",
+                                     method="DELETE")
+        urllib.request.urlopen(req, timeout=30).close()
+
+
+#: (url, token) of the running JupyterLab, for the checks that wait on the kernel
+LAB: list = []
+
+
+def _settled(page, locator, quiet_ms: int = 800) -> str:
+    """``locator``'s text once the panel has caught up with a drag: the kernel has handled
+    every value the slider passed through (it is idle) and the text has stopped changing.
+    Under load the kernel can lag seconds behind the mouse; reading earlier races it."""
+    _settle(page, locator, quiet_ms)
+    _kernel_idle(*LAB)
+    return _settle(page, locator, quiet_ms)
 
 
 def _slider(scope, label: str):
@@ -211,12 +240,13 @@ def _settle(page, locator, quiet_ms=800, timeout=30_000):
     return last
 
 
-def _run_all(page, url, token, notebook):
+def _run_all(page, url, token, notebook, navigate: bool = True):
     # ?reset: a fresh workspace with only this notebook open (the previous one's tab would
     # otherwise be restored, and its widgets and prompts would answer the selectors below)
-    page.goto(f"{url}/lab/tree/{notebook}?reset&token={token}")
-    page.wait_for_selector(".jp-Notebook", timeout=60_000)
-    _kernel_idle(url, token)                                 # a cold venv starts slowly
+    if navigate:
+        page.goto(f"{url}/lab/tree/{notebook}?reset&token={token}")
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+    _kernel_idle(url, token, timeout=300.0)                  # a cold venv starts slowly
     ran = ("() => { const p = document.querySelector("
            "'.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt');"
            " return p !== null && /\\[[0-9*]+\\]/.test(p.innerText); }")
@@ -254,6 +284,33 @@ def _figs(box, n):
 
 def _html(box, text):
     return box.locator(".widget-html").filter(has_text=text).first
+
+
+#: the drawn contour lines of the landscape (its first twelve traces)
+CONTOURS = "el => Array.from(el.querySelectorAll('.scatterlayer .trace')).slice(0, 12)" \
+           ".map(t => Array.from(t.querySelectorAll('path')).map(p => p.getAttribute('d'))" \
+           ".join('|')).join('#')"
+
+
+def check_00(page):
+    """The landscape panel: moving β redraws the surface, the annealing path and the
+    titles, and the label ends at the largest R_f."""
+    box, sl = _panel(page, "β")
+    fig = _figs(box, 1)[0]
+    label = box.locator(".widget-label").filter(has_text="R_f =").first
+    assert label.inner_text().startswith("R_f = 0.4 ")
+    surface, before, text = fig.evaluate(CONTOURS), _data(fig), label.inner_text()
+    assert surface.replace('#', '')                             # contours are drawn
+    assert page.locator(".dalearn-rerun").first.is_hidden()     # live panel: no rerun note
+    _drag(page, sl, 480)
+    after = _changed(page, [fig], [before], what="the β slider")[0]
+    final = _settled(page, label)
+    assert final != text and final.startswith("R_f = 4.19e+05"), final
+    assert fig.evaluate(CONTOURS) != surface                    # the surface changed
+    assert after[1] != before[1]                                # the annealing path moved
+    assert any("8 minima" in t for t in _data(fig)[2]), _data(fig)[2]
+    box.screenshot(path=str(SHOTS / "00_landscape_rf_max.png"))
+    check_exercise(page, "00.2", "1 / 1139.3", "Upside down", "direct.action[-1] / ann.action[-1]")
 
 
 def check_01(page):
@@ -316,10 +373,18 @@ def check_exercise(page, eid: str, wrong: str, wrong_says: str, right: str):
     _wait_text(check, wrong_says)
     _type_and_run(page, cell, src.format(right))
     _wait_text(check, "Correct")
-    hint = _find_cell(page, "ex.hint()   # run again")
+    hint = _find_cell(page, "ex.hint()   # click")
+    folded = hint.locator("details.dalearn-hint").first
+    folded.wait_for(state="attached", timeout=30_000)
+    # Run All showed the hints folded: nothing revealed, nothing used up
+    assert folded.get_attribute("open") is None and "Hint 1 of" in folded.inner_text()
     hint.locator(".cm-content").click()
-    page.keyboard.press("Shift+Enter")
-    _wait_text(hint.locator("details"), "Hint")
+    page.keyboard.press("Shift+Enter")                       # the learner runs it again
+    _wait_text(hint.locator("details summary"), "Hint 1 of")
+    folded = hint.locator("details.dalearn-hint").first
+    folded.locator("summary").first.click()
+    page.wait_for_timeout(300)
+    assert folded.get_attribute("open") is not None
     sol = _find_cell(page, "ex.solution()")
     details = sol.locator("details.dalearn-exercise")
     details.wait_for(state="attached", timeout=30_000)
@@ -413,8 +478,9 @@ def _frame_slider(page, slider_label: str, label_text: str, dx: float) -> str:
     before, text = [_data(fig)], label.inner_text()
     _drag(page, sl, dx)
     _changed(page, [fig], before)
-    assert label.inner_text() != text
-    return label.inner_text()
+    final = _settled(page, label)
+    assert final != text
+    return final
 
 
 def check_05(page):
@@ -432,38 +498,91 @@ def check_07(page):
     _frame_slider(page, "window", " ms", -400)
 
 
-CHECKS = {"01": check_01, "02": check_02, "03": check_03, "04": check_04, "05": check_05,
-          "06": check_06, "07": check_07}
+CHECKS = {"00": check_00, "01": check_01, "02": check_02, "03": check_03, "04": check_04,
+          "05": check_05, "06": check_06, "07": check_07}
 
 
-@pytest.mark.slow
-def test_every_widget_responds_in_a_real_browser_without_console_errors(lab):
+@pytest.fixture(scope="module")
+def browser(lab):
     assert Path(CHROMIUM).exists(), (
         f"Chromium not found at {CHROMIUM}: install Debian's 'chromium' package "
         "(.ci/run does this)")
     from playwright.sync_api import sync_playwright
-    url, token = lab
+    LAB[:] = lab[:2]
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         try:
-            only = os.environ.get("DALEARN_BROWSER_ONLY")       # e.g. "02" while debugging
-            for nb in [n for n in NOTEBOOKS if not only or n.startswith(only)]:
-                page = browser.new_page(viewport={"width": 1500, "height": 1100})
-                errors = []
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" or
-                        "Error setting state" in m.text else None)
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                try:
-                    _run_all(page, url, token, nb)
-                    CHECKS[nb[:2]](page)
-                    page.screenshot(path=str(SHOTS / f"{nb[:2]}_page.png"), full_page=False)
-                except Exception:
-                    page.screenshot(path=str(SHOTS / f"{nb[:2]}_failure.png"), full_page=True)
-                    raise
-                finally:
-                    page.close()
-                relevant = [e for e in errors if "favicon" not in e]
-                assert not relevant, f"{nb}: browser console errors: {relevant[:5]}"
+            yield b
         finally:
-            browser.close()
+            b.close()
+
+
+def _page(browser):
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" or
+            "Error setting state" in m.text else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, errors
+
+
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda n: n[:2])
+def test_every_widget_responds_in_a_real_browser_without_console_errors(lab, browser, nb):
+    url, token, _ = lab
+    page, errors = _page(browser)
+    try:
+        _run_all(page, url, token, nb)
+        CHECKS[nb[:2]](page)
+        page.screenshot(path=str(SHOTS / f"{nb[:2]}_page.png"), full_page=False)
+    except Exception:
+        page.screenshot(path=str(SHOTS / f"{nb[:2]}_failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
+        _shut_down_kernels(url, token)
+    relevant = [e for e in errors if "favicon" not in e]
+    assert not relevant, f"{nb}: browser console errors: {relevant[:5]}"
+
+
+def test_a_reopened_autosaved_notebook_says_how_to_get_its_panel_back(lab, browser):
+    """Run notebook 00, save it (what autosave does), end its kernel and open it again, as
+    a learner coming back the next day: where the panel was, JupyterLab says the widget's
+    model is not found, and the line under it says to run the cell; running it brings the
+    panel back."""
+    import json
+    url, token, work = lab
+    nb = NOTEBOOKS[0]
+    page, _ = _page(browser)
+    try:
+        _run_all(page, url, token, nb)
+        _panel(page, "β")
+        page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook").first.click()
+        page.keyboard.press("Control+s")
+        t0 = time.time()
+        while "dalearn-rerun" not in (work / nb).read_text():
+            assert time.time() - t0 < 60, "the notebook was not saved with its outputs"
+            time.sleep(0.5)
+        saved = json.loads((work / nb).read_text())
+        assert "widgets" not in saved["metadata"]            # no stale widget state stored
+    finally:
+        page.close()
+        _shut_down_kernels(url, token)
+    page, errors = _page(browser)
+    try:
+        page.goto(f"{url}/lab/tree/{nb}?reset&token={token}")
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+        note = page.locator(".dalearn-rerun").first
+        note.wait_for(state="visible", timeout=60_000)
+        assert "run the cell" in note.inner_text()
+        assert page.locator(".widget-box").count() == 0       # no panel without a kernel
+        page.screenshot(path=str(SHOTS / "00_reopened.png"))
+        _run_all(page, url, token, nb, navigate=False)      # the learner runs it again
+        box, _ = _panel(page, "β")
+        _figs(box, 1)
+        assert page.locator(".dalearn-rerun").first.is_hidden()
+    finally:
+        page.close()
+        _shut_down_kernels(url, token)
+    # the only console errors are ipywidgets' own "widget model not found"
+    assert all("model not found" in e or "favicon" in e for e in errors), errors[:5]

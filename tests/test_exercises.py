@@ -49,10 +49,23 @@ def test_placeholder_is_not_answered_and_hints_and_solution_are_there(eid):
     for placeholder in (..., None, "  "):
         check = ex.check(placeholder)
         assert check.status == "unanswered" and "Replace `...`" in check.message
-    ex._shown = 0
-    shown = [ex.hint() for _ in range(len(ex.hints) + 1)]
-    assert [s.text for s in shown] == list(ex.hints) + [ex.hints[-1]]
-    assert "last" in shown[-1].title and "<details open" in shown[0]._repr_html_()
+    shown = [ex.hint(n) for n in range(1, len(ex.hints) + 1)]
+    assert [s.text for s in shown] == list(ex.hints)
+    assert "<details open" in shown[0]._repr_html_()
+    # without n: all hints folded, each inside the previous one; asking twice (Run All,
+    # then the learner) gives the same thing: no hint is used up by running the cell
+    folded = ex.hint()._repr_html_()
+    assert folded == ex.hint()._repr_html_() and "<details open" not in folded
+    assert folded.count("<details") == len(ex.hints)
+    positions = [folded.index(f"Hint {i} of {len(ex.hints)}") for i in
+                 range(1, len(ex.hints) + 1)]
+    assert positions == sorted(positions)
+    assert str(ex.hint()).startswith(f"Hint 1 of {len(ex.hints)}")
+    if len(ex.hints) > 1:
+        assert "the last one" in folded
+    # a single hint must not be the answer's code (a learner opens it before trying)
+    if len(ex.hints) == 1:
+        assert "answer =" not in ex.hints[0]
     sol = ex.solution()
     assert sol.text.strip() and "<details" in sol._repr_html_()
     assert ex._repr_html_().count(ex.id) == 1
@@ -76,7 +89,7 @@ def test_a_wrong_number_far_from_every_mistake_gets_the_generic_direction():
 
 
 def test_unknown_exercise_names_the_known_ones():
-    with pytest.raises(ValueError, match=r"exercise_id must be one of 01\.1, 01\.2"):
+    with pytest.raises(ValueError, match=r"exercise_id must be one of 00\.1, 00\.2, 01\.1"):
         da.exercise("09.9")
     with pytest.raises(ValueError, match="notebook must be one of"):
         exercises("99")

@@ -32,10 +32,9 @@ def committed_text(path: Path) -> str:
 
 def test_the_course_has_its_notebooks_in_order():
     names = [p.name for p in NOTEBOOKS]
-    assert names == ["01_data_assimilation.ipynb", "02_precision_annealing.ipynb",
-                     "03_ml_as_da.ipynb", "04_deeper_is_finer.ipynb",
-                     "05_deepest_learning.ipynb", "06_beyond_the_minimum.ipynb",
-                     "07_neuron.ipynb"]
+    assert names == [f"{i:02d}_{n}.ipynb" for i, n in enumerate(
+        ["a_landscape_you_can_see", "data_assimilation", "precision_annealing", "ml_as_da",
+         "deeper_is_finer", "deepest_learning", "beyond_the_minimum", "neuron"])]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -45,6 +44,14 @@ def test_notebook_is_committed_clean(path):
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [] and cell["execution_count"] is None, \
                 f"{path.name}: stored outputs (clear them: the course is kept clean)"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_stores_no_widget_state(path):
+    """A notebook with saved widget state re-opens with stale panels (or, without the
+    kernel that owns them, errors): none is stored, committed or in the working copy."""
+    for text in (committed_text(path), path.read_text()):
+        assert "widgets" not in json.loads(text)["metadata"], path.name
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

@@ -96,7 +96,11 @@ def test_log_axes_label_full_values_or_one_tick_per_decade():
     assert long.layout.yaxis.dtick == 1 and long.layout.yaxis.tickformat is None
     short = plots.sweep([1, 2, 4, 8], {"rms error": {"e": [2.3, 0.86, 0.29, 0.14],
                                                      "--sigma": [0.4] * 4}}, xlabel="k")
-    assert short.layout.yaxis.tickformat == ".2~g" and short.layout.yaxis.dtick is None
+    # 1.2 decades: full values on the 1s, 2s and 5s only ("1 0.9 0.8 0.7 ..." crowded
+    # notebook 04's rms panel)
+    assert short.layout.yaxis.tickformat == ".2~g" and short.layout.yaxis.dtick == "D2"
+    tiny = plots.sweep([1, 2], {"rms error": {"e": [0.5, 0.7]}}, xlabel="k")
+    assert tiny.layout.yaxis.tickformat == ".2~g" and tiny.layout.yaxis.dtick is None
     # notebook 02's unobserved-error panel spans 1.98 decades: full values on every minor
     # tick overlapped there
     near_two = plots.sweep([4, 8, 12], {"rms": {"e": [5.98, 0.9, 0.062]}}, xlabel="L")

@@ -56,15 +56,17 @@ def _integer(reference, *, mistakes=None):
     return check
 
 
-def _choice(correct: str, options: dict, why: dict):
-    """A multiple-choice checker: ``why`` gives, for every wrong letter, what is wrong."""
+def _choice(correct: str, options: dict, why: dict, because: str = ""):
+    """A multiple-choice checker: ``why`` gives, for every wrong letter, what is wrong;
+    ``because``, said with a right answer, why it is right (not the option again)."""
     assert correct in options and set(why) == set(options) - {correct}
 
     def check(answer):
         c = as_choice(answer, options)
         if c != correct:
             raise Wrong(f"Not ({c}): {why[c]}")
-        return f"Yes, ({correct}): {options[correct]}"
+        return f"Yes, ({correct}). {because}" if because else \
+            f"Yes, ({correct}): {options[correct]}"
     return check
 
 
@@ -204,8 +206,91 @@ def _sine_area_change(map_name: str) -> float:
     return 100.0 * (polygon_area(cloud[-1]) / polygon_area(cloud[0]) - 1.0)
 
 
+# the landscape of notebook 00 (its settings, once)
+@functools.lru_cache(maxsize=None)
+def _nb00():
+    from .. import landscape as ls
+    twin = ls.map_twin(k=3, sigma=0.05, seed=0)
+    Rf = ls.schedule(1e-3 * twin.Rm, 2.0, 21)
+    start = np.array([0.2, 0.2])
+    return twin, Rf, ls.anneal_path(twin, start, Rf), ls.direct_path(twin, start, Rf[-1])
+
+
+def _nb00_minima(k: int = 3) -> int:
+    from .. import landscape as ls
+    twin = ls.map_twin(k=k, sigma=0.05, seed=0)
+    return len(twin.local_minima(ls.schedule(1e-3 * twin.Rm, 2.0, 21)[-1]))
+
+
+def _nb00_ratio() -> float:
+    _, _, ann, direct = _nb00()
+    return float(direct.action[-1] / ann.action[-1])
+
+
 # ----------------------------------------------------------------------------- the bank
 _B = []
+
+# ---- 00: a landscape you can see
+_B.append(Exercise(
+    "00.1", "predict", "How rugged with a wigglier map?",
+    """The notebook's map is observed every k = 3 logistic steps, so g has four humps and the
+landscape at the largest R_f has the minima counted above. **Predict** how many local minima
+it has with **k = 2** (g has two humps), the same noise, seed and schedule; then count them:
+
+```
+twin2 = map_twin(k=2, sigma=0.05, seed=0)
+answer = len(twin2.local_minima(schedule(1e-3 * twin2.Rm, 2.0, 21)[-1]))
+```""",
+    _integer(lambda: _nb00_minima(2), mistakes=lambda: {
+        1: "One minimum is the landscape at *small* R_f (a single bowl around the data); at "
+           "the largest R_f the valley follows the map's graph and every place where the "
+           "graph passes near the data holds a minimum.",
+        _nb00_minima(3): "That is the k = 3 landscape of the notebook; build `twin2` with k = 2.",
+        2: "2 is the number of humps of g for k = 2, not the number of minima: a minimum sits "
+           "where the valley (the graph of g) comes close to the data, and a hump can do "
+           "that on its way up and again on its way down."}),
+    ("Draw g for k = 2 in your head: f(f(x)) with f(x) = 4x(1 - x) rises and falls twice.",
+     "Minima sit where the graph x(1) = g(x(0)) passes near the data point, on each side of "
+     "a hump; run the two lines in the question."),
+    """Fewer humps, fewer places where the valley comes near the data, fewer minima:
+
+```
+twin2 = map_twin(k=2, sigma=0.05, seed=0)
+len(twin2.local_minima(schedule(1e-3 * twin2.Rm, 2.0, 21)[-1]))
+```
+The count grows with the number of humps, 2^(k-1), i.e. exponentially with the time between
+measurements. That is why a chaotic model observed sparsely (Lorenz96 with few measured
+components, notebook 02) has so many minima.""",
+    answer=lambda: _nb00_minima(2),
+    wrong=((1, "*small* R_f"), (lambda: _nb00_minima(3), "k = 3 landscape"))))
+
+_B.append(Exercise(
+    "00.2", "compute", "How much worse is the direct minimum?",
+    """From the notebook's start (0.2, 0.2), annealing and the direct minimisation end at two
+different minima of the same action (the largest R_f). By what **factor** is the direct
+minimisation's final action larger than annealing's? Use `ann.action` and `direct.action`.""",
+    _number(_nb00_ratio, rtol=0.01, mistakes=(
+        (lambda: 1 / _nb00_ratio(), lambda: 0.01 / _nb00_ratio(),
+         "Upside down: that is annealing's action over the direct one's (smaller than 1); "
+         "the question asks how many times *larger* the direct minimum is."),
+        (lambda: _nb00()[3].action[-1] - _nb00()[2].action[-1], 0.05,
+         "That is the difference of the two actions; the question asks for their ratio."),
+        (lambda: _nb00()[3].action[0] / _nb00()[2].action[-1], lambda: 0.01 * abs(
+            _nb00()[3].action[0] / _nb00()[2].action[-1]),
+         "`direct.action[0]` is the action at the *start*; the direct minimisation ends at "
+         "`direct.action[-1]`."))),
+    ("The last entry of each action array is where the minimisation ended: `[-1]`.",
+     "`direct.action[-1] / ann.action[-1]`"),
+    """```
+direct.action[-1] / ann.action[-1]
+```
+About a thousand. Annealing ends at the lowest minimum, where the action is near the noise
+level; the direct minimisation ends in a valley that passes the data at a distance, and the
+action, a negative log-probability, says that path is e^(-ΔA₀) times less probable (notebook
+06 makes this precise).""",
+    answer=_nb00_ratio,
+    wrong=((lambda: 1 / _nb00_ratio(), "Upside down"),
+           (lambda: _nb00()[3].action[-1] - _nb00()[2].action[-1], "difference"))))
 
 # ---- 01: data assimilation as a path problem
 _B.append(Exercise(
@@ -283,7 +368,9 @@ _B.append(Exercise(
         "a": "they start uniformly in [-10, 10], far from the truth.",
         "c": "the measurement term sums over the observed components only.",
         "d": "every minimisation converges (the notebook asserts it); it is the minimum of "
-             "the action that is close."}),
+             "the action that is close."},
+        "Only the model term mentions the unobserved components, and Lorenz96 ties each to "
+        "measured neighbours, so even a weak model term places them."),
     ("Which term of the action mentions the unobserved components at all?",
      "Lorenz96 couples x_a to x_{a-2}, x_{a-1} and x_{a+1}."),
     """(b). Only the model term involves the unobserved components. Even when R_f is small,
@@ -401,14 +488,19 @@ pairs, all 5 nodes measured at both ends. Compute its expected level
          "That is the feedforward student's level (120 weights); the recurrent one has one "
          "weight set of 30."),
         (lambda: 1 - 30 / 400, 1e-9, "You counted the weights but not the K·D = 200 input "
-                                     "states, which are fitted too."))),
+                                     "states, which are fitted too."),
+        (lambda: 1 - 200 / 400, 1e-9, "You counted the K·D = 200 input states but not the "
+                                      "n_W = 30 shared weights, which are fitted too."),
+        (lambda: 1 - 230 / 200, 1e-9, "You divided by K·n_out = 200 only: both ends are "
+                                      "measured, K (n_in + n_out) = 400 numbers."))),
     ("n_W = 5·5 + 5 = 30 for one shared weight set; K D = 200 input states.",
      "K (n_in + n_out) = 40 · 10 = 400 measured numbers."),
     """1 - (40·5 + 30)/(40·10) = 1 - 230/400 = 0.425. At a least-squares minimum each fitted
 number removes about one unit from the sum of squared residuals; the inputs are fitted as
 states (errors in variables), so they count too.""",
     answer=lambda: _nb03_problem(10, True).expected_level,
-    wrong=((1.0, "nothing were fitted"), (1 - 30 / 400, "input states"))))
+    wrong=((1.0, "nothing were fitted"), (1 - 30 / 400, "input states"),
+           (0.5, "shared weights"), (1 - 230 / 200, "both ends are"))))
 
 _C032 = {"a": "π = λ", "b": "π = -λ", "c": "π = R_f λ", "d": "π = λ / R_f"}
 _B.append(Exercise(
@@ -420,7 +512,9 @@ _B.append(Exercise(
         "a": "check the sign: moving x(l+1) towards f(x(l)) lowers the model term, and "
              "λ points uphill in the loss.",
         "c": "the residual shrinks like 1/R_f, so R_f times it stays finite: no extra R_f.",
-        "d": "the momentum stays finite as R_f → ∞; λ/R_f would vanish."}),
+        "d": "the momentum stays finite as R_f → ∞; λ/R_f would vanish."},
+        "At the minimum the model term's pull, π, balances the downstream loss gradient, λ: "
+        "π + λ = 0."),
     ("Stationarity of the action in x(l+1): the model term's derivative balances the "
      "derivative of everything downstream.",),
     """(b), π = -λ. At the minimum the derivative of the action with respect to x(l+1)
@@ -465,7 +559,9 @@ t = 0.5.)""",
         (0.5, 0.1, "Give the factor by which the error *falls*: error(h) / error(h/2)."),
         (8.0, 1.0, "Local error per step is O(h²), but there are 1/h steps: the global error "
                    "is O(h)."))),
-    ("Forward Euler's local error per step is O(h²); how many steps reach a fixed time?",),
+    ("How many steps of size h does it take to reach a fixed time t, and how many of size "
+     "h/2?",
+     "Forward Euler's local error per step is O(h²); multiply by the number of steps."),
     """About 2: forward Euler is first order, error ∝ h. Each step makes an O(h²) error and
 there are T/h of them. That is why notebook 04's Lorenz96 level needs k = 8 Euler steps
 per data step, and why a second-order rule (trapezoid) does with one.""",
@@ -539,11 +635,18 @@ _B.append(Exercise(
     """Compute the percent change of the cloud's area after 100 steps of h = 0.1 with
 **explicit Euler** for the sine model of the notebook (`areas["explicit Euler"]`).""",
     _number(lambda: _sine_area_change("explicit Euler"), rtol=0.02, mistakes=(
-        (lambda: _sine_area_change("symplectic Euler"), 0.5,
-         "That is a symplectic map's change (about 0): explicit Euler is not symplectic."),
-        (lambda: _sine_area_change("explicit Euler") / 100, 0.01,
-         "Give it in percent (100 × (A_end / A_start - 1))."))),
-    ("`a = areas[\"explicit Euler\"]; 100 * (a[-1] / a[0] - 1)`",),
+        # tried first and tight: a fraction (-0.096) lies close to a symplectic map's 0 %
+        (lambda: _sine_area_change("explicit Euler") / 100, 0.002,
+         "That is explicit Euler's change as a fraction; the question asks for per cent: "
+         "100 × (A_end / A_start - 1)."),
+        (lambda: -_sine_area_change("explicit Euler"), 0.3,
+         "The sign is flipped: compute A_end / A_start - 1 (end over start), which is "
+         "negative when the area shrinks."),
+        (lambda: _sine_area_change("symplectic Euler"), 0.01,
+         "That is a symplectic map's change (about 0 %): use `areas[\"explicit Euler\"]`, "
+         "not the symplectic Euler or midpoint cloud."))),
+    ("The area at the start is `areas[\"explicit Euler\"][0]`, after 100 steps `[-1]`.",
+     "A change in per cent is 100 × (end / start - 1)."),
     """```
 a = areas["explicit Euler"]
 100 * (a[-1] / a[0] - 1)
@@ -552,7 +655,9 @@ Explicit Euler's Jacobian has determinant 1 + O(h²) per step, not exactly 1, so
 changes step after step. Symplectic Euler and the implicit midpoint rule satisfy
 MᵀJM = J exactly; for D = 1 that is det M = 1, which keeps the area.""",
     answer=lambda: _sine_area_change("explicit Euler"),
-    wrong=((lambda: _sine_area_change("symplectic Euler"), "not symplectic"),)))
+    wrong=((lambda: _sine_area_change("symplectic Euler"), "symplectic map's change"),
+           (lambda: _sine_area_change("explicit Euler") / 100, "as a fraction"),
+           (lambda: -_sine_area_change("explicit Euler"), "sign is flipped"))))
 
 _C053 = {"a": "Always.",
          "b": "Only in the limit R_f → ∞ with no data inside the interval (H = π·F).",
@@ -566,7 +671,9 @@ _B.append(Exercise(
     _choice("b", _C053, {
         "a": "at finite R_f the x update has the extra term hπ'/R_f.",
         "c": "the extra term is h π'/R_f: it vanishes with 1/R_f, not with h.",
-        "d": "in the limit R_f → ∞ without data they coincide exactly."}),
+        "d": "in the limit R_f → ∞ without data they coincide exactly."},
+        "The term hπ'/R_f vanishes only as R_f → ∞, and data inside the interval would add "
+        "jumps to π that backpropagation does not have."),
     ("Look at the x update: which term is not forward Euler?",),
     """(b). With R_f → ∞ the term hπ'/R_f vanishes and x' = x + hF(x) is forward Euler; with
 no data inside the interval the π update is the backward recursion of backpropagation
@@ -616,7 +723,9 @@ _B.append(Exercise(
     _choice("b", _C062, {
         "a": "halving needs four times the data: the bar scales like 1/√(number of measurements).",
         "c": "the curvature of A0 in ν grows with every measurement that depends on ν.",
-        "d": "each measurement adds to the curvature of A0; the bar is its inverse square root."}),
+        "d": "each measurement adds to the curvature of A0; the bar is its inverse square root."},
+        "The curvature in ν is a sum over measurement times: twice the window, about twice "
+        "the curvature, a bar 1/√2 as wide."),
     ("The curvature of A0 in ν is a sum over measurement times.",),
     """(b). The curvature H_νν (after the Schur complement) is a sum of contributions from the
 measurement times, so it roughly doubles with the window, and the standard deviation
@@ -634,7 +743,9 @@ _B.append(Exercise(
     _choice("b", _C071, {
         "a": "m is fast (τ_m ≤ 0.5 ms): it follows m∞(V) closely, so V pins it down.",
         "c": "n is recovered about as well as m here (rms about 0.01).",
-        "d": "the notebook's rms errors differ by several times between the gates."}),
+        "d": "the notebook's rms errors differ by several times between the gates."},
+        "h is slow (τ_h up to 8 ms), so its value depends on the voltage history, which three "
+        "spikes barely sample; fast m follows V directly."),
     ("Compare the time constants: τ_m ≤ 0.5 ms, τ_h up to 8 ms, τ_n up to 6 ms.",
      "The notebook prints the three gates' rms errors."),
     """(b), h. A gate that is fast follows its steady state z∞(V), which V determines; h is

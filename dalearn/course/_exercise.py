@@ -11,12 +11,13 @@ from __future__ import annotations
 import html
 import numbers
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Exercise", "Check", "Shown", "Wrong", "is_placeholder", "as_number", "as_choice",
+__all__ = ["Exercise", "Check", "Shown", "Hints", "Wrong", "is_placeholder", "as_number",
+           "as_choice",
            "KINDS"]
 
 #: what kind of task an exercise is (shown in its title)
@@ -111,6 +112,11 @@ def _plain(text: str) -> str:
     return text.strip("\n").replace("```\n", "").replace("\n```", "")
 
 
+#: the "(click to open)" of a folded block disappears once it is open
+_FOLD_CSS = ("<style>details.dalearn-exercise[open] > summary .dalearn-fold "
+             "{display:none}</style>")
+
+
 class _Printed:
     """Shown as its text (``__str__``) wherever a notebook shows no HTML."""
 
@@ -127,12 +133,41 @@ class Shown(_Printed):
 
     def _repr_html_(self) -> str:
         opened = " open" if self.open else ""
-        return (f'<details{opened} class="dalearn-exercise">'
-                f"<summary><b>{html.escape(self.title)}</b></summary>"
+        fold = "" if self.open else ' <span class="dalearn-fold">(click to open)</span>'
+        return (f'{_FOLD_CSS}<details{opened} class="dalearn-exercise">'
+                f"<summary><b>{html.escape(self.title)}</b>{fold}</summary>"
                 f'<div style="margin-left:1.5em">{to_html(self.text)}</div></details>')
 
     def __str__(self) -> str:
         return f"{self.title}\n{_plain(self.text)}"
+
+
+
+@dataclass(frozen=True)
+class Hints:
+    """Every hint of an exercise, folded, each inside the one before: nothing is shown
+    until the learner opens hint 1, and hint 2 appears only inside hint 1.  Running the
+    cell (Run All) reveals nothing and uses nothing up.  Plain text (a terminal, where
+    asking is running the line) gives hint 1 and says how to get the next."""
+    exercise_id: str
+    hints: tuple
+
+    def _repr_html_(self) -> str:
+        n, inner = len(self.hints), ""
+        for i in range(n, 0, -1):
+            last = " (the last one)" if i == n and n > 1 else ""
+            inner = (f'<details class="dalearn-exercise dalearn-hint"><summary><b>Hint {i} '
+                     f'of {n}{last}</b> <span class="dalearn-fold">(click to open)</span>'
+                     f'</summary><div style="margin-left:1.5em">{to_html(self.hints[i - 1])}'
+                     f"{inner}</div></details>")
+        return _FOLD_CSS + inner
+
+    def __str__(self) -> str:
+        n = len(self.hints)
+        more = f"\n(ex.hint(2) for the next of {n})" if n > 1 else ""
+        return f"Hint 1 of {n}\n{_plain(self.hints[0])}{more}"
+
+    __repr__ = __str__
 
 
 @dataclass(frozen=True, repr=False)
@@ -185,7 +220,6 @@ class Exercise:
     answer: Any
     wrong: tuple = ()
     show_solution: bool = True
-    _shown: int = field(default=0, repr=False, compare=False)
 
     def __post_init__(self):
         if not re.fullmatch(r"\d\d\.\d+", self.id):
@@ -227,14 +261,16 @@ class Exercise:
             return Check(self.id, "incorrect", str(w))
         return Check(self.id, "correct", note or "Well done.")
 
-    def hint(self, n: int | None = None) -> Shown:
-        """The next hint (or hint ``n``, counted from 1); after the last, the last again."""
+    def hint(self, n: int | None = None) -> Hints | Shown:
+        """Without ``n``: every hint folded, each inside the one before (a notebook shows
+        nothing until the learner clicks; running the cell uses no hint up).  With ``n``
+        (counted from 1): hint ``n``, open."""
         if not self.hints:
             raise ValueError(f"exercise {self.id} has no hints")
         if n is None:
-            self._shown = min(self._shown + 1, len(self.hints))
-            n = self._shown
-        if not isinstance(n, numbers.Integral) or not 1 <= n <= len(self.hints):
+            return Hints(self.id, tuple(self.hints))
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) \
+                or not 1 <= n <= len(self.hints):
             raise ValueError(f"n must be an integer in 1..{len(self.hints)}, got {n!r}")
         more = "" if n < len(self.hints) else " (the last one)"
         return Shown(f"Hint {n} of {len(self.hints)}{more}", self.hints[n - 1], open=True)
@@ -245,8 +281,7 @@ class Exercise:
             return Shown(f"Solution to exercise {self.id}", "This copy of the course holds "
                          "the solutions back: ask your instructor, or compare with the "
                          "hints (`ex.hint()`).", open=True)
-        return Shown(f"Solution to exercise {self.id} (click to open)", self.solution_text,
-                     open=False)
+        return Shown(f"Solution to exercise {self.id}", self.solution_text, open=False)
 
     def _heading(self) -> str:
         return f"Exercise {self.id} ({KINDS[self.kind]}): {self.title}"

@@ -49,6 +49,9 @@ class NaKL(Model):
     D = 4
     param_names = tuple(NAKL_PARAMS)
     inputs = ("I",)
+    state_names = ("V", "m", "h", "n")     # figure labels (plots.path_panels)
+    state_units = ("mV", "", "", "")
+    time_unit = "ms"
     state_bounds = np.array([[-100.0, 100.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
 
     def __init__(self, bounds: dict | None = None):

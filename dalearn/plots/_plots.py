@@ -17,7 +17,8 @@ import numpy as np
 __all__ = ["action_levels", "action_terms", "paths", "param_vs_beta", "network_state_panels",
            "momentum_panels", "laplace_panels", "shared_yrange", "convergence", "phase_clouds",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
-           "render", "render_frames", "level_panel", "terms_panel", "path_panels"]
+           "render", "render_frames", "level_panel", "terms_panel", "path_panels",
+           "shared_xrange", "landscape_panels"]
 
 _COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
            "#7f7f7f", "#bcbd22", "#17becf"]
@@ -35,6 +36,8 @@ class Series:
     legend: bool = True
     yname: str = "y"
     symbol: str | None = None     # marker symbol ('circle-open', 'x', ...), else by kind
+    z: np.ndarray | None = None   # kind 'contour': values (len(y), len(x)) over the grid x, y
+    zrange: tuple | None = None   # kind 'contour': (low, high) of the colour scale
 
 
 @dataclass
@@ -47,6 +50,7 @@ class Panel:
     vline: float | None = None
     logx: bool = False
     yrange: tuple | None = None   # (low, high) in data units, e.g. shared over frames
+    xrange: tuple | None = None   # (low, high) in data units: the x axis does not jump
 
 
 # ---------------------------------------------------------------------------- renderers
@@ -65,6 +69,10 @@ def _plotly_traces(panels):
     traces, named = [], set()
     for col, p in enumerate(panels, start=1):
         for s in p.series:
+            if s.kind == "contour":
+                traces.append((col, _plotly_contour(s)))
+                named.add(s.name)
+                continue
             mode = {"line": "lines", "dash": "lines", "markers": "markers",
                     "bigmarkers": "markers", "crosses": "markers"}[s.kind]
             kw = {}
@@ -89,21 +97,45 @@ def _plotly_traces(panels):
     return traces
 
 
+def _plotly_contour(s):
+    import plotly.graph_objects as go
+    kw = {}
+    if s.zrange is not None:          # fixed levels, so a slider shows the surface change
+        lo, hi = s.zrange
+        kw = dict(zmin=lo, zmax=hi, autocontour=False,
+                  contours=dict(start=lo, end=hi, size=(hi - lo) / 24))
+    # nested lists: a FigureWidget sends a 2-D NumPy array as a typed array that its
+    # front end does not draw as a contour
+    return go.Contour(x=np.asarray(s.x).tolist(), y=np.asarray(s.y).tolist(),
+                      z=np.asarray(s.z).tolist(), name=s.name,
+                      colorscale="Viridis", reversescale=True, line=dict(width=0.4),
+                      showlegend=False, colorbar=dict(title=dict(text=s.name, side="right"),
+                                                      thickness=12, len=0.9), **kw,
+                      hovertemplate=f"x = %{{x:.3f}}<br>y = %{{y:.3f}}<br>{s.name} = "
+                                    "%{z:.3g}<extra></extra>")
+
+
 def _to_plotly(panels, widget, title, height):
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     n = len(panels)
+    contour = any(s.kind == "contour" for p in panels for s in p.series)
     fig = make_subplots(rows=1, cols=n, subplot_titles=[p.title for p in panels],
-                        horizontal_spacing=0.13 if n > 1 else 0.0)
+                        horizontal_spacing=(0.22 if contour else 0.13) if n > 1 else 0.0)
     for col, tr in _plotly_traces(panels):
         fig.add_trace(tr, row=1, col=col)
     for col, p in enumerate(panels, start=1):
         fig.update_xaxes(title_text=p.xlabel, row=1, col=col,
-                         **_axis_style(p.logx, [s.x for s in p.series]))
+                         **_axis_style(p.logx, [s.x for s in p.series], p.xrange))
         fig.update_yaxes(title_text=p.ylabel, row=1, col=col,
                          **_axis_style(p.logy, [s.y for s in p.series], p.yrange))
         if p.vline is not None:
             fig.add_vline(x=p.vline, line=dict(color="gray", dash="dot"), row=1, col=col)
+    for tr in fig.data:               # a contour's colour bar next to its own panel
+        if tr.type == "contour":
+            axis = fig.layout["xaxis" + (tr.xaxis or "x")[1:]]
+            tr.colorbar.x = axis.domain[1] + 0.005
+            tr.colorbar.xanchor = "left"
     fig.update_layout(height=height, margin=dict(l=60, r=20, t=60 if title else 40, b=50),
                       title=title or None, template="plotly_white",
                       legend=dict(font=dict(size=10)))
@@ -127,6 +159,8 @@ def _axis_style(log: bool, arrays, yrange=None) -> dict:
         span = np.log10(yrange[1] / yrange[0])
     if span >= 1.5:
         style.update(dtick=1, exponentformat="power")
+    elif span >= 0.5:           # 1, 2 and 5 of each decade: every digit crowded (0.9 0.8 ...)
+        style.update(tickformat=".2~g", dtick="D2")
     else:
         style.update(tickformat=".2~g")
     return style
@@ -153,6 +187,24 @@ def shared_yrange(frames: list) -> list:
     return frames
 
 
+def shared_xrange(frames: list) -> list:
+    """Give every panel position of ``frames`` one x-range over all frames (unless a panel
+    fixes its own), so a slider's marker reaching an end does not shift the axis.  Returns
+    the frames (panels changed in place)."""
+    for j in range(len(frames[0])):
+        if frames[0][j].xrange is not None:
+            continue
+        log = frames[0][j].logx
+        r = _axis_range([s.x for f in frames for s in f[j].series
+                         if s.kind != "contour"], log)
+        if r is None:
+            continue
+        r = (10 ** r[0], 10 ** r[1]) if log else tuple(r)
+        for f in frames:
+            f[j].xrange = r
+    return frames
+
+
 def update_figure(fig, panels) -> None:
     """Put new panel data into an existing plotly figure (in place, one batch)."""
     new = [tr for _, tr in _plotly_traces(panels)]
@@ -160,6 +212,9 @@ def update_figure(fig, panels) -> None:
         raise ValueError("update_figure needs the same traces; rebuild the figure instead")
     with fig.batch_update():
         for old, tr in zip(fig.data, new):
+            if tr.type == "contour":
+                old.z = tr.z
+                continue
             old.x, old.y, old.name, old.showlegend = tr.x, tr.y, tr.name, tr.showlegend
             if tr.text is not None:
                 old.text = tr.text
@@ -192,7 +247,7 @@ def render_frames(frames: list, labels: list, *, active: int = 0, name: str = "f
             blank = [Series(np.array([]), np.array([]), "", "line", legend=False)
                      for _ in range(n - len(p.series))]
             out.append(Panel(p.title, p.xlabel, p.ylabel, list(p.series) + blank, p.logy,
-                             p.vline, p.logx))
+                             p.vline, p.logx, p.yrange, p.xrange))
         return out
 
     figs = [_to_plotly(padded(f), False, title, height) for f in frames]
@@ -212,7 +267,10 @@ def render_frames(frames: list, labels: list, *, active: int = 0, name: str = "f
     fig.update_layout(
         height=height + 90, margin=dict(b=130),
         sliders=[dict(active=active, steps=steps, pad=dict(t=60, l=20, r=20),
-                      currentvalue=dict(prefix=f"{name}: ", font=dict(size=14)))])
+                      # labels that already name the slider ("R_f = 0.01") get no prefix
+                      currentvalue=dict(prefix="" if all(str(lab).startswith(name)
+                                                         for lab in labels) else f"{name}: ",
+                                        font=dict(size=14)))])
     return fig
 
 
@@ -233,8 +291,9 @@ def _frame_ranges(panels) -> dict:
         suffix = "" if i == 1 else str(i)
         for ax, key, log in (("x", "x", p.logx), ("y", "y", p.logy)):
             r = _axis_range([getattr(s, key) for s in p.series], log)
-            if ax == "y" and p.yrange is not None:         # a fixed range stays fixed
-                lo, hi = p.yrange
+            fixed = p.yrange if ax == "y" else p.xrange
+            if fixed is not None:                            # a fixed range stays fixed
+                lo, hi = fixed
                 r = [float(np.log10(lo)), float(np.log10(hi))] if log else [lo, hi]
             if r is not None:
                 out[f"{ax}axis{suffix}"] = dict(range=r, autorange=False)
@@ -248,6 +307,12 @@ def _to_mpl(panels, title):
     axes = np.atleast_1d(fig.subplots(1, n))
     for ax, p in zip(axes, panels):
         for s in p.series:
+            if s.kind == "contour":
+                lo, hi = s.zrange if s.zrange is not None else (np.nanmin(s.z), np.nanmax(s.z))
+                cs = ax.contourf(s.x, s.y, s.z, levels=np.linspace(lo, hi, 25),
+                                 cmap="viridis_r", extend="both")
+                fig.colorbar(cs, ax=ax, label=s.name)
+                continue
             style = {"line": "-", "dash": "--", "markers": "o", "bigmarkers": "D",
                      "crosses": "x"}[s.kind]
             ax.plot(s.x, s.y, style, color=s.color, ms=9 if s.kind in ("bigmarkers", "crosses")
@@ -262,6 +327,8 @@ def _to_mpl(panels, title):
             ax.set_xscale("log")
         if p.yrange is not None:
             ax.set_ylim(*p.yrange)
+        if p.xrange is not None:
+            ax.set_xlim(*p.xrange)
         ax.grid(alpha=0.3)
         if any(s.legend for s in p.series):
             ax.legend(fontsize=7, loc="best")
@@ -308,8 +375,10 @@ def level_panel(result, x: str = "beta", beta_index: int | None = None,
         series.append(Series(np.full(n, xs[beta_index]), result.action[beta_index],
                              f"β = {result.betas[beta_index]:g}", "bigmarkers", "black",
                              hover={"start": np.arange(n)}, yname="A"))
+    pad = 0.03 * (float(np.max(xs)) - float(np.min(xs)) or 1.0)
     return Panel(title or f"Action levels, {n} start{'s' if n > 1 else ''}",
-                 xlabel, "action A", series, logy=True)
+                 xlabel, "action A", series, logy=True,
+                 xrange=(float(np.min(xs)) - pad, float(np.max(xs)) + pad))
 
 
 def action_levels(result, x: str = "beta", beta_index: int | None = None,
@@ -346,6 +415,11 @@ def path_panels(problem, path, truth=None, components=None, t_window=None) -> li
     if components is None:
         components = (int(obs[0]), int(unobs[0]) if unobs.size else int(obs[-1]))
     t = problem.t
+    # a model may name its components and units (the neuron: V in mV, m, h, n; time in ms)
+    names = getattr(problem.model, "state_names", None)
+    units = getattr(problem.model, "state_units", None)
+    t_unit = getattr(problem.model, "time_unit", None)
+    tlabel = f"time t ({t_unit})" if t_unit else "time t"
     panels = []
     for a in components:
         a = int(a)
@@ -360,7 +434,9 @@ def path_panels(problem, path, truth=None, components=None, t_window=None) -> li
             s.append(Series(t, path[a], "estimate", "dash" if truth is not None else "line",
                             _COLORS[3]))
         kind = "observed" if measured else "unobserved"
-        panels.append(Panel(f"x_{a} ({kind})", "time t", f"x_{a}", s))
+        name = names[a] if names else f"x_{a}"
+        ylabel = f"{name} ({units[a]})" if units and units[a] else name
+        panels.append(Panel(f"{name} ({kind})", tlabel, ylabel, s))
     return panels
 
 
@@ -374,12 +450,23 @@ def param_vs_beta(result, name: str, true_value: float | None = None, backend: s
     """Estimate of parameter ``name`` against β, one trace per start."""
     j = result.param_names.index(name)
     b = np.asarray(result.betas, float)
-    s = [Series(b, result.params[:, i, j], f"start {i}", color=_COLORS[i % 10],
+    init = getattr(result, "init_params", None)
+    xlabel = "β"
+    if init is not None:        # each start's initial value one step left of the first β:
+        # the first solve already moves every start, often onto one line (shown, not hidden)
+        step = float(b[1] - b[0]) if b.size > 1 else 1.0
+        b = np.concatenate([[b[0] - step], b])
+        ys = [np.concatenate([[init[i, j]], result.params[:, i, j]])
+              for i in range(result.n_init)]
+        xlabel = f"β   (at {b[0]:g}: the starting values)"
+    else:
+        ys = [result.params[:, i, j] for i in range(result.n_init)]
+    s = [Series(b, ys[i], f"start {i}", "line", _COLORS[i % 10],
                 legend=result.n_init <= 10) for i in range(result.n_init)]
     if true_value is not None:
         s.append(Series(b[[0, -1]], [true_value] * 2, f"true {name} = {true_value:g}", "dash",
                         "#444444"))
-    return render([Panel(f"Estimate of {name}", "β", name, s)], backend)
+    return render([Panel(f"Estimate of {name}", xlabel, name, s)], backend)
 
 
 def prediction(problem, path, t_future, forecast, truth=None, component: int | None = None,
@@ -506,3 +593,47 @@ def phase_clouds(clouds: dict, areas: dict, steps, backend: str = "plotly"):
          for i, (name, v) in enumerate(areas.items())]
     return render([Panel("Phase-space cloud after the last step", "x", "π", s),
                    Panel("Area enclosed by the cloud", "step", "area", a)], backend)
+
+
+#: twelve colours from dark (low) to light (high), viridis
+_LEVEL_COLORS = ["#440154", "#482475", "#414487", "#355f8d", "#2a788e", "#21918c",
+                 "#22a884", "#44bf70", "#7ad151", "#bddf26", "#dfe318", "#fde725"]
+
+
+def landscape_panels(isolines, curve, data, floor, minima, annealed, direct,
+                     Rf: float, now_action: float) -> list:
+    """Two panels of a two-unknown action at one R_f.  Left: contour lines of log10 A,
+    ``isolines`` = [(level, x (n,), y (n,)), ...] (segments separated by NaN, levels in
+    increasing order, drawn dark to light), the model's graph ``curve`` = (x, g(x)), the
+    ``data`` point (2,), the annealing's minima so far ``annealed`` (b, 2) (the last one
+    marked) and a direct minimisation's iterates ``direct`` (m, 2) (its end marked).
+    Right: the action along the valley floor ``floor`` = (x0 (n,), A (n,)) (log) with its
+    local minima ``minima`` (k, 3) rows (x0, x1, A) and the annealing's point now (action
+    ``now_action``).  Contour *lines* (scatter traces), not a filled contour: a slider
+    changes them in place like any other line."""
+    annealed, direct = np.atleast_2d(annealed), np.atleast_2d(direct)
+    red, blue, grey = _COLORS[3], _COLORS[0], "#777777"
+    now = annealed[-1]
+    n_lev = len(isolines)
+    left = [Series(np.asarray(x), np.asarray(y), f"log10 A = {lev:.2g}", "line",
+                   _LEVEL_COLORS[int(round(i * (len(_LEVEL_COLORS) - 1) / max(n_lev - 1, 1)))],
+                   legend=i in (0, n_lev - 1))
+            for i, (lev, x, y) in enumerate(isolines)]
+    left += [Series(curve[0], curve[1], "model: x(1) = g(x(0))", "line", grey),
+             Series(np.array([data[0]]), np.array([data[1]]), "data y", "bigmarkers", "black",
+                    symbol="circle-open"),
+             Series(direct[:, 0], direct[:, 1], "direct minimisation (final R_f)", "dash",
+                    blue),
+             Series(direct[-1:, 0], direct[-1:, 1], "", "crosses", blue, legend=False),
+             Series(annealed[:, 0], annealed[:, 1], "annealing, minima so far", "line", red),
+             Series(now[:1], now[1:], "annealing at this R_f", "bigmarkers", red)]
+    right = [Series(np.asarray(floor[0]), np.asarray(floor[1]), "A along the valley floor",
+                    "line", "#222222"),
+             Series(minima[:, 0], minima[:, 2], f"local minima ({len(minima)})", "markers",
+                    grey, symbol="circle-open"),
+             Series(now[:1], np.array([now_action]), "", "bigmarkers", red, legend=False)]
+    n_min = len(minima)
+    return [Panel(f"The landscape at R_f = {Rf:.3g}", "x(0)", "x(1)", left,
+                  xrange=(0.0, 1.0), yrange=(0.0, 1.0)),
+            Panel(f"Along the valley: {n_min} minim{'um' if n_min == 1 else 'a'}", "x(0)",
+                  "A (min over x(1))", right, logy=True)]

@@ -1,8 +1,8 @@
 """Panels of sliders over precomputed results and the plots (ipywidgets: a course dependency)."""
-from ._widgets import (BACKENDS, AnnealExplorer, BetaScrubber, FrameScrubber, LaplaceScrubber,
-                       NetworkScrubber, ResultPicker, WidgetPanel, detect_backend, get_backend,
-                       set_backend)
+from ._widgets import (AnnealExplorer, BACKENDS, BetaScrubber, detect_backend, FrameScrubber,
+                       get_backend, LandscapeScrubber, LaplaceScrubber, NetworkScrubber,
+                       ResultPicker, set_backend, WidgetPanel)
 
 __all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber",
            "LaplaceScrubber", "WidgetPanel", "set_backend", "get_backend", "detect_backend",
-           "BACKENDS"]
+           "BACKENDS", "LandscapeScrubber"]

@@ -11,6 +11,8 @@
   hidden state, ± 2 sd) at every β of one annealing run.
 - :class:`NetworkScrubber`: a β slider over an annealed network: hidden states against the
   forward pass of the same weights, and the model residual per layer.
+- :class:`LandscapeScrubber`: an R_f slider over a two-unknown action drawn whole (notebook
+  00): the surface, annealing's minima so far, a direct minimisation, the valley floor.
 """
 from __future__ import annotations
 
@@ -24,15 +26,17 @@ import numpy as np
 from ..annealing import anneal
 from .._checks import check_choice, check_finite, check_int
 from ..discretize import RULES
-from ..plots import (laplace_panels, level_panel, network_state_panels, path_panels, render,
-                     render_frames, shared_yrange, update_figure)
+from ..experiments import at_expected_level
+from ..plots import (landscape_panels, laplace_panels, level_panel, network_state_panels,
+                     path_panels, render, render_frames, shared_xrange, shared_yrange,
+                     update_figure)
 from .._settings import AnnealSettings, TwinSettings
 from ..problem import rms, twin_from_settings
 from ..uncertainty import laplace_along
 
 __all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber",
            "LaplaceScrubber", "WidgetPanel", "set_backend", "get_backend", "detect_backend",
-           "BACKENDS"]
+           "BACKENDS", "LandscapeScrubber"]
 
 
 #: "plotly": FigureWidgets updated in place (JupyterLab, Notebook 7); "mpl": matplotlib
@@ -78,6 +82,25 @@ def get_backend() -> str:
     return _backend
 
 
+class _RerunNote:
+    """One line under a panel, hidden by CSS while the panel is live: a notebook re-opened
+    from disk (autosave stores outputs, not the kernel's widgets) shows JupyterLab's "Error
+    displaying widget: model not found" where the panel was, and this line says what to do."""
+
+    def _repr_html_(self) -> str:
+        return ("<style>.jp-OutputArea-child:has(.widget-box) + "
+                ".jp-OutputArea-child:has(.dalearn-rerun) {display: none}</style>"
+                '<div class="dalearn-rerun" style="color:#555">↑ The panel above lives in '
+                "the running kernel and is not saved with the notebook: run the cell (or "
+                "Run All) to show it again.</div>")
+
+    def __repr__(self) -> str:
+        return "(run the cell to show the panel)"
+
+
+_RERUN_NOTE = _RerunNote()
+
+
 class _Panel:
     """A panel displays its ``box`` when it is the value of a notebook cell.
 
@@ -96,6 +119,8 @@ class _Panel:
         if backend not in BACKENDS:
             raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
         display(self.mpl_view() if backend == "mpl" else self.box)
+        if backend == "plotly":
+            display(_RERUN_NOTE)
 
     def _ipython_display_(self):
         self.show()
@@ -266,9 +291,11 @@ class BetaScrubber(_Panel):
                "action": float(r.action[b, s]), "meas": float(r.meas_term[b, s]),
                "model": float(r.model_term[b, s]), "start": s,
                "n_levels": len(r.levels(beta_index=b))}
-        if self.truth is not None and self.problem.unobserved.size:
-            out["rms_unobserved"] = rms(self.current_path(), self.truth.x,
-                                        self.problem.unobserved)
+        if self.truth is not None:
+            out["rms_observed"] = rms(self.current_path(), self.truth.x, self.problem.observed)
+            if self.problem.unobserved.size:
+                out["rms_unobserved"] = rms(self.current_path(), self.truth.x,
+                                            self.problem.unobserved)
         return out
 
     def _show_info(self) -> None:
@@ -276,9 +303,32 @@ class BetaScrubber(_Panel):
         txt = (f"β = {n['beta']:g}, R<sub>f</sub> = {n['Rf']:.4g}: start {n['start']} has "
                f"A = {n['action']:.5g} (measurement {n['meas']:.4g}, model {n['model']:.4g}); "
                f"{n['n_levels']} distinct level(s) over all starts")
+        if "rms_observed" in n:
+            txt += (f"; RMS error against the truth: observed components "
+                    f"{n['rms_observed']:.3g}")
         if "rms_unobserved" in n:
-            txt += f"; RMS error of unobserved components = {n['rms_unobserved']:.3g}"
-        self.info.value = txt
+            txt += f", unobserved components {n['rms_unobserved']:.3g}"
+        warn = self._warning(n)
+        self.info.value = txt + warn
+
+    def _warning(self, n) -> str:
+        """A red note when the best start's level is in the expected band but the hidden
+        components are far from the truth (more than 3σ RMS): a level consistent with the
+        noise certifies consistency, not accuracy."""
+        r = self.result
+        if "rms_unobserved" not in n or self.start.value != -1 \
+                or self.beta.value != r.n_beta - 1:
+            return ""
+        level = float(r.action[-1, r.best])
+        sigma = float(np.mean(np.atleast_1d(self.problem.sigma)))
+        # the course's one test of "at the expected level" (the band of dalearn.levels)
+        if at_expected_level(self.problem, r)[r.best] and n["rms_unobserved"] > 3 * sigma:
+            return ('<br><span style="color:#b00">The best level sits at the expected '
+                    f"value ({level:.3g}) while the unobserved components are "
+                    f"{n['rms_unobserved'] / sigma:.0f}σ off: with so few measurements the "
+                    "path can fit the noise. A level consistent with the noise certifies "
+                    "consistency, not accuracy.</span>")
+        return ""
 
 
 def _png(fig) -> bytes:
@@ -414,13 +464,25 @@ class ResultPicker(_Panel):
         labels = list(results)
         kind = w.SelectionSlider if slider else w.Dropdown
         self.choice = kind(options=labels, value=labels[-1], description=description)
+        # one y and x range over every choice: the expected level and the curves stay put
+        # while the picker moves, so the choices compare by eye
+        self._frames = {k: [level_panel(results[k][2], title=self._title(k))] for k in labels}
+        shared_yrange(list(self._frames.values()))
+        shared_xrange(list(self._frames.values()))
         self.figure = render([self._panel()], widget=True, height=360)
         self.choice.observe(self._update, "value")
         self.box = w.VBox([self.choice, self.figure])
 
+    def _title(self, key) -> str:
+        """The level plot's title: the distinct final levels, so levels that are still
+        climbing at the last β are named as such rather than left to the eye."""
+        r = self.results[key][2]
+        lv = r.levels()
+        shown = ", ".join(f"{v:.3g}" for v in lv[:4]) + (", ..." if len(lv) > 4 else "")
+        return f"{key}: {len(lv)} level{'s' if len(lv) > 1 else ''} at the last β ({shown})"
+
     def _panel(self):
-        _, _, r = self.results[self.choice.value]
-        return level_panel(r, title=f"Action levels, {self.choice.value}")
+        return self._frames[self.choice.value][0]
 
     def figure_panels(self) -> list:
         return [[self._panel()]]
@@ -428,8 +490,7 @@ class ResultPicker(_Panel):
     def frame_set(self):
         """One level plot per result: (frames, labels, active, description)."""
         labels = list(self.results)
-        frames = [[level_panel(self.results[k][2], title=f"Action levels, {k}")]
-                  for k in labels]
+        frames = [self._frames[k] for k in labels]
         return frames, labels, labels.index(self.choice.value), self.choice.description
 
     def _update(self, _change=None):
@@ -507,6 +568,7 @@ class FrameScrubber(_Panel):
         start = check_int("start", start, 0, len(frames) - 1)
         if share_y:                         # one axis range over all frames: see the change
             shared_yrange(frames)           # (else the panels' own yrange is kept)
+        shared_xrange(frames)               # the x axis never jumps between frames
         self.frames, self.labels = frames, list(labels)
         self.slider = w.IntSlider(value=start, min=0, max=len(frames) - 1,
                                   description=description, continuous_update=True,
@@ -586,3 +648,53 @@ class LaplaceScrubber(FrameScrubber):
     def _show(self, _change=None):
         super()._show()
         self.figure.layout.yaxis2.range = list(self.frames[self.slider.value][1].yrange)
+
+
+class LandscapeScrubber(FrameScrubber):
+    """An R_f slider over the landscape of a :class:`dalearn.landscape.MapTwin`: at each
+    β of ``annealed`` (a :class:`~dalearn.landscape.Descent` from ``anneal_path``), log10 A
+    on an ``n`` × ``n`` grid with annealing's minima up to that β and the iterates of
+    ``direct`` (``direct_path`` at the last R_f, from the same start), and the action along
+    the valley floor with its local minima.  Every frame is computed once; the slider only
+    scrubs.  The colour scale and both axes stay fixed over the frames."""
+
+    def __init__(self, twin, annealed, direct, n: int = 81):
+        n = check_int("n", n, 11, 301)
+        Rf = np.asarray(annealed.Rf, float)
+        # twelve levels of log10 A, the same in every frame, from the lowest value on the
+        # first grid to the 90th percentile of the last: the contours move, not the scale
+        lo = float(np.log10(twin.grid(Rf[0], n)[2].min()))
+        hi = float(np.percentile(np.log10(twin.grid(Rf[-1], n)[2]), 90))
+        levels = np.linspace(lo + 0.1 * (hi - lo), hi, 12)
+        cx = np.linspace(0.0, 1.0, 401)
+        curve = (cx, _sig(twin.g(cx)))
+        start = direct.points[:1]
+        frames = []
+        self.n_minima = []
+        for b, r in enumerate(Rf):
+            fx, _, fa = twin.floor(r, 601)
+            minima = twin.local_minima(r)
+            self.n_minima.append(len(minima))
+            lines = [(lev, _sig(x), _sig(y)) for lev, x, y in twin.isolines(r, levels, n)]
+            frames.append(landscape_panels(
+                lines, curve, twin.y, (fx, _sig(fa)), minima,
+                np.vstack([start, annealed.points[:b + 1]]), direct.points, r,
+                float(annealed.action[b])))
+        self.Rf = Rf
+        super().__init__(frames, [f"R_f = {r:.3g} (R_f/R_m = {r / twin.Rm:.2g})" for r in Rf],
+                         description="β", start=0, share_y=True)
+        for f in self.frames:                       # the landscape's own axes: the square
+            f[0].yrange = (0.0, 1.0)
+        self.figure.layout.yaxis.range = [0.0, 1.0]
+        # the legend below, the panels apart: the valley floor's axis title stays clear of
+        # the landscape
+        self.figure.update_layout(height=560, legend=dict(orientation="h", y=-0.2),
+                                  xaxis=dict(domain=[0.0, 0.42]),
+                                  xaxis2=dict(domain=[0.58, 1.0]))
+
+
+def _sig(a, digits: int = 4):
+    """``a`` rounded to ``digits`` significant digits (elementwise)."""
+    a = np.asarray(a, float)
+    scale = 10.0 ** (digits - 1 - np.floor(np.log10(np.where(a == 0, 1.0, np.abs(a)))))
+    return np.round(a * scale) / scale
