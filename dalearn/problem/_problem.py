@@ -87,6 +87,9 @@ def _check_model(model, params) -> None:
             raise ValueError(f"model {model.name!r}: {name}(x, p) returned shape {arr.shape} "
                              f"for x of shape (2, {D}), expected {shape} (the state is on the "
                              f"last axis)")
+    verify = getattr(model, "verify", None)
+    if callable(verify):                  # a user's functions: values checked too
+        verify(params)
 
 
 def _check_estimate(model, estimate) -> tuple:
