@@ -25,8 +25,8 @@ def exercise(exercise_id: str, *, solutions: bool = True) -> Exercise:
         raise ValueError(f"exercise_id must be one of {known}; got {exercise_id!r}")
     if not isinstance(solutions, bool):
         raise TypeError(f"solutions must be True or False, got {solutions!r}")
-    ex = BANK[exercise_id]
-    return ex if solutions else replace(ex, show_solution=False)
+    # a fresh copy each call: hints shown and attributes changed do not carry over
+    return replace(BANK[exercise_id], show_solution=solutions, _shown=0)
 
 
 def exercises(notebook: str | None = None) -> list[Exercise]:

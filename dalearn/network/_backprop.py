@@ -107,7 +107,12 @@ def train_backprop(problem: NetworkProblem, n_init: int = 10, seed=0, maxiter: i
     one BLAS thread and the kept heap annealing uses (:mod:`dalearn._runtime`): OpenBLAS's
     own threads made notebook 03's six runs take 14.7 s of wall and 19.4 s of CPU at load 2
     on 2 cores."""
+    from ._problem import NetworkProblem
+    if not isinstance(problem, NetworkProblem):
+        raise TypeError(f"problem must be a NetworkProblem (twin.problem(student)), got "
+                        f"{type(problem).__name__}")
     check_int("n_init", n_init, 1)
+    check_int("maxiter", maxiter, 1)
     rng = as_generator(seed)
     s = problem.weight_scale / np.sqrt(problem.D)
     losses, thetas, status, nits = [], [], [], []

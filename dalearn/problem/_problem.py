@@ -44,6 +44,8 @@ def _precision(sigma, Rm, L: int):
         sigma = check_positive("sigma", sigma, allow_array=True)
         if np.any(np.log10(sigma) * -2 > 300):
             raise ValueError(f"sigma {sigma!r} is too small: R_m = 1/sigma**2 overflows")
+        if np.any(np.log10(sigma) * 2 > 300):
+            raise ValueError(f"sigma {sigma!r} is too large: R_m = 1/sigma**2 underflows to 0")
         Rm = 1.0 / np.asarray(sigma) ** 2
     Rm = np.asarray(check_positive("Rm", Rm, allow_array=True), dtype=float)
     if Rm.ndim == 1 and Rm.size != L:
@@ -101,6 +103,9 @@ def _check_estimate(model, estimate) -> tuple:
         estimate = ()
     if isinstance(estimate, str):
         estimate = (estimate,)
+    if not hasattr(estimate, "__iter__"):
+        raise TypeError(f"estimate must be True, a parameter name or a list of names from "
+                        f"{names}, got {estimate!r}")
     bad = [e for e in estimate if e not in names]
     if bad:
         raise ValueError(f"estimate must name parameters from {names}, got {bad}")
@@ -197,6 +202,15 @@ class Problem:
         self.observed = check_observed(model.D, observed)
         self.data = _check_data(data, len(self.observed))
         self.N = self.data.shape[1]
+        from .._checks import check_memory
+        check_memory(f"the model grid (N={self.N}, k={self.k}, D={model.D})",
+                     8.0 * 4 * ((self.N - 1) * self.k + 1) * model.D)
+        h = self.dt / self.k
+        end = self.t0 + h * ((self.N - 1) * self.k)
+        if not np.isfinite(end) or (end - self.t0) < 0.5 * h * ((self.N - 1) * self.k) or \
+                np.spacing(max(abs(self.t0), abs(end))) > 1e-3 * h:
+            raise ValueError(f"t0 = {self.t0:g} is too large for the model step {h:g}: its "
+                             f"times would not be distinct in floating point")
         self.sigma, self.Rm_observed = _precision(sigma, Rm, len(self.observed))
         self.params = _check_params(model, params)
         _check_model(model, self.params)
