@@ -120,8 +120,45 @@ def execute_notebook(path, timeout: int = 600):
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             store_widget_state=False,
                             resources={"metadata": {"path": str(Path(path).parent)}})
-    client.execute(env=env)          # keywords go to the kernel manager's start_kernel
+    _RUNNING.append(client)
+    try:
+        client.execute(env=env)      # keywords go to the kernel manager's start_kernel
+    finally:
+        _RUNNING.remove(client)
     return nb
+
+
+#: notebook clients executing now (their kernels are killed on Ctrl-C)
+_RUNNING: list = []
+
+
+def kill_kernels() -> None:
+    """Kill the kernel (and its process group) of every notebook executing now."""
+    import signal
+    for client in list(_RUNNING):
+        proc = getattr(getattr(getattr(client, "km", None), "provisioner", None), "process",
+                       None)
+        pid = getattr(proc, "pid", None)
+        if pid is None:
+            continue
+        try:
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        except OSError:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _one_line(name: str, e: Exception) -> ValueError:
+    """A notebook's failure as one line naming the notebook."""
+    ename, evalue = getattr(e, "ename", None), getattr(e, "evalue", None)
+    if ename:
+        what = f"a cell raised {ename}: {str(evalue).strip().splitlines()[0] if evalue else ''}"
+    else:
+        text = str(e).strip().splitlines()
+        what = f"{type(e).__name__}: {text[0] if text else ''}"
+    return ValueError(f"notebooks: {name}: {what[:300]}")
 
 
 def _mathjax_assets(out: Path) -> str | None:
@@ -236,16 +273,14 @@ def build_site(out="build/site", notebooks=None, *, jobs: int = 1, timeout: int 
     own kernel); ``executed``: {notebook name: executed NotebookNode} to reuse instead."""
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
-    if not isinstance(jobs, int) or jobs < 1:
+    from .._io import check_distinct, check_output_dir
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
+        raise ValueError(f"timeout must be a whole number of seconds >= 1, got {timeout!r}")
     paths = find_notebooks(notebooks)
-    out = Path(out)
-    (out / "assets").mkdir(parents=True, exist_ok=True)
-    _plotly_js(out)
-    (out / "assets" / "dalearn-site.js").write_text(_SITE_JS)
-    mathjax = _mathjax_assets(out)
-    needs_network = [] if mathjax else ["MathJax (install jupyter_server_mathjax to bundle it)"]
-    mathjax_url = (mathjax or MATHJAX_CDN) + _MATHJAX_CONFIG
+    out = check_output_dir("out", out)
+    check_distinct({"out": out}, {"notebooks": paths[0].parent}, folders=("out", "notebooks"))
 
     t0 = time.perf_counter()
     executed = dict(executed or {})
@@ -253,13 +288,31 @@ def build_site(out="build/site", notebooks=None, *, jobs: int = 1, timeout: int 
 
     def run(p):
         t = time.perf_counter()
-        nb = execute_notebook(p, timeout)
+        try:
+            nb = execute_notebook(p, timeout)
+        except Exception as e:       # noqa: BLE001 - a cell's error, a timeout, a dead kernel
+            raise _one_line(p.name, e) from None
         log(f"executed {p.name} in {time.perf_counter() - t:.1f} s")
         return p.name, nb
 
-    with ThreadPoolExecutor(jobs) as ex:
+    # executed before anything is written: a failing notebook leaves no partial site;
+    # Ctrl-C kills the running kernels at once instead of waiting for their cells
+    ex = ThreadPoolExecutor(jobs)
+    try:
         executed.update(ex.map(run, todo))
+    except BaseException:
+        kill_kernels()
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown()
     wall_execute = time.perf_counter() - t0
+
+    (out / "assets").mkdir(parents=True, exist_ok=True)
+    _plotly_js(out)
+    (out / "assets" / "dalearn-site.js").write_text(_SITE_JS)
+    mathjax = _mathjax_assets(out)
+    needs_network = [] if mathjax else ["MathJax (install jupyter_server_mathjax to bundle it)"]
+    mathjax_url = (mathjax or MATHJAX_CDN) + _MATHJAX_CONFIG
 
     exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader(
         {"dalearn-site.html.j2": _TEMPLATE})], template_file="dalearn-site.html.j2")
