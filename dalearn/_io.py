@@ -37,7 +37,7 @@ class OutputError(OSError):
 def _kind(mode: int) -> str:
     for test, name in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
                        (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISSOCK, "a socket"),
-                       (stat.S_ISDIR, "a directory")):
+                       (stat.S_ISDIR, "a directory"), (stat.S_ISREG, "a file")):
         if test(mode):
             return name
     return "not a regular file"

@@ -82,7 +82,7 @@ def read_table(path, *, columns: int | None = None, what: str = "file",
 #: a number as a data file writes it: ASCII decimal or exponent form, nan or inf (no digit
 #: underscores, no non-ASCII digits: ``float()`` would read '4_0.83' as 40.83)
 _NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf|infinity)",
-                     re.IGNORECASE)
+                     re.IGNORECASE | re.ASCII)
 
 
 def _number(f: str) -> float:
