@@ -123,7 +123,7 @@ class NetworkProblem:
         if Rm is None:
             if sigma is None:
                 raise ValueError("give sigma (noise std) or Rm (measurement precision)")
-            Rm = 1.0 / check_positive("sigma", sigma) ** 2
+            Rm = 1.0 / _sigma_in_range(check_positive("sigma", sigma)) ** 2
         return float(check_positive("Rm", Rm))
 
     def _finish(self, K, Rm, weight_scale, n_measured, measured_nodes):
@@ -351,3 +351,11 @@ class _NetworkEvaluator:
         X, _ = self.pb.split(z)
         gX = self.pb._measurement(X, True)[1]
         return np.concatenate([gX.ravel(), np.zeros(np.size(z) - gX.size)])
+
+
+def _sigma_in_range(sigma: float) -> float:
+    """sigma whose R = 1/sigma**2 is a finite, non-zero float."""
+    if not 1e-150 < float(sigma) < 1e150:
+        raise ValueError(f"sigma must lie between 1e-150 and 1e150 (R = 1/sigma**2 must be a "
+                         f"finite non-zero number), got {sigma:g}")
+    return float(sigma)

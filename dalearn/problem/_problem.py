@@ -32,6 +32,9 @@ def _check_data(data, L: int) -> np.ndarray:
         raise ValueError("data are all NaN: nothing is measured")
     if np.any(np.isinf(arr)):
         raise ValueError("data must be finite or NaN (missing), found inf")
+    if np.nanmax(np.abs(arr)) > 1e150:
+        raise ValueError(f"data must be below 1e150 in magnitude (the action squares them), "
+                         f"found {np.nanmax(np.abs(arr)):.3g}")
     return arr
 
 

@@ -93,7 +93,9 @@ def _true_path(model, p_true, x0, rng, h, n_steps, substeps, spinup, drive=None)
         x0 = integrate(model, x0, p_true, h, int(round(spinup / h)), substeps,
                        drive=held)[-1]
     path = integrate(model, np.asarray(x0, float), p_true, h, n_steps, substeps, drive=drive)
-    if not np.all(np.isfinite(path)):
+    with np.errstate(all="ignore"):       # the vector field along it must be finite too
+        field_ok = drive is not None or np.all(np.isfinite(model.rhs(path, p_true)))
+    if not np.all(np.isfinite(path)) or not field_ok:
         raise ValueError("the true path blew up (non-finite): the parameters, the time step "
                          "dt or the initial state x0 are outside the model's stable range")
     return path
