@@ -25,7 +25,12 @@ import numpy as np
 from ..annealing import anneal, bytes_needed, check_schedule
 from .._checks import (check_choice, check_finite, check_int, check_memory, check_observed,
                        check_positive, check_range)
-from .._io import atomic_write, check_output_path
+from .._io import OutputError, check_output_path
+from .._runtime import worker_init
+from ..annealing import AnnealInterrupted
+from ..problem import csv_bytes
+from ._guard import (BETAS_HELP, MAX_BETAS, Progress, betas_arg, check_files, plot_item,
+                     save_partial, write_outputs)
 from ..discretize import RULES
 from ..models import MODELS, SIZED, get_model
 from ._train import add_train_parser, run_train, table as train_table
@@ -39,33 +44,8 @@ from ..problem import (Truth, check_truth_work, path_bytes, resolve_params, rms,
                        twin_from_settings)
 
 
-MAX_BETAS = 10_000
-
-
-def _betas(text: str):
-    """'0:21' (start:stop[:step], stop excluded) or '0,1,2.5'; at most MAX_BETAS values."""
-    form = f"--betas must be start:stop[:step] or a comma list, got {text!r}"
-    try:
-        if ":" in text:
-            parts = [float(v) for v in text.split(":")]
-            if len(parts) not in (2, 3):
-                raise ValueError
-            start, stop, step = (parts + [1.0])[:3]
-            if not all(np.isfinite(parts)) or step <= 0:
-                raise argparse.ArgumentTypeError(
-                    f"--betas start:stop:step needs finite numbers and a step > 0, got {text!r}")
-            n = int(np.ceil((stop - start) / step))
-            if n > MAX_BETAS:
-                raise argparse.ArgumentTypeError(
-                    f"--betas {text} gives {n} values; at most {MAX_BETAS} are allowed")
-            return np.arange(start, stop, step)
-        values = np.array([float(v) for v in text.split(",")])
-    except ValueError:
-        raise argparse.ArgumentTypeError(form) from None
-    if values.size > MAX_BETAS:
-        raise argparse.ArgumentTypeError(f"--betas has {values.size} values; at most "
-                                         f"{MAX_BETAS} are allowed")
-    return values
+#: --betas: a count N, START:STOP[:STEP] or a comma list (see cli._guard.betas_arg)
+_betas = betas_arg
 
 
 def _indices(text: str):
@@ -123,7 +103,8 @@ _FLAGS = {
     "n_future": ("--n-future", dict(type=int)),
     "stimulus": ("--stimulus", dict(type=_named("value"), action="append",
                                     metavar="NAME=VALUE")),
-    "betas": ("--betas", dict(type=_betas, metavar="START:STOP[:STEP]|B,B,...")),
+    "betas": ("--betas", dict(type=_betas, metavar="N|START:STOP[:STEP]|B,B,...",
+                              help=BETAS_HELP)),
     "Rf0": ("--Rf0", dict(type=_Rf0)), "alpha": ("--alpha", dict(type=float)),
     "n_init": ("--n-init", dict(type=int)), "method": ("--method", dict(type=str)),
     "init_range": ("--init-range", dict(type=_low_high, metavar="LOW:HIGH")),
@@ -248,6 +229,9 @@ def _check_twin_flags(args) -> None:
             check_positive(_FLAG_OF[name], v)
     if args.sigma is not None and np.log10(args.sigma) * -2 > 300:
         raise ValueError(f"--sigma {args.sigma:g} is too small: R_m = 1/sigma^2 overflows")
+    if args.sigma is not None and np.log10(args.sigma) * 2 > 300:
+        raise ValueError(f"--sigma {args.sigma:g} is too large: R_m = 1/sigma^2 underflows "
+                         f"to 0")
     for name, v in (args.params or []):
         check_finite(f"--param {name}", v)
     for name, v in (args.stimulus or []):
@@ -298,8 +282,10 @@ def _check_twin_shape(twin: TwinSettings) -> None:
     return model
 
 
-def _check_run(twin: TwinSettings, schedule: AnnealSettings, model) -> None:
-    """What only the combination of flags decides: estimated ranges, method, memory."""
+def _check_run(twin: TwinSettings, schedule: AnnealSettings, model,
+               annealing: bool = True) -> None:
+    """What only the combination of flags decides: estimated ranges, method, memory (the
+    annealing's only if ``annealing``: ``twin`` never anneals)."""
     estimated = model.param_names if twin.estimate is True else tuple(twin.estimate)
     for name in schedule.param_range:
         if name not in estimated:
@@ -314,7 +300,10 @@ def _check_run(twin: TwinSettings, schedule: AnnealSettings, model) -> None:
     n_beta = schedule.betas if isinstance(schedule.betas, int) else len(schedule.betas)
     sizes = "--N/--k/--D/--n-future"
     check_memory(f"{sizes}: the twin experiment", path_bytes(model.D, M, twin.n_future, twin.k))
-    check_truth_work(M, twin.n_future, twin.k, twin.dt / twin.k, what=f"{sizes}: the twin")
+    check_truth_work(M, twin.n_future, twin.k, twin.dt / twin.k,
+                     what=f"--dt/--N/--k/--n-future: the twin")
+    if not annealing:
+        return
     check_memory(f"{sizes}/--n-init: annealing",
                  bytes_needed(M * model.D + len(estimated), model.D, schedule.n_init, n_beta))
 
@@ -329,27 +318,28 @@ def _workers(args, n_init: int) -> int:
     return min(asked, cap)
 
 
+def _inputs(args) -> dict:
+    return {"--data": args.data, "--drive": args.drive, "--truth": args.truth}
+
+
 def _outputs(args) -> tuple[Path, Path]:
-    """--out and --plot checked before any work (the plot defaults to --out's name, .png)."""
+    """--out and --plot checked before any work (the plot defaults to --out's name, .png),
+    against each other and every input file."""
     out = check_output_path("--out", args.out)
     plot = args.plot if args.plot is not None else \
         (out.with_suffix(".png") if out.suffix == ".npz" else Path(f"{out}.png"))
-    plot = check_output_path("--plot", plot)
-    if plot.resolve() == out.resolve():
-        raise ValueError("--plot and --out must be different files")
-    return out, plot
-
-
-def _ignore_sigint():
-    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's to handle
+    files = check_files({"--out": out, "--plot": plot}, _inputs(args))
+    plot_item("--plot", plot)
+    return files["--out"], files["--plot"]
 
 
 def _anneal_with_workers(problem, schedule, workers: int):
     if workers == 1:
-        return anneal(problem, **schedule.kwargs())
-    ex = ProcessPoolExecutor(workers, initializer=_ignore_sigint)
+        return anneal(problem, **schedule.kwargs(), progress=Progress())
+    # workers ignore Ctrl-C (the parent's to handle) and end when the parent ends
+    ex = ProcessPoolExecutor(workers, initializer=worker_init)
     try:
-        result = anneal(problem, **schedule.kwargs(), executor=ex)
+        result = anneal(problem, **schedule.kwargs(), executor=ex, progress=Progress())
     except BaseException:
         ex.shutdown(wait=False, cancel_futures=True)
         for child in multiprocessing.active_children():
@@ -409,15 +399,33 @@ def run_anneal(args) -> dict:
     if args.data is not None:
         problem, truth = _file_problem(args, twin_s)
     else:
-        problem, truth = twin_from_settings(twin_s)
+        problem, truth = _twin(twin_s)
     t0 = time.perf_counter()
-    result = _anneal_with_workers(problem, schedule, workers)
+    try:
+        result = _anneal_with_workers(problem, schedule, workers)
+    except AnnealInterrupted as e:
+        raise Interrupted(f"interrupted; earlier output files are unchanged; "
+                          f"{save_partial(e, out, _inputs(args))}") from None
     wall = time.perf_counter() - t0
     from ..plots import action_levels_mpl
     fig = action_levels_mpl(result, title=f"{problem.model.name} D={problem.D} L={problem.L}")
-    result.save(out)
-    atomic_write(plot, lambda f: fig.savefig(f, format="png", dpi=110))
+    write_outputs([(out, result.write), plot_item("--plot", plot, fig)])
     return _summary(problem, truth, result, wall, str(out), str(plot))
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with the one line to print (what was kept)."""
+
+
+def _twin(twin_s: TwinSettings):
+    """The twin experiment of the flags; a true path that blows up names the flags that
+    decide it."""
+    try:
+        return twin_from_settings(twin_s)
+    except ValueError as e:
+        if "blew up" in str(e) or "below 1e150" in str(e):
+            raise ValueError(f"--dt/--param: the twin experiment failed: {e}") from None
+        raise
 
 
 def run_twin(args) -> dict:
@@ -427,23 +435,27 @@ def run_twin(args) -> dict:
     outs = {"data": args.out_data, "drive": args.out_drive, "truth": args.out_truth}
     if not any(outs.values()):
         raise ValueError("give at least one of --out-data, --out-drive, --out-truth")
-    paths = {k: check_output_path(f"--out-{k}", v) for k, v in outs.items() if v}
-    if len({p.resolve() for p in paths.values()}) != len(paths):
-        raise ValueError("--out-data, --out-drive and --out-truth must be different files")
-    _check_run(twin_s, AnnealSettings(), _check_twin_shape(twin_s))
-    problem, truth = twin_from_settings(twin_s)
+    files = check_files({f"--out-{k}": v for k, v in outs.items() if v})
+    paths = {k: files[f"--out-{k}"] for k, v in outs.items() if v}
+    _check_run(twin_s, AnnealSettings(), _check_twin_shape(twin_s), annealing=False)
+    problem, truth = _twin(twin_s)
     if "drive" in paths and problem.drive is None:
         raise ValueError(f"--out-drive: model {problem.model.name!r} has no inputs")
     k = problem.k
     names = [f"x{a}" for a in range(problem.D)]
+    items = []
     if "data" in paths:
-        write_csv(paths["data"], problem.t_data, problem.data,
-                  ["t"] + [names[a] for a in problem.observed])
+        items.append((paths["data"], csv_bytes(problem.t_data, problem.data,
+                                               ["t"] + [names[a] for a in problem.observed])))
     if "truth" in paths:
-        write_csv(paths["truth"], problem.t_data, truth.x[:, ::k], ["t"] + names)
+        items.append((paths["truth"], csv_bytes(problem.t_data, truth.x[:, ::k],
+                                                ["t"] + names)))
     if "drive" in paths:
         t_half = half_grid(problem.t0, problem.h, problem.M)
-        write_csv(paths["drive"], t_half, problem.u.T, ["t"] + list(problem.model.inputs))
+        items.append((paths["drive"], csv_bytes(t_half, problem.u.T,
+                                                ["t"] + list(problem.model.inputs))))
+    write_outputs([(p, lambda f, b=b: f.write(b)) for p, b in items],
+                  what="this twin's files")
     return {"model": problem.model.name, "N": problem.N, "dt": problem.dt,
             "observed": problem.observed.tolist(), "sigma": twin_s.sigma,
             "rule": problem.rule, "k": k, **{f"out_{k_}": str(v) for k_, v in paths.items()}}
@@ -534,24 +546,25 @@ def _strict(obj):
 def main(argv=None) -> int:
     ap = build_parser()
     args = ap.parse_args(argv)
-    if args.command == "site":
-        return run_site(args, ap)
-    if args.command == "course":
-        return run_course(args, ap)
-    if args.command == "train":
-        try:
-            summary = run_train(args, _betas)
-        except (ValueError, TypeError) as e:
-            ap.exit(2, f"{ap.prog} train: error: {e}\n")
-        print(json.dumps(_strict(summary), allow_nan=False) if args.json else train_table(summary))
-        return 0
     try:
+        if args.command == "site":
+            return run_site(args, ap)
+        if args.command == "course":
+            return run_course(args, ap)
+        if args.command == "train":
+            summary = run_train(args, _betas)
+            print(json.dumps(_strict(summary), allow_nan=False) if args.json else
+                  train_table(summary))
+            return 0
         summary = run_anneal(args) if args.command == "anneal" else run_twin(args)
     except (ValueError, TypeError) as e:
         ap.exit(2, f"{ap.prog} {args.command}: error: {e}\n")
-    except KeyboardInterrupt:
-        ap.exit(130, f"{ap.prog} {args.command}: interrupted; earlier output files are "
-                     f"unchanged\n")
+    except OutputError as e:
+        ap.exit(1, f"{ap.prog} {args.command}: error: {e.strerror or e}\n")
+    except KeyboardInterrupt as e:
+        said = str(e) if isinstance(e, Interrupted) else \
+            "interrupted; earlier output files are unchanged"
+        ap.exit(130, f"{ap.prog} {args.command}: {said}\n")
     if args.command == "twin":
         print(json.dumps(_strict(summary), allow_nan=False) if args.json else
               "\n".join(f"{k}: {v}" for k, v in summary.items()))
@@ -572,17 +585,29 @@ def _add_site_parser(sub) -> None:
     s.add_argument("--jobs", type=int, default=1,
                    help="notebooks executed at once, one kernel each (default: 1)")
     s.add_argument("--timeout", type=int, default=600,
-                   help="seconds allowed per cell (default: 600)")
+                   help="seconds allowed per cell, >= 1 (default: 600)")
 
 
 def run_site(args, ap) -> int:
-    from ..course import build_site
+    from ..course import build_site, find_notebooks
     if args.jobs < 1:
         ap.exit(2, f"{ap.prog} site: error: --jobs must be >= 1, got {args.jobs}\n")
+    if args.timeout < 1:
+        ap.exit(2, f"{ap.prog} site: error: --timeout must be a number of seconds >= 1 per "
+                   f"cell, got {args.timeout}\n")
     try:
+        check_files({"--out": args.out}, {"--notebooks": find_notebooks(args.notebooks)[0].parent},
+                    folders=("--out", "--notebooks"))
         manifest = build_site(args.out, args.notebooks, jobs=args.jobs, timeout=args.timeout)
     except ValueError as e:
         ap.exit(2, f"{ap.prog} site: error: {e}\n")
+    except KeyboardInterrupt:
+        # the kernels are killed; do not wait for the executor's threads to notice
+        sys.stderr.write(f"{ap.prog} site: interrupted; the running kernels were stopped and "
+                         f"nothing was written to {args.out}\n")
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(130)
     for page in manifest["pages"]:
         print(f"{page['page']}: {page['figures']} figures, "
               f"{len(page['kernel_free'])} kernel-free panels")
@@ -610,7 +635,8 @@ def run_course(args, ap) -> int:
     from ..course import student_copy
     try:
         done = student_copy(args.notebooks, args.student_copy,
-                            compute_answers=not args.no_answers)
+                            compute_answers=not args.no_answers,
+                            names=("--notebooks", "--student-copy"))
     except ValueError as e:
         ap.exit(2, f"{ap.prog} course: error: {e}\n")
     for name in done["notebooks"]:

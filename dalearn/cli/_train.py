@@ -12,14 +12,15 @@ import time
 
 import numpy as np
 
-from ..annealing import anneal
-from .._checks import check_int, check_positive
-from .._io import atomic_write, check_output_path
-from ..network import Network, network_twin, train_backprop
+from ..annealing import AnnealInterrupted, anneal, bytes_needed, check_schedule
+from .._checks import check_int, check_memory, check_positive
+from .._io import check_output_path
+from ..network import Network, check_network_memory, network_twin, train_backprop
 from ..optimize import STATUS
 from ..models import ACTIVATIONS
 from ..experiments import NETWORK_PRESETS
 from .._settings import AnnealSettings
+from ._guard import BETAS_HELP, check_files, plot_item, write_outputs
 
 __all__ = ["add_train_parser", "run_train"]
 
@@ -66,8 +67,8 @@ def add_train_parser(sub, betas_type) -> None:
     s.add_argument("--n-init", dest="n_init", type=int, default=None,
                    help=f"starts (default: {d['n_init']})")
     s.add_argument("--betas", type=betas_type, default=None,
-                   metavar="START:STOP[:STEP]|B,B,...",
-                   help=f"annealing: beta values (default: {d['betas']})")
+                   metavar="N|START:STOP[:STEP]|B,B,...",
+                   help=f"annealing: {BETAS_HELP} (default: {d['betas']})")
     s.add_argument("--Rf0", type=float, default=None,
                    help=f"annealing: R_f at beta = 0 (default: {d['Rf0']})")
     s.add_argument("--alpha", type=float, default=None,
@@ -111,6 +112,9 @@ def _resolved(args, betas_type):
                             ("--seed", "seed", 0)):
         check_int(flag, getattr(args, name), low)
     check_positive("--sigma", args.sigma)
+    if not 1e-150 < args.sigma < 1e150:
+        raise ValueError(f"--sigma must lie between 1e-150 and 1e150 (R = 1/sigma^2 must be "
+                         f"a finite non-zero number), got {args.sigma:g}")
     check_positive("--Rf0", args.Rf0)
     if not np.isfinite(args.alpha) or args.alpha <= 1:
         raise ValueError(f"--alpha must be a finite number > 1, got {args.alpha}")
@@ -158,9 +162,28 @@ def _checked(args, betas_type):
     if args.method == "anneal":
         plot = args.plot if args.plot is not None else \
             (out.with_suffix(".png") if out.suffix == ".npz" else f"{out}.png")
-        plot = check_output_path("--plot", plot)
-        if plot.resolve() == out.resolve():
-            raise ValueError("--plot and --out must be different files")
+    files = check_files({"--out": out, "--plot": plot})
+    out, plot = files["--out"], files.get("--plot")
+    if plot is not None:
+        plot_item("--plot", plot)
+    if args.method == "anneal":
+        try:
+            check_schedule(schedule.betas, schedule.Rf0, schedule.alpha, schedule.n_init)
+        except ValueError as e:
+            raise ValueError(f"--betas/--Rf0/--alpha: {e}") from None
+    # memory before anything proportional to the sizes is made
+    K = twin_kw["K_train"] + twin_kw["K_test"]
+    check_network_memory("--width/--teacher-layers/--pairs/--test-pairs: the twin",
+                         twin_kw["width"], twin_kw["n_layers"], K)
+    check_network_memory("--width/--student-layers/--pairs: the student", student.width,
+                         student.n_layers, twin_kw["K_train"])
+    if args.method == "anneal":
+        n_beta = len(np.atleast_1d(schedule.betas)) if not isinstance(schedule.betas, int) \
+            else schedule.betas
+        n_unknowns = float(twin_kw["K_train"]) * (student.n_layers + 1) * student.width + \
+            float(student.n_layers) * student.width * (student.width + 1)
+        check_memory("--width/--student-layers/--pairs/--n-init: annealing",
+                     bytes_needed(n_unknowns, student.width, args.n_init, n_beta))
     twin = network_twin(**twin_kw)
     problem = twin.problem(student, weight_scale=weight_scale)
     if args.optimizer is not None and args.optimizer not in problem.methods:
@@ -172,15 +195,17 @@ def run_train(args, betas_type) -> dict:
     twin, problem, schedule, out, plot = _checked(args, betas_type)
     t0 = time.perf_counter()
     if args.method == "anneal":
-        r = anneal(problem, **schedule.kwargs())
+        try:
+            r = anneal(problem, **schedule.kwargs())
+        except AnnealInterrupted:
+            raise KeyboardInterrupt from None
         wall = time.perf_counter() - t0
         thetas = r.params[-1]
         status = [STATUS[int(s)] for s in r.status[-1]]
         from ..plots import action_levels_mpl
         fig = action_levels_mpl(r, title=f"student {problem.net.n_layers} layers, "
                                          f"width {problem.D}")
-        r.save(out)
-        atomic_write(plot, lambda f: fig.savefig(f, format="png", dpi=110))
+        write_outputs([(out, r.write), plot_item("--plot", plot, fig)])
         extra = {"final_actions": r.final_action.tolist(), "levels": r.levels().tolist(),
                  "expected_level": r.expected_level, "optimizer": r.settings["method"],
                  "verified_all_beta": r.verified.all(axis=0).tolist()}
@@ -189,8 +214,8 @@ def run_train(args, betas_type) -> dict:
         wall = time.perf_counter() - t0
         thetas = b.thetas
         status = [{0: "converged", 1: STATUS[1], -1: STATUS[-1]}[int(s)] for s in b.status]
-        atomic_write(out, lambda f: np.savez_compressed(
-            f, loss=b.loss, thetas=b.thetas, status=b.status, nit=b.nit))
+        write_outputs([(out, lambda f: np.savez_compressed(
+            f, loss=b.loss, thetas=b.thetas, status=b.status, nit=b.nit))])
         extra = {}
     train_loss = [float(problem.strong_loss_grad(th)[0]) for th in thetas]
     heldout = [twin.heldout_error(problem, th) for th in thetas]

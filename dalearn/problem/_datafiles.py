@@ -25,7 +25,7 @@ from .._io import atomic_write
 from ..models import SampledDrive
 from ._problem import Problem
 
-__all__ = ["read_table", "read_data", "read_drive", "read_truth", "write_csv",
+__all__ = ["read_table", "read_data", "read_drive", "read_truth", "write_csv", "csv_bytes",
            "problem_from_files", "select_window"]
 
 #: relative tolerance of a uniform time step
@@ -221,6 +221,12 @@ def read_drive(path, U: int) -> SampledDrive:
 def write_csv(path, t, columns, header) -> Path:
     """Write time ``t`` (T,) and ``columns`` (C, T) as CSV with a header line; full
     precision (17 significant digits), NaN written as an empty field; atomic."""
+    data = csv_bytes(t, columns, header)
+    return atomic_write(path, lambda f: f.write(data))
+
+
+def csv_bytes(t, columns, header) -> bytes:
+    """The bytes :func:`write_csv` writes (for writing several files as one transaction)."""
     t = np.asarray(t, dtype=float)
     cols = np.atleast_2d(np.asarray(columns, dtype=float))
     if cols.shape[1] != t.size or len(header) != cols.shape[0] + 1:
@@ -231,8 +237,7 @@ def write_csv(path, t, columns, header) -> Path:
     for j in range(t.size):
         buf.write(",".join(["%.17g" % t[j]] + ["" if np.isnan(v) else "%.17g" % v
                                                 for v in cols[:, j]]) + "\n")
-    data = buf.getvalue().encode()
-    return atomic_write(path, lambda f: f.write(data))
+    return buf.getvalue().encode()
 
 
 def problem_from_files(model, data, observed, *, sigma=None, Rm=None, drive=None,

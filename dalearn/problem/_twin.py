@@ -90,9 +90,12 @@ def _true_path(model, p_true, x0, rng, h, n_steps, substeps, spinup, drive=None)
         if drive is not None:
             u0 = np.asarray(drive(np.zeros(1)), dtype=float).reshape(1, -1)
             held = lambda t: np.repeat(u0, np.size(t), axis=0)     # noqa: E731
-        x0 = integrate(model, x0, p_true, h, int(round(spinup / h)), substeps,
-                       drive=held)[-1]
-    path = integrate(model, np.asarray(x0, float), p_true, h, n_steps, substeps, drive=drive)
+        with np.errstate(over="ignore", invalid="ignore"):  # a blow-up is reported below
+            x0 = integrate(model, x0, p_true, h, int(round(spinup / h)), substeps,
+                           drive=held)[-1]
+    with np.errstate(over="ignore", invalid="ignore"):    # a blow-up is reported below
+        path = integrate(model, np.asarray(x0, float), p_true, h, n_steps, substeps,
+                         drive=drive)
     with np.errstate(all="ignore"):       # the vector field along it must be finite too
         field_ok = drive is not None or np.all(np.isfinite(model.rhs(path, p_true)))
     if not np.all(np.isfinite(path)) or not field_ok:
