@@ -51,11 +51,12 @@ def betas_arg(text: str):
             start, stop, step = (parts + [1.0])[:3]
             if not all(np.isfinite(parts)) or step <= 0:
                 raise argparse.ArgumentTypeError(
-                    f"--betas START:STOP:STEP needs finite numbers and a STEP > 0, got {text!r}")
+                    f"--betas start:stop:step needs finite numbers and a step > 0, got {text!r}")
             n = (stop - start) / step
             if not n <= MAX_BETAS:                  # inf and NaN too
                 raise argparse.ArgumentTypeError(
-                    f"--betas {text} gives more than {MAX_BETAS} values")
+                    f"--betas {text} gives more than {MAX_BETAS} values; at most {MAX_BETAS} "
+                    f"are allowed")
             return np.arange(start, stop, step)
         values = np.array([float(v) for v in text.split(",")])
     except ValueError:
