@@ -104,8 +104,10 @@ def check_output_dir(name: str, path) -> Path:
     if st is not None and not stat.S_ISDIR(st.st_mode):
         raise ValueError(f"{name}: {str(path)!r} is {_kind(st.st_mode)}, not a folder")
     where = p if st is not None else (p.parent if str(p.parent) else Path("."))
+    while not where.exists() and where != where.parent:   # made with its parents
+        where = where.parent
     if not where.is_dir():
-        raise ValueError(f"{name}: directory {str(where)!r} does not exist")
+        raise ValueError(f"{name}: {str(where)!r} is not a directory")
     try:
         fd, probe = tempfile.mkstemp(dir=where, prefix=".dalearn-check-")
         os.close(fd)

@@ -312,12 +312,20 @@ def test_site_checks_its_flags_before_executing(tmp_path, monkeypatch, capsys, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt", "nbs"]
 
 
-def test_a_failing_notebook_is_one_line_and_leaves_no_site(tmp_path, monkeypatch, capsys):
-    """site-nb-raises (site-nb-loop-timeout, site-nb-exit, site-nb-list-json: one class)"""
+@pytest.mark.parametrize("case,source,argv,why", [
+    ("site-nb-raises", "raise ValueError('boom in cell')", [], "ValueError: boom in cell"),
+    ("site-nb-loop-timeout", "while True: pass", ["--timeout", "3"], "01_a.ipynb"),
+    ("site-nb-exit", "import os; os._exit(1)", [], "01_a.ipynb"),
+    ("site-nb-list-json", None, [], "01_a.ipynb"),
+])
+def test_a_failing_notebook_is_one_line_and_leaves_no_site(tmp_path, monkeypatch, capsys, case,
+                                                           source, argv, why):
     monkeypatch.chdir(tmp_path)
-    _notebook(tmp_path / "nbs" / "01_a.ipynb", "raise ValueError('boom in cell')")
-    line = one_line(["site", "--notebooks", "nbs", "--out", "site"], capsys)
-    assert "01_a.ipynb" in line and "ValueError: boom in cell" in line
+    _notebook(tmp_path / "nbs" / "01_a.ipynb", source or "1")
+    if source is None:
+        (tmp_path / "nbs" / "01_a.ipynb").write_text("[1, 2]")
+    line = one_line(["site", "--notebooks", "nbs", "--out", "site"] + argv, capsys)
+    assert "01_a.ipynb" in line and why in line
     assert not Path("site").exists()
 
 

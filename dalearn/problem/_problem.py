@@ -74,6 +74,9 @@ def _check_model(model, params) -> None:
     """Evaluate the model once on sample states (2, D): a user's vector field or Jacobian of
     the wrong shape or kind fails here, with its name, not deep inside annealing."""
     D, P = model.D, model.P
+    from .._checks import check_memory
+    check_memory(f"model {model.name!r} with D={D}: evaluating it on sample states",
+                 8.0 * 8 * (D + 1) * (D + P + 1))
     x = np.linspace(-1.0, 1.0, 2 * D).reshape(2, D)
     extra = (np.zeros((2, model.n_inputs)),) if model.n_inputs else ()
     for name, call, shape in (("rhs", model.rhs, (2, D)), ("jac", model.jac, (2, D, D)),
