@@ -20,7 +20,7 @@ The packages are the layers, lowest first; each imports only packages of lower l
 Symbols: see docs/glossary.md.
 """
 from . import _compat, continuous, plots
-from ._settings import AnnealSettings, TwinSettings
+from ._settings import AnnealSettings, NetworkTwinSettings, StudentSettings, TwinSettings
 from .annealing import Annealable, AnnealResult, anneal
 from .course import exercise
 from .experiments import PRESETS, get_preset
@@ -39,8 +39,8 @@ __all__ = [
     "Truth", "rms", "Model", "Lorenz96", "Lorenz63", "NeuralField", "CustomModel",
     "get_model", "NaKL", "ForcedLorenz96", "SampledDrive", "chaotic_current", "Network",
     "NetworkProblem", "network_twin", "driven_twin", "train_backprop",
-    "AnnealSettings", "TwinSettings", "PRESETS", "get_preset", "STATUS", "plots",
-    "continuous", "widgets", "exercise",
+    "AnnealSettings", "TwinSettings", "NetworkTwinSettings", "StudentSettings", "PRESETS",
+    "get_preset", "STATUS", "plots", "continuous", "widgets", "exercise",
 ]
 
 _compat.install()

@@ -1,17 +1,20 @@
-"""The defaults, in one place: frozen settings of a twin experiment and of annealing.
+"""The defaults, in one place: frozen settings of a twin experiment, of annealing, and of
+a network twin experiment and its student.
 
 Every entry point takes its defaults from here: :func:`dalearn.anneal`,
 :func:`dalearn.lorenz96_twin`, the presets (which are instances of these classes), the
 widgets, the studies and the command line (whose flags, defaults and help are derived from
-the fields below).  The defaults are dalearn's own standard problem (Lorenz96, D = 20,
-L = 12, σ = 0.4, N = 200; R_f0 = 0.01, α = 2, β = 0..20, 10 starts), not the group's;
-the group's settings are presets in :mod:`dalearn.presets`.
+the fields below).  The defaults are dalearn's own standard problems, not the group's:
+Lorenz96, D = 20, L = 12, σ = 0.4, N = 200 (R_f0 = 0.01, α = 2, β = 0..20, 10 starts), and
+notebook 03's network (a teacher of 40 residual tanh layers of 5 nodes, 40 noisy pairs; a
+student of 4 such layers).  The group's settings are presets in :mod:`dalearn.presets`.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 
-__all__ = ["TwinSettings", "AnnealSettings", "help_of"]
+__all__ = ["TwinSettings", "AnnealSettings", "NetworkTwinSettings", "StudentSettings",
+           "help_of"]
 
 
 def _f(default, help: str, **kw):
@@ -85,6 +88,61 @@ class AnnealSettings:
         return d
 
     def with_(self, **changes) -> "AnnealSettings":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class NetworkTwinSettings:
+    """A network twin experiment: a seeded teacher network, noisy training pairs (all
+    ``width`` nodes measured at the input and output layers) and clean held-out pairs; the
+    keyword arguments of :func:`dalearn.network.network_twin`."""
+    width: int = _f(5, "nodes per layer, of the teacher and of the student (>= 1)")
+    n_layers: int = _f(40, "layers of the teacher (>= 1)")
+    activation: str = _f("tanh", "the teacher's activation")
+    residual: bool = _f(True, "residual teacher layers x' = x + h g(W x + b), h = T/n_layers "
+                              "(False: plain x' = g(W x + b))")
+    biases: bool = _f(True, "the teacher has biases")
+    shared: bool = _f(False, "one weight set for every teacher layer (a recurrent teacher)")
+    T: float = _f(1.0, "depth of a residual teacher (> 0)")
+    weights: str = _f("normal", "teacher weights: 'normal' W ~ N(0, weight_scale^2/width), "
+                                "b ~ N(0, 0.5^2); 'uniform' W ~ U(-1, 1) weight_scale/width, "
+                                "b = 0")
+    weight_scale: float = _f(1.5, "scale of the teacher's weights (> 0)")
+    inputs: str = _f("uniform", "inputs: 'uniform' U(-1, 1)^width, or 'standardised' "
+                                "(N(0, 1)^width, then mean 0 and std 1 over the nodes)")
+    K_train: int = _f(40, "training pairs (>= 1)")
+    K_test: int = _f(200, "held-out pairs (>= 1)")
+    sigma: float = _f(0.01, "noise std on the training inputs and outputs (> 0)")
+    seed: int = _f(0, "seed of the teacher's weights, the inputs and the noise (>= 0)")
+
+    def kwargs(self) -> dict:
+        """Keyword arguments of :func:`dalearn.network.network_twin`."""
+        return asdict(self)
+
+    def with_(self, **changes) -> "NetworkTwinSettings":
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class StudentSettings:
+    """The network trained on a network twin's pairs; its width is the twin's (the data's).
+    ``weight_scale``: starting weights U(±weight_scale/√width), for annealing and
+    backpropagation alike."""
+    n_layers: int = _f(4, "layers of the student (>= 1)")
+    activation: str = _f("tanh", "the student's activation")
+    residual: bool = _f(True, "residual layers x' = x + h g(W x + b), h = T/n_layers (False: "
+                              "plain x' = g(W x + b))")
+    biases: bool = _f(True, "the student has biases (False: weights only)")
+    shared: bool = _f(False, "one weight set for every layer (a recurrent student)")
+    T: float = _f(1.0, "depth of a residual student (> 0)")
+    weight_scale: float = _f(1.0, "starting weights U(±weight_scale/sqrt(width)) (> 0)")
+
+    def network_kwargs(self, width: int) -> dict:
+        """Keyword arguments of :class:`dalearn.network.Network` for ``width`` nodes."""
+        return dict(width=width, n_layers=self.n_layers, activation=self.activation,
+                    residual=self.residual, T=self.T, shared=self.shared, biases=self.biases)
+
+    def with_(self, **changes) -> "StudentSettings":
         return replace(self, **changes)
 
 

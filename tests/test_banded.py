@@ -2,8 +2,7 @@
 import numpy as np
 import pytest
 
-from dalearn.problem import GaussNewton
-from dalearn.optimize import BandedSolver, block_band
+from dalearn.optimize import BandedSolver, BlockHessian, block_band
 
 
 def _blocks(M, D, Pe, rng, shift):
@@ -14,12 +13,7 @@ def _blocks(M, D, Pe, rng, shift):
     A = rng.normal(size=(Pe, Pe))
     Hpp = A @ A.T + shift * np.eye(Pe)
     g = rng.normal(size=M * D + Pe)
-    return GaussNewton(0.0, 0.0, 0.0, g, Hd, Ho, Hxp, Hpp, exact=True)
-
-
-def _dense(hb):
-    n = hb.g.size
-    return np.stack([hb.matvec(e) for e in np.eye(n)], -1)
+    return BlockHessian(0.0, 0.0, 0.0, g, Hd, Ho, Hxp, Hpp, exact=True)
 
 
 @pytest.mark.parametrize("M,D", [(5, 3), (1, 4), (2, 1), (7, 2), (12, 6)])
@@ -28,7 +22,7 @@ def test_block_band_holds_the_upper_band_of_the_block_tridiagonal_matrix(M, D):
     unused corner zero), in Fortran order so LAPACK needs no copy."""
     rng = np.random.default_rng(0)
     hb = _blocks(M, D, 0, rng, 1.0)
-    H = _dense(hb)
+    H = hb.to_dense()
     ab = block_band(hb.Hd, hb.Ho)
     kd = 2 * D - 1
     assert ab.shape == (kd + 1, M * D) and ab.flags.f_contiguous
@@ -43,7 +37,7 @@ def test_block_band_holds_the_upper_band_of_the_block_tridiagonal_matrix(M, D):
 def test_damped_step_matches_a_dense_solve(Pe):
     rng = np.random.default_rng(1)
     hb = _blocks(6, 3, Pe, rng, 30.0)
-    H = _dense(hb)
+    H = hb.to_dense()
     s = BandedSolver()
     s.prepare(hb)
     for lam in (0.0, 0.3):
@@ -56,7 +50,7 @@ def test_damped_step_matches_a_dense_solve(Pe):
 def test_factor_fails_on_an_indefinite_matrix_and_damping_repairs_it():
     rng = np.random.default_rng(2)
     hb = _blocks(6, 3, 2, rng, 0.0)
-    H = _dense(hb)
+    H = hb.to_dense()
     assert np.linalg.eigvalsh(H).min() < 0
     s = BandedSolver()
     s.prepare(hb)
@@ -71,7 +65,7 @@ def test_damped_step_predicted_decrease_needs_no_product(Pe):
     bordered solve (one triangular solve per border column) is that of the dense matrix."""
     rng = np.random.default_rng(3)
     hb = _blocks(8, 4, Pe, rng, 25.0)
-    H = _dense(hb)
+    H = hb.to_dense()
     s = BandedSolver()
     s.prepare(hb)
     for lam in (0.0, 1e-3, 2.0):
@@ -86,6 +80,7 @@ def test_damped_step_predicted_decrease_needs_no_product(Pe):
             assert abs(-0.5 * hb.g @ dz - with_product) > 1e-6 * abs(with_product)
 
 
+@pytest.mark.impl
 def test_uncoupled_chains_are_solved_per_chain_as_the_dense_matrix_is(monkeypatch):
     """A band of K uncoupled chains (a network's pairs, ``chains = K``) takes the batched
     per-chain border solve; its steps equal the dense solve and the column-by-column banded
@@ -96,8 +91,8 @@ def test_uncoupled_chains_are_solved_per_chain_as_the_dense_matrix_is(monkeypatc
     hb = _blocks(K * per, D, Pe, rng, 25.0)
     Ho = hb.Ho.copy()
     Ho[per - 1::per] = 0.0                          # no coupling between chains
-    hb = GaussNewton(0.0, 0.0, 0.0, hb.g, hb.Hd, Ho, hb.Hxp, hb.Hpp, exact=True, chains=K)
-    H = _dense(hb)
+    hb = BlockHessian(0.0, 0.0, 0.0, hb.g, hb.Hd, Ho, hb.Hxp, hb.Hpp, exact=True, chains=K)
+    H = hb.to_dense()
     assert _banded._use_chains(K * per * D, 2 * D - 1, K)
     calls = []
     real = _banded._chain_solve
@@ -105,19 +100,20 @@ def test_uncoupled_chains_are_solved_per_chain_as_the_dense_matrix_is(monkeypatc
     s = BandedSolver()
     s.prepare(hb)
     plain = BandedSolver()
-    plain.prepare(GaussNewton(0.0, 0.0, 0.0, hb.g, hb.Hd, Ho, hb.Hxp, hb.Hpp, exact=True))
+    plain.prepare(BlockHessian(0.0, 0.0, 0.0, hb.g, hb.Hd, Ho, hb.Hxp, hb.Hpp, exact=True))
     for lam in (0.0, 1e-3, 2.0):
         dz = s.step(lam)
         np.testing.assert_allclose(dz, np.linalg.solve(H + lam * np.diag(s.scale), -hb.g),
                                    rtol=1e-10, atol=1e-12)
         np.testing.assert_allclose(dz, plain.step(lam), rtol=1e-12, atol=1e-14)
     assert len(calls) == 3
-    bad = GaussNewton(0.0, 0.0, 0.0, hb.g, hb.Hd - 30.0 * np.eye(D), Ho, hb.Hxp, hb.Hpp,
+    bad = BlockHessian(0.0, 0.0, 0.0, hb.g, hb.Hd - 30.0 * np.eye(D), Ho, hb.Hxp, hb.Hpp,
                       exact=True, chains=K)
     s.prepare(bad)
-    assert not s.factor(0.0) and np.linalg.eigvalsh(_dense(bad)).min() < 0
+    assert not s.factor(0.0) and np.linalg.eigvalsh(bad.to_dense()).min() < 0
 
 
+@pytest.mark.impl
 def test_chains_are_used_only_where_they_were_measured_to_win():
     """Per-chain dense solves for chains of at most three bandwidths (a feedforward
     network's 25 states at kd = 9); the column-by-column banded solve otherwise (55 states,

@@ -14,10 +14,6 @@ def fd_hessian_columns(grad, z, V, eps=1e-6):
     return np.stack([(grad(z + eps * v) - grad(z - eps * v)) / (2 * eps) for v in V.T], -1)
 
 
-def dense_from_blocks(hb, n):
-    return np.stack([hb.matvec(e) for e in np.eye(n)], -1)
-
-
 def _neural_field():
     rng = np.random.default_rng(4)
     return NeuralField(rng.normal(0, 0.8, (4, 4)), rng.normal(0, 0.3, 4), "sigmoid")
@@ -73,7 +69,7 @@ def test_hessian_blocks_and_products_match_differences_of_the_gradient(name, rul
     assert hb.exact and ev.has_hessian
     n = z.size
     H_fd = fd_hessian_columns(grad, z, np.eye(n))
-    H = dense_from_blocks(hb, n)
+    H = hb.to_dense()
     # banded blocks (and border) against columns of differences of the gradient
     assert np.linalg.norm(H - H_fd) / np.linalg.norm(H_fd) < 1e-6
     # Hessian-vector products in random directions
@@ -82,7 +78,7 @@ def test_hessian_blocks_and_products_match_differences_of_the_gradient(name, rul
     Hv = np.stack([hb.matvec(v) for v in V.T], -1)
     assert np.linalg.norm(Hv - Hv_fd) / np.linalg.norm(Hv_fd) < 1e-6
     # the second-order terms matter here: Gauss-Newton alone is measurably different
-    H_gn = dense_from_blocks(ev.gauss_newton(z), n)
+    H_gn = ev.gauss_newton(z).to_dense()
     assert np.linalg.norm(H_gn - H_fd) / np.linalg.norm(H_fd) > 1e-4
 
 
@@ -144,7 +140,7 @@ def test_driven_hessian_blocks_match_differences_of_the_gradient(which, rule):
     hb = ev.hessian(z)
     n = z.size
     H_fd = fd_hessian_columns(grad, z, np.eye(n))
-    assert np.linalg.norm(dense_from_blocks(hb, n) - H_fd) / np.linalg.norm(H_fd) < 1e-6
+    assert np.linalg.norm(hb.to_dense() - H_fd) / np.linalg.norm(H_fd) < 1e-6
 
 
 @pytest.mark.parametrize("residual,shared,activation", [
@@ -160,11 +156,11 @@ def test_network_hessian_blocks_match_differences_of_the_gradient(residual, shar
     H_fd = fd_hessian_columns(lambda v: ev.value_grad(v)[1], z, np.eye(n))
     hb = ev.hessian(z)
     np.testing.assert_allclose(hb.g, ev.value_grad(z)[1], rtol=0, atol=0)
-    H = dense_from_blocks(hb, n)
+    H = hb.to_dense()
     assert np.abs(H - H_fd).max() < 1e-6 * np.abs(H_fd).max()
     # without the residual curvature it is the Gauss-Newton matrix: symmetric, semi-definite,
     # and different from the exact Hessian away from a zero residual
-    G = dense_from_blocks(ev.gauss_newton(z), n)
+    G = ev.gauss_newton(z).to_dense()
     assert np.linalg.eigvalsh(G).min() > -1e-10 * np.abs(G).max()
     assert np.abs(G - H).max() > 1e-2                  # the curvature of r is O(1) here
 
@@ -182,7 +178,7 @@ def test_bias_free_network_hessian_matches_differences_of_the_gradient(residual,
     H_fd = fd_hessian_columns(lambda v: ev.value_grad(v)[1], z, np.eye(n))
     hb = ev.hessian(z)
     assert hb.Hpp.shape == (net.n_weights, net.n_weights) == (9 * net.n_sets,) * 2
-    assert np.abs(dense_from_blocks(hb, n) - H_fd).max() < 1e-6 * np.abs(H_fd).max()
+    assert np.abs(hb.to_dense() - H_fd).max() < 1e-6 * np.abs(H_fd).max()
 
 
 @pytest.mark.parametrize("rule", RULES)

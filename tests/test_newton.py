@@ -15,11 +15,6 @@ def small():
     return tw.problem, tw.truth
 
 
-def _dense(hb):
-    n = hb.g.size
-    return np.stack([hb.matvec(e) for e in np.eye(n)], -1)
-
-
 def test_newton_converges_quadratically_near_a_minimum(small):
     problem, truth = small
     ev = ActionEvaluator(problem, 50.0)
@@ -49,7 +44,7 @@ def test_the_check_reports_the_decrement_and_definiteness_of_the_exact_hessian(s
     for trial in range(6):
         z = problem.pack(truth.x + rng.normal(0, 3.0, truth.x.shape))
         res = minimize(ev, z, method="lm", maxiter=1)      # stops early: a point, not a minimum
-        H = _dense(ev.hessian(res.z))
+        H = ev.hessian(res.z).to_dense()
         g = ev.value_grad(res.z)[1]
         pd = np.linalg.eigvalsh(H).min() > 0
         assert res.pos_def == pd
@@ -67,7 +62,7 @@ def test_converged_means_a_verified_minimum(small):
     ev = ActionEvaluator(problem, 50.0)
     for method in ("newton", "lm", "lbfgsb"):
         res = minimize(ev, problem.pack(truth.x), method=method)
-        H = _dense(ev.hessian(res.z))
+        H = ev.hessian(res.z).to_dense()
         if res.status == 0:
             assert res.pos_def and res.decrement <= 1e-8
             assert np.linalg.eigvalsh(H).min() > 0

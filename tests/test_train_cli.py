@@ -82,7 +82,7 @@ def test_train_preset_gives_the_presets_values(tmp_path, capsys):
     assert r.settings["Rf0"] == p.anneal.Rf0 and r.settings["alpha"] == p.anneal.alpha
     net = r.settings["problem"]["network"]
     assert (net["n_layers"], net["width"], net["shared"]) == (p.student.n_layers,
-                                                             p.student.width, False)
+                                                             p.twin.width, False)
     # given: the flags (4 pairs, 1 start, betas 0 and 2)
     assert r.settings["problem"]["K"] == 4 and r.settings["n_init"] == 1
     assert r.final_action.shape == (1,) and r.n_beta == 2

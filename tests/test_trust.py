@@ -1,4 +1,4 @@
-"""The trust-region Newton method ('tr', dalearn/_trust.py) and the L-BFGS-B-then-Newton
+"""The trust-region Newton method ('tr', dalearn/optimize/_trust.py) and the L-BFGS-B-then-Newton
 hybrid ('hybrid') on network problems: verified minima from starts with negative curvature,
 the negative-curvature direction against a dense eigen-decomposition, and the same minima
 as the other methods."""
@@ -22,8 +22,6 @@ def net():
     return pb, z0s
 
 
-def _dense(hb):
-    return np.stack([hb.matvec(e) for e in np.eye(hb.g.size)], -1)
 
 
 def test_new_methods_are_available_by_name_beside_the_old(net):
@@ -37,12 +35,12 @@ def test_a_start_with_negative_curvature_ends_at_a_verified_minimum(net, method)
     pb, z0s = net
     ev = pb.evaluator(100.0)
     for z0 in z0s:
-        assert np.linalg.eigvalsh(_dense(ev.hessian(z0)))[0] < -1.0     # indefinite start
+        assert np.linalg.eigvalsh(ev.hessian(z0).to_dense())[0] < -1.0     # indefinite start
         r = minimize(ev, z0, method=method, maxiter=200)
         assert r.status == 0 and r.pos_def is True and r.decrement <= 1e-8, r.message
         # the check is honest: the dense Hessian there is positive definite, the gradient ~0
         hb = ev.hessian(r.z)
-        assert np.linalg.eigvalsh(_dense(hb))[0] > 0
+        assert np.linalg.eigvalsh(hb.to_dense())[0] > 0
         assert r.grad_max == pytest.approx(np.max(np.abs(hb.g)))
         assert r.grad_max < 1e-6 * np.max(np.abs(ev.value_grad(z0)[1]))
 
@@ -64,10 +62,11 @@ def _indefinite_start(net):
     solver.prepare(hb)
     s = _packed_scale(solver)
     r = 1.0 / np.sqrt(s)
-    mu, U = np.linalg.eigh(r[:, None] * _dense(hb) * r[None, :])
+    mu, U = np.linalg.eigh(r[:, None] * hb.to_dense() * r[None, :])
     return hb, solver, s, r, mu, U
 
 
+@pytest.mark.impl
 def test_negative_curvature_direction_matches_the_dense_eigenvector(net):
     hb, solver, s, r, mu, U = _indefinite_start(net)
     assert mu[0] < 0 and mu[1] - mu[0] > 0.05 * abs(mu[0])     # a separated lowest pair
@@ -82,6 +81,7 @@ def test_negative_curvature_direction_matches_the_dense_eigenvector(net):
     assert negative_curvature(solver, -0.95 * mu[0], s) is None
 
 
+@pytest.mark.impl
 def test_a_subproblem_step_uses_the_negative_curvature_and_lowers_the_model(net):
     hb, solver, s, r, mu, U = _indefinite_start(net)
     for delta in (0.1, 1.0, 10.0):

@@ -17,7 +17,7 @@ from .. import _runtime
 from ._result import AnnealResult
 from .._checks import (as_generator, check_finite, check_int, check_memory, check_positive,
                        check_range)
-from ..optimize import minimize
+from ..optimize import continuation_start, minimize
 from .._settings import AnnealSettings
 
 __all__ = ["Annealable", "AnnealResult", "anneal", "check_schedule", "rf_schedule"]
@@ -84,12 +84,12 @@ def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
     out["params"] = np.empty((n_beta,) + p0.shape)
     out["paths"] = np.empty((n_beta if keep_all else 1,) + path0.shape)
     z = np.array(z0, dtype=float)
-    tangent, log_step = None, 0.0
+    tangent = None
     with _runtime.tuned_for_annealing():
         for i, Rf in enumerate(Rf_table):
             ev = problem.evaluator(Rf)
             if tangent is not None:
-                z = _predicted(ev, z, z + log_step * tangent)
+                z = continuation_start(ev, z, tangent, Rf_table[i - 1], Rf)
             # Newton's check is free; the others' costs an exact Hessian and a Cholesky, so
             # they are checked at the last beta only (pos_def -1 elsewhere)
             res = minimize(ev, z, method=method, maxiter=maxiter, ftol=ftol,
@@ -99,9 +99,6 @@ def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
                 tangent = res.tangent
             else:
                 tangent = None
-            if i + 1 < n_beta:
-                log_step = float(np.mean(np.log(np.asarray(Rf_table[i + 1], dtype=float)
-                                                 / np.asarray(Rf, dtype=float))))
             out["action"][i], out["meas"][i], out["model"][i] = res.total, res.meas, res.model
             out["status"][i], out["nit"][i] = res.status, res.nit
             out["decrement"][i], out["grad_max"][i] = res.decrement, res.grad_max
@@ -113,17 +110,6 @@ def _anneal_start(problem, z0: np.ndarray, Rf_table: np.ndarray, method: str,
             if progress is not None:
                 progress()
     return out
-
-
-def _predicted(ev, z, z_pred):
-    """The continuation predictor ``z_pred`` if it lies inside the bounds and lowers the
-    action at the new R_f below the warm start ``z``'s, else ``z``."""
-    bounds = getattr(ev, "bounds", None)
-    if bounds is not None:
-        z_pred = np.clip(z_pred, *bounds)
-    if not np.all(np.isfinite(z_pred)):
-        return z
-    return z_pred if ev.value(z_pred) < ev.value(z) else z
 
 
 def _check_betas(betas) -> np.ndarray:
@@ -303,8 +289,8 @@ def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float 
         (default: the problem's, (-10, 10) for a Problem).
     param_range : {name: (low, high)} uniform starting range per estimated parameter
         (default: start each from ``problem.params``).
-    method : one of ``problem.methods`` (default: the first): 'lm' (banded
-        Levenberg-Marquardt, a Problem's default) or 'lbfgsb'.
+    method : one of ``problem.methods`` (default: the first; see
+        :data:`dalearn.optimize.METHODS`).
     maxiter, ftol : iteration cap and tolerance of each (β, start) solve.
     executor : any ``concurrent.futures.Executor`` (default: run serially here).
     progress : callable ``progress(done, total)`` counting (start, β) solves.

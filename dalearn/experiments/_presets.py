@@ -1,19 +1,19 @@
 """Named settings, so a notebook or the command line can ask for them by name.
 
 A preset is a :class:`TwinSettings` and an :class:`AnnealSettings`; a network preset
-(:class:`NetworkPreset`) is a teacher network with its data, a student network and an
-:class:`AnnealSettings`.  dalearn's own settings and the group's (Abarbanel, Rozdeba &
-Shirman, Neural Computation 30(8), 2018, and their code) are kept apart: ``OURS`` and
-``GROUP``, ``OURS_NETWORK`` and ``GROUP_NETWORK``; each group preset names the script it
-follows.  :func:`get_preset` finds either kind by name.
+(:class:`NetworkPreset`) is a :class:`NetworkTwinSettings` (teacher and data), a
+:class:`StudentSettings` and an :class:`AnnealSettings`.  dalearn's own settings and the
+group's (Abarbanel, Rozdeba & Shirman, Neural Computation 30(8), 2018, and their code) are
+kept apart: ``OURS`` and ``GROUP``, ``OURS_NETWORK`` and ``GROUP_NETWORK``; each group
+preset names the script it follows.  :func:`get_preset` finds either kind by name.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..network import Network, NetworkProblem, NetworkTwin, network_twin
 from ..models import NAKL_PARAMS
-from .._settings import AnnealSettings, TwinSettings
+from .._settings import AnnealSettings, NetworkTwinSettings, StudentSettings, TwinSettings
 from ..problem import Twin, twin_from_settings
 
 __all__ = ["Preset", "OURS", "GROUP", "PRESETS", "NetworkPreset", "OURS_NETWORK",
@@ -105,23 +105,32 @@ PRESETS = {**OURS, **GROUP}
 
 @dataclass(frozen=True)
 class NetworkPreset:
-    """A named network twin experiment: ``twin`` (keyword arguments of
-    :func:`dalearn.network.network_twin`: the teacher and its data), the ``student``
-    network, the annealing schedule, and ``weight_scale`` (starting weights U(±weight_scale/√D)
-    for annealing and backprop); ``source``: whose settings, and the script they follow."""
+    """A named network twin experiment: ``twin`` (the teacher and its data), ``student``
+    (the network trained, its starting weights' scale) and the annealing schedule;
+    ``source``: whose settings, and the script they follow."""
     name: str
     doc: str
     source: str
-    twin: dict = field(hash=False)
-    student: Network
+    twin: NetworkTwinSettings
+    student: StudentSettings
     anneal: AnnealSettings
-    weight_scale: float = 1.0
+
+    @property
+    def weight_scale(self) -> float:
+        """Starting weights U(±weight_scale/√width), for annealing and backprop."""
+        return self.student.weight_scale
+
+    def network(self, width: int | None = None) -> Network:
+        """The student network, ``width`` nodes per layer (default: the twin's)."""
+        return Network(**self.student.network_kwargs(width or self.twin.width))
 
     def make(self, **changes) -> tuple[NetworkProblem, NetworkTwin]:
-        """(the student's training problem, the teacher twin), with ``changes`` to the
-        keyword arguments of :func:`dalearn.network.network_twin`."""
-        twin = network_twin(**{**self.twin, **changes})
-        return twin.problem(self.student, weight_scale=self.weight_scale), twin
+        """(the student's training problem, the teacher twin), with ``changes`` to the twin
+        settings (keyword arguments of :func:`dalearn.network.network_twin`)."""
+        settings = self.twin.with_(**changes)
+        twin = network_twin(**settings.kwargs())
+        return twin.problem(self.network(settings.width),
+                            weight_scale=self.student.weight_scale), twin
 
 
 def group_network_Rf0(student: Network, sigma: float, n_in: int, n_out: int,
@@ -141,11 +150,6 @@ def group_network_Rf0(student: Network, sigma: float, n_in: int, n_out: int,
     return ratio * Rm * (student.n_layers * student.width) / (n_in + n_out)
 
 
-def _ours_twin() -> dict:
-    return dict(width=5, n_layers=40, activation="tanh", shared=False, K_train=40, K_test=200,
-                sigma=0.01, seed=0)
-
-
 _OURS_NET_SCHEDULE = AnnealSettings(betas=tuple(range(0, 29, 2)), Rf0=1.0, alpha=2.0,
                                     n_init=6, seed=1)
 
@@ -157,18 +161,21 @@ OURS_NETWORK = {
         "outputs; student 4 residual tanh layers, weights and biases (120); Rf0 = 1, "
         "alpha = 2, beta = 0, 2, .., 28, 6 starts, 'hybrid' (L-BFGS-B, then at most 40 Newton "
         "iterations per beta to finish and verify).",
-        "dalearn (ours): notebook 03 and benchmarks/train_network.py",
-        _ours_twin(), Network(5, 4, "tanh", residual=True, shared=False),
+        "dalearn (ours): notebook 03, benchmarks/train_network.py and the defaults of "
+        "python -m dalearn train",
+        NetworkTwinSettings(), StudentSettings(),
         _OURS_NET_SCHEDULE.with_(method="hybrid", maxiter=40)),
     "network-recurrent": NetworkPreset(
         "network-recurrent",
         "As network-feedforward with a recurrent student: one weight set (30 weights) "
         "shared by 10 residual tanh layers.",
         "dalearn (ours): notebook 03 and benchmarks/train_network.py",
-        _ours_twin(), Network(5, 10, "tanh", residual=True, shared=True), _OURS_NET_SCHEDULE),
+        NetworkTwinSettings(), StudentSettings(n_layers=10, shared=True), _OURS_NET_SCHEDULE),
 }
 
-_GROUP_STUDENT = Network(10, 19, "sigmoid", residual=False, shared=False, biases=False)
+# weights U(-1, 1)/10 = U(±weight_scale/sqrt(10))
+_GROUP_STUDENT = StudentSettings(n_layers=19, activation="sigmoid", residual=False,
+                                 shared=False, biases=False, weight_scale=0.1 * 10 ** 0.5)
 _GROUP_SIGMA = 0.005
 
 GROUP_NETWORK = {
@@ -188,15 +195,14 @@ GROUP_NETWORK = {
         "pairs and clips noisy outputs to (1e-4, 1 - 1e-4) (never active here: the "
         "teacher's outputs lie near 0.5); 2 pairs as in Abarbanel, Rozdeba & Shirman 2018 "
         "and issue 14; seeds and 3 starts are dalearn's",
-        dict(width=10, n_layers=99, activation="sigmoid", shared=False, residual=False,
-             biases=False, weights="uniform", weight_scale=1.0, inputs="standardised",
-             K_train=2, K_test=200, sigma=_GROUP_SIGMA, seed=0),
+        NetworkTwinSettings(width=10, n_layers=99, activation="sigmoid", shared=False,
+                            residual=False, biases=False, weights="uniform", weight_scale=1.0,
+                            inputs="standardised", K_train=2, K_test=200, sigma=_GROUP_SIGMA,
+                            seed=0),
         _GROUP_STUDENT,
-        AnnealSettings(betas=436, Rf0=group_network_Rf0(_GROUP_STUDENT, _GROUP_SIGMA, 10, 10),
-                       alpha=1.1, n_init=3, seed=0, init_range=(0.4, 0.6), ftol=1e-12,
-                       method="lbfgsb"),
-        # weights U(-1, 1)/10 = U(±weight_scale/sqrt(10))
-        weight_scale=0.1 * 10 ** 0.5),
+        AnnealSettings(betas=436, Rf0=group_network_Rf0(
+            Network(**_GROUP_STUDENT.network_kwargs(10)), _GROUP_SIGMA, 10, 10),
+            alpha=1.1, n_init=3, seed=0, init_range=(0.4, 0.6), ftol=1e-12, method="lbfgsb")),
 }
 
 NETWORK_PRESETS = {**OURS_NETWORK, **GROUP_NETWORK}

@@ -19,7 +19,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..problem import GaussNewton
+from ..optimize import BlockHessian
 from ..models import ACTIVATION_D2, ACTIVATIONS
 
 __all__ = ["network_hessian"]
@@ -79,11 +79,11 @@ def _assign(a, index, values):
     a[index] = values
 
 
-def network_hessian(problem, z, Rf, exact: bool = True) -> GaussNewton:
+def network_hessian(problem, z, Rf, exact: bool = True) -> BlockHessian:
     """Gradient and the blocks of the exact Hessian (``exact``) or of the Gauss-Newton
     matrix of a :class:`NetworkProblem`'s action at packed ``z`` and ``Rf``: ``Hd``
     (K (n_layers+1), D, D), ``Ho`` (K (n_layers+1) - 1, D, D), ``Hxp`` (K (n_layers+1),
-    D, n_weights), ``Hpp`` (n_weights, n_weights); see :class:`dalearn._action.GaussNewton`."""
+    D, n_weights), ``Hpp`` (n_weights, n_weights); see :class:`dalearn.optimize.BlockHessian`."""
     pb, net = problem, problem.net
     av = pb.action(z, Rf, grad=True)
     X, theta = pb.split(z)
@@ -144,7 +144,7 @@ def network_hessian(problem, z, Rf, exact: bool = True) -> GaussNewton:
         Hxp[at1] = val.ravel()
         Hxp[at2] = val2.ravel()
     M = K * Lp1
-    return GaussNewton(av.total, av.meas, av.model,
+    return BlockHessian(av.total, av.meas, av.model,
                        np.concatenate([av.grad_x.ravel(), av.grad_p]),
                        2.0 * Hd.reshape(M, D, D), 2.0 * Ho.reshape(M, D, D)[:-1],
                        2.0 * Hxp.reshape(M, D, Pe), 2.0 * Hpp, exact, chains=K)

@@ -337,6 +337,8 @@ class _NetworkEvaluator:
 
     #: exact second derivatives are available for every network (see ``_hessian``)
     has_hessian = True
+    #: no bounds on states or weights
+    bounds = None
 
     def hessian(self, z):
         """Gradient and exact Hessian blocks (states banded by pair and layer, weights

@@ -1,11 +1,22 @@
 """Minimisers of the action: second-order methods over the block-banded Hessian, L-BFGS-B.
 
-- :func:`minimize` with ``METHODS`` and the status codes ``STATUS``; :class:`OptResult`
+- :func:`minimize`, ``METHODS`` and the method objects :class:`Newton`,
+  :class:`LevenbergMarquardt`, :class:`TrustRegion`, :class:`LBFGSB`, :class:`Hybrid`
+  (each carries its options); :class:`OptResult` and the status codes ``STATUS``
+- the contracts: :class:`Evaluator` (what a problem hands the optimisers) and
+  :class:`HessianBlocks` (second derivatives in banded form; :class:`BlockHessian` is the
+  block-tridiagonal implementation)
 - :class:`BandedSolver`: the banded Cholesky (with a border for parameters) the
   second-order methods share
+- :func:`continuation_start`: the start at the next R_f predicted along a minimum's tangent
 """
 from ._banded import BandedSolver, block_band
-from ._methods import METHODS, STATUS, OptResult, minimize, minimize_lbfgsb, minimize_lm
+from ._check import continuation_start
+from ._contract import STATUS, BlockHessian, Evaluator, HessianBlocks, OptResult
+from ._methods import (LBFGSB, METHODS, Hybrid, LevenbergMarquardt, Newton, TrustRegion,
+                       minimize, minimize_lbfgsb, minimize_lm)
 
-__all__ = ["minimize", "METHODS", "STATUS", "OptResult", "minimize_lm", "minimize_lbfgsb",
-           "BandedSolver", "block_band"]
+__all__ = ["minimize", "METHODS", "STATUS", "OptResult", "Newton", "LevenbergMarquardt",
+           "TrustRegion", "LBFGSB", "Hybrid", "Evaluator", "HessianBlocks", "BlockHessian",
+           "BandedSolver", "block_band", "continuation_start", "minimize_lm",
+           "minimize_lbfgsb"]

@@ -65,9 +65,9 @@ def _chain_index(n: int, kd: int, chains: int):
 
 
 def _use_chains(n: int, kd: int, chains: int) -> bool:
-    """Whether the batched per-chain solve is used: chains of at most three bandwidths
-    (measured: a network of 40 pairs x 25 states, kd = 9, 120 weights: 0.62 against 1.06 ms
-    for LAPACK's column-by-column banded solve; 55 states: 2.7 against 0.58 ms)."""
+    """Whether the batched per-chain solve is used: for chains of at most three bandwidths,
+    where one batched dense inverse beats LAPACK's column-by-column banded solve (see
+    docs/decisions.md)."""
     return chains > 1 and n % chains == 0 and n // chains <= 3 * (kd + 1)
 
 
@@ -100,7 +100,9 @@ class BandedSolver:
         self._factor = None
 
     def factor(self, lam: float, held=None) -> bool:
-        """Cholesky of H + λ S; False when it fails (H + λ S not positive definite).
+        """Cholesky of H + λ S; False when it fails (H + λ S not positive definite):
+        ``failure`` then says where, "band" (at LAPACK's ``pivot``) or "border" (the Schur
+        complement).
         ``held``: a boolean mask (packed order) of variables kept where they are (a bound):
         their rows get a damping 1e12 S, so the factor is that of the reduced matrix."""
         n = self.n
@@ -109,8 +111,8 @@ class BandedSolver:
             h = held if self.perm is None else held[self.perm]
             damp = damp + np.where(h, 1e12 * self.scale, 0.0)
         # pbtrf factors in place: the first factor after prepare() takes the storage
-        # hb.band() just made (no 1.3 MB copy at D = 20, M = 200: most Newton steps factor
-        # each matrix once); a later one of the same matrix makes the storage again
+        # hb.band() just made (no copy: most Newton steps factor each matrix once); a later
+        # one of the same matrix makes the storage again
         if self._fresh:
             ab, self._fresh = self.ab, False
         else:
@@ -118,7 +120,9 @@ class BandedSolver:
         ab[self.kd] = self.base_diag + damp[:n]
         c, info = dpbtrf(ab, lower=0, overwrite_ab=1)
         self._factor = None
+        self.failure, self.pivot = None, int(info)
         if info != 0:
+            self.failure = "band"
             return False
         S = self.Hpp + np.diag(damp[n:])
         W = None
@@ -133,6 +137,7 @@ class BandedSolver:
             try:
                 Sc = cho_factor(S)
             except np.linalg.LinAlgError:
+                self.failure = "border"
                 return False
         else:
             Sc = None
@@ -140,13 +145,18 @@ class BandedSolver:
         return True
 
     def solve_factored(self, rhs: np.ndarray) -> np.ndarray:
-        """(H + λ S)⁻¹ rhs with the last successful :meth:`factor`; ``rhs`` and the
-        result in the problem's packed order."""
+        """(H + λ S)⁻¹ rhs with the last successful :meth:`factor`; ``rhs`` (n,) or
+        (n, k) and the result in the problem's packed order."""
         c, W, Sc, _ = self._factor
         r = rhs if self.perm is None else rhs[self.perm]
         n = self.n
         if Sc is None:
             x, _ = dpbtrs(c, r[:n], lower=0)
+        elif r.ndim == 2:
+            y, _ = dtbtrs(c, r[:n], uplo="U", trans="T")
+            dp = cho_solve(Sc, r[n:] - W.T @ y)
+            xb, _ = dtbtrs(c, y - W @ dp, uplo="U", trans="N")
+            x = np.concatenate([xb, dp])
         else:
             y, _ = dtbtrs(c, r[:n, None], uplo="U", trans="T")       # U⁻ᵀ r_b
             dp = cho_solve(Sc, r[n:] - W.T @ y[:, 0])

@@ -1,11 +1,9 @@
-"""A trust-region Newton iteration on the banded-and-bordered exact Hessian (method ``tr``).
+"""The trust-region step rule on the banded-and-bordered exact Hessian (method ``tr``).
 
-Damped Newton (``newton``: Levenberg-Marquardt damping λ set by a heuristic) crawls where
-the Hessian is indefinite along a long valley: λ must exceed the most negative curvature,
-each failed Cholesky multiplies it by 10, and every step is then short along the very
-direction that lowers the action most.  Here the step length is the controlled quantity
-instead (Moré and Sorensen 1983, in the metric S of :class:`BandedSolver`, the Hessian's
-absolute diagonal):
+Damped Newton crawls where the Hessian is indefinite along a long valley: λ must exceed the
+most negative curvature, and every step is then short along the very direction that lowers
+the action most.  Here the step length is the controlled quantity instead (Moré and
+Sorensen 1983, in the metric S of :class:`BandedSolver`, the Hessian's absolute diagonal):
 
     minimise  gᵀp + ½ pᵀHp  subject to  ‖p‖_S <= Δ,
 
@@ -16,15 +14,17 @@ orthogonal to the negative curvature: the "hard case") a direction of negative c
 from inverse iteration with the factor of H + λS is added to reach the boundary.  Δ doubles
 after good full-length steps, so along an indefinite valley the steps grow geometrically
 instead of crawling.  The stop is the one of ``newton``: a successful Cholesky at λ = 0
-with decrement ½ gᵀH⁻¹g <= ftol A is a verified minimum.
+with decrement ½ gᵀH⁻¹g <= ftol A is a verified minimum.  The loop itself is
+:func:`dalearn.optimize._loop.second_order`; the step ``p`` of the subproblem is its δ.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from ._banded import BandedSolver
+from ._loop import Iterate, Step, Trial
 
-__all__ = ["trust_region", "negative_curvature"]
+__all__ = ["TrustRadius", "negative_curvature"]
 
 
 def _packed_scale(solver: BandedSolver) -> np.ndarray:
@@ -120,96 +120,59 @@ def _subproblem(solver, g, s, delta, lam0, held, max_factor: int = 16):
     return p, lam_best, False
 
 
-def trust_region(ev, z0, maxiter: int, ftol: float, xtol: float, bounds=None) -> dict:
-    """Minimise ``ev`` (``terms``, ``hessian``) from ``z0`` by trust-region Newton steps (see
-    the module doc).  Returns a dict with the final ``z``, ``hb`` (the exact blocks there),
-    ``status`` (codes of :data:`dalearn.optimize.STATUS`), ``nit``, ``nfev``, ``verified``
-    ((decrement, True) when the stop verified the minimum, else None), ``held`` and the
-    ``solver`` holding the last factor (that of H at λ = 0 when verified)."""
-    z = np.array(z0, dtype=float)
-    lo = hi = None
-    if bounds is not None:
-        lo, hi = (np.asarray(v, dtype=float) for v in bounds)
-        z = np.clip(z, lo, hi)
-    hb = ev.hessian(z)
-    solver = BandedSolver()
-    nfev = 1
-    out = {"z": z, "hb": hb, "nit": 0, "nfev": nfev, "verified": None, "held": None,
-           "solver": solver}
-    if not np.isfinite(hb.total) or not np.all(np.isfinite(hb.g)):
-        out["status"] = -1
-        return out
-    solver.prepare(hb)
-    s = _packed_scale(solver)
-    delta = None
-    lam = 0.0
-    # far from a minimum (indefinite Hessian at the start) Gauss-Newton blocks, always
-    # semi-definite, until a step lowers the action by less than 10 % (as ``newton`` does)
-    gn_phase = False
-    if not solver.factor(0.0) and hasattr(ev, "gauss_newton"):
-        gn_phase = True
-        hb = ev.gauss_newton(z)
-        nfev += 1
-        solver.prepare(hb)
-        s = _packed_scale(solver)
-    status, nit, held = 1, 0, None
-    for nit in range(1, maxiter + 1):
-        held = ((z <= lo) & (hb.g > 0)) | ((z >= hi) & (hb.g < 0)) if bounds is not None \
-            else None
-        g = hb.g if held is None or not held.any() else np.where(held, 0.0, hb.g)
-        if delta is None:
-            # first radius: the Newton step's length when H is positive definite, else the
-            # Cauchy-like length ‖g‖²/(gᵀ|diag H| g) in the S metric
-            if solver.factor(0.0, held):
-                p0 = solver.solve_factored(-g)
-                delta = np.sqrt(float(np.sum(s * p0 * p0)))
-            else:
-                gs = g / s
-                delta = float(g @ gs) / np.sqrt(float(np.sum(s * gs * gs)))
-            delta = max(delta, 1e-12)
-        p, lam, is_newton = _subproblem(solver, g, s, delta, lam, held)
+def _first_radius(solver, g, s, mask) -> float:
+    """The Newton step's length when H is positive definite, else the Cauchy-like length
+    ‖g‖²/(gᵀ|diag H| g) in the S metric."""
+    if solver.factor(0.0, mask):
+        p0 = solver.solve_factored(-g)
+        delta = np.sqrt(float(np.sum(s * p0 * p0)))
+    else:
+        gs = g / s
+        delta = float(g @ gs) / np.sqrt(float(np.sum(s * gs * gs)))
+    return max(delta, 1e-12)
+
+
+class TrustRadius:
+    """The trust-region step rule on the exact Hessian (see the module doc).  A start where
+    the Hessian is indefinite takes Gauss-Newton steps until they slow (as ``newton``)."""
+    exact = True
+    exact_at_end = True
+    failure = "linear solve failed (trust region shrank to nothing)"
+
+    def start(self, it: Iterate) -> None:
+        self.delta, self.lam = None, 0.0
+        if not it.solver.factor(0.0):
+            it.enter_gauss_newton()
+
+    def propose(self, it: Iterate) -> Step | int:
+        self.s = _packed_scale(it.solver)
+        g = it.free_grad()
+        if self.delta is None:
+            self.delta = _first_radius(it.solver, g, self.s, it.mask)
+        p, self.lam, newton = _subproblem(it.solver, g, self.s, self.delta, self.lam, it.mask)
         if p is None:
-            status = -2
-            break
-        if is_newton and not gn_phase:
-            dec = -0.5 * float(g @ p)
-            if dec <= ftol * max(hb.total, 1e-300):
-                status = 0
-                out["verified"] = (dec, True)
-                break
-        if bounds is not None:
-            p = np.clip(z + p, lo, hi) - z
-            if held is not None:
-                p[held] = 0.0
-        pred = -float(hb.g @ p) - 0.5 * float(p @ hb.matvec(p))
-        trial = ev.terms(z + p)
-        nfev += 1
-        actual = hb.total - trial.total
-        rho = actual / pred if pred > 0 and np.isfinite(trial.total) else -1.0
-        pnorm = np.sqrt(float(np.sum(s * p * p)))
-        small_step = np.linalg.norm(p) <= xtol * (np.linalg.norm(z) + xtol)
-        if rho < 0.25:
-            delta = 0.25 * pnorm
-        elif rho > 0.75 and pnorm >= 0.79 * delta:
-            delta = 2.0 * delta
-        if rho > 1e-4:
-            z = z + p
-            if gn_phase and actual < 0.1 * hb.total:
-                gn_phase, delta = False, None
-            hb = ev.gauss_newton(z) if gn_phase else ev.hessian(z)
-            nfev += 1
-            solver.prepare(hb)
-            s = _packed_scale(solver)
-            if small_step:
-                status = 0
-                break
-        elif small_step or delta <= 1e-14 * (np.sqrt(float(np.sum(s * z * z))) + 1e-300):
-            status = 0 if 0 < pred <= ftol * hb.total else -2
-            break
-        lam = lam / 10.0 if lam > 0 else 0.0
-    if gn_phase:
-        hb = ev.hessian(z)
-        nfev += 1
-        solver.prepare(hb)
-    out.update(z=z, hb=hb, status=status, nit=nit, nfev=nfev, held=held, solver=solver)
-    return out
+            return -2
+        return Step(p, self.lam, undamped=newton)
+
+    def _resize(self, trial: Trial) -> None:
+        """Δ shrinks to a quarter of a poor step, doubles after a good full-length one."""
+        norm = np.sqrt(float(np.sum(self.s * trial.dz * trial.dz)))
+        if trial.rho < 0.25:
+            self.delta = 0.25 * norm
+        elif trial.rho > 0.75 and norm >= 0.79 * self.delta:
+            self.delta = 2.0 * self.delta
+
+    def accepted(self, it: Iterate, trial: Trial, old: float, left_gn: bool) -> bool:
+        self._resize(trial)
+        if left_gn:
+            self.delta = None
+        self.lam = self.lam / 10.0 if self.lam > 0 else 0.0
+        return False
+
+    def rejected(self, it: Iterate, trial: Trial) -> int | None:
+        self._resize(trial)
+        z = it.z
+        if trial.small or self.delta <= 1e-14 * (np.sqrt(float(np.sum(self.s * z * z))) + 1e-300):
+            return 0 if it.converged_at_rounding(trial.pred) else -2
+        self.lam = self.lam / 10.0 if self.lam > 0 else 0.0
+        return None

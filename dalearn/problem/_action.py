@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..optimize import block_band
+from ..optimize import BlockHessian
 from ..discretize import residual_curvature
 from ..discretize import residual
 
-__all__ = ["ActionValue", "action", "ActionEvaluator", "GaussNewton", "EXPECTED_LEVEL"]
+__all__ = ["ActionValue", "action", "ActionEvaluator", "EXPECTED_LEVEL"]
 
 #: With Rm = 1/σ² the measurement term averages (noise/σ)² ≈ 1 at the true path, so the
 #: consistent minimum of the action levels out near this value.
@@ -53,41 +53,6 @@ def action(problem, X, p=None, Rf=1.0, grad: bool = False) -> ActionValue:
     nx = problem.M * problem.D
     return ActionValue(total, meas, mod, g[:nx].reshape(problem.M, problem.D).T.copy(),
                        g[nx:].copy())
-
-
-@dataclass
-class GaussNewton:
-    """Second-order pieces at a point: the action's gradient ``g`` (n,) and the blocks of
-    the Gauss-Newton matrix H = 2 Jᵀ W J (``exact=False``) or of the exact Hessian (plus
-    2 Σ (W r)_a ∇² r_a, ``exact=True``): diagonal blocks ``Hd`` (M, D, D), super-diagonal
-    ``Ho`` (M-1, D, D) with Ho[n] = H[x(n), x(n+1)], parameter border ``Hxp`` (M, D, Pe)
-    and ``Hpp`` (Pe, Pe)."""
-    total: float
-    meas: float
-    model: float
-    g: np.ndarray
-    Hd: np.ndarray
-    Ho: np.ndarray
-    Hxp: np.ndarray
-    Hpp: np.ndarray
-    exact: bool = False
-    #: the band is this many equal, uncoupled chains (a network's pairs); 0: not known
-    chains: int = 0
-
-    def band(self):
-        """(band storage, border (M D, Pe), Hpp, None): see :mod:`dalearn._banded`."""
-        M, D, Pe = self.Hxp.shape
-        return block_band(self.Hd, self.Ho), self.Hxp.reshape(M * D, Pe), self.Hpp, None
-
-    def matvec(self, v) -> np.ndarray:
-        """H v for a packed vector ``v`` (n,), from the blocks (a Hessian-vector product)."""
-        M, D, Pe = self.Hxp.shape
-        vx, vp = v[:M * D].reshape(M, D), v[M * D:]
-        out = (self.Hd @ vx[:, :, None])[:, :, 0] + self.Hxp @ vp
-        out[:-1] += (self.Ho @ vx[1:, :, None])[:, :, 0]
-        out[1:] += (vx[:-1, None, :] @ self.Ho)[:, 0]
-        op = np.einsum("nap,na->p", self.Hxp, vx) + self.Hpp @ vp
-        return np.concatenate([out.ravel(), op])
 
 
 class ActionEvaluator:
@@ -167,11 +132,11 @@ class ActionEvaluator:
         """Whether :meth:`hessian` is available (the model has second derivatives)."""
         return bool(getattr(self.pb.model, "has_hessian", False))
 
-    def hessian(self, z) -> GaussNewton:
-        """Gradient and exact Hessian blocks at ``z`` (see :class:`GaussNewton`)."""
+    def hessian(self, z) -> BlockHessian:
+        """Gradient and exact Hessian blocks at ``z`` (a :class:`dalearn.optimize.BlockHessian`)."""
         return self.gauss_newton(z, exact=True)
 
-    def gauss_newton(self, z, exact: bool = False) -> GaussNewton:
+    def gauss_newton(self, z, exact: bool = False) -> BlockHessian:
         """Gradient and Gauss-Newton blocks at ``z`` (exact Hessian blocks with ``exact``)."""
         dm, res = self._pieces(z)
         pb, r = self.pb, res.r
@@ -205,7 +170,7 @@ class ActionEvaluator:
             Hpp = np.einsum("naj,nak->jk", C, WC)
         if exact:
             self._add_curvature(res, 2.0 * wr, Hd, Ho, Hxp, Hpp)
-        return GaussNewton(meas + mod, meas, mod, g, Hd, Ho, Hxp, Hpp, exact)
+        return BlockHessian(meas + mod, meas, mod, g, Hd, Ho, Hxp, Hpp, exact)
 
     def _add_curvature(self, res, wr, Hd, Ho, Hxp, Hpp):
         """Add Σ_a λ_a ∇² r_a in place (``wr`` = λ = 2 W r: the action's second-order term)."""

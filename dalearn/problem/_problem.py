@@ -191,7 +191,12 @@ class Problem:
     def methods(self) -> tuple:
         """Optimisers this problem supports, the default first: 'newton' needs the model's
         second derivatives (``model.has_hessian``)."""
-        if self.model.has_hessian:
+        return Problem.methods_of(self.model)
+
+    @staticmethod
+    def methods_of(model: Model) -> tuple:
+        """:attr:`methods` of a Problem of ``model``, before one is built."""
+        if model.has_hessian:
             return ("newton", "lm", "lbfgsb")
         return ("lm", "lbfgsb")
 

@@ -23,12 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
-from scipy.linalg.lapack import dpbtrf, dpbtrs
 
 from ..problem import ActionEvaluator
 from .._runtime import single_blas_thread
 from .._checks import check_int
-from ..optimize import block_band
+from ..optimize import BandedSolver
 
 __all__ = ["Laplace", "laplace", "laplace_along", "unnormalised_evaluator", "Samples", "hmc"]
 
@@ -126,35 +125,27 @@ def _laplace(problem, z, Rf, comps, hessian) -> Laplace:
     gn = ev.gauss_newton(z, exact=exact)
     M, D = problem.M, problem.D
     n, names = M * D, tuple(problem.estimate)
-    nan_std = np.full((D, M), np.nan)
-    c, info = dpbtrf(block_band(gn.Hd, gn.Ho), lower=0, overwrite_ab=1)
-    if info != 0:
-        return Laplace(names, np.full((len(names),) * 2, np.nan), nan_std, 1,
-                       f"the state Hessian is not positive definite (pivot {info})", kind)
     Pe = len(names)
-    Hxp = gn.Hxp.reshape(n, Pe)
-    V = dpbtrs(c, Hxp, lower=0)[0] if Pe else np.zeros((n, 0))
-    S = gn.Hpp - Hxp.T @ V
-    if Pe:
-        try:
-            L = np.linalg.cholesky(S)
-        except np.linalg.LinAlgError:
-            return Laplace(names, np.full((Pe, Pe), np.nan), nan_std, 1,
-                           "the parameters' Schur complement is not positive definite", kind)
-        Linv = np.linalg.inv(L)
-        cov_p = Linv.T @ Linv
-    else:
-        cov_p = np.zeros((0, 0))
+    nan_std = np.full((D, M), np.nan)
+    solver = BandedSolver()
+    solver.prepare(gn)
+    if not solver.factor(0.0):
+        where = (f"the state Hessian is not positive definite (pivot {solver.pivot})"
+                 if solver.failure == "band" else
+                 "the parameters' Schur complement is not positive definite")
+        return Laplace(names, np.full((Pe, Pe), np.nan), nan_std, 1, where, kind)
+    # columns of H⁻¹ from the bordered factor: its parameter block is S⁻¹, its diagonal the
+    # states' variances (H_xx⁻¹ plus the Schur correction)
+    E = np.zeros((n + Pe, Pe))
+    E[n + np.arange(Pe), np.arange(Pe)] = 1.0
+    cov_p = solver.solve_factored(E)[n:] if Pe else np.zeros((0, 0))
+    cov_p = 0.5 * (cov_p + cov_p.T)
     state_std = nan_std.copy()
     for a in comps:
         idx = np.arange(M) * D + a                     # time-major positions of x_a(n)
-        E = np.zeros((n, M))
+        E = np.zeros((n + Pe, M))
         E[idx, np.arange(M)] = 1.0
-        diag = np.einsum("ij,ij->j", E, dpbtrs(c, E, lower=0)[0])
-        if Pe:
-            Vi = V[idx]
-            diag = diag + np.einsum("ij,jk,ik->i", Vi, cov_p, Vi)
-        state_std[a] = np.sqrt(diag)
+        state_std[a] = np.sqrt(np.einsum("ij,ij->j", E, solver.solve_factored(E)))
     return Laplace(names, cov_p, state_std, 0, "positive definite", kind)
 
 
@@ -180,23 +171,6 @@ class Samples:
     z: np.ndarray
     acceptance: float
     n_leapfrog: int
-
-
-def _dense_gauss_newton(gn) -> np.ndarray:
-    """The Gauss-Newton matrix as a dense (n, n) array (time-major states, then parameters)."""
-    M, D = gn.Hd.shape[:2]
-    n, Pe = M * D, gn.Hpp.shape[0]
-    H = np.zeros((n + Pe, n + Pe))
-    for k in range(M):
-        H[k * D:(k + 1) * D, k * D:(k + 1) * D] = gn.Hd[k]
-        if k < M - 1:
-            H[k * D:(k + 1) * D, (k + 1) * D:(k + 2) * D] = gn.Ho[k]
-            H[(k + 1) * D:(k + 2) * D, k * D:(k + 1) * D] = gn.Ho[k].T
-    if Pe:
-        H[:n, n:] = gn.Hxp.reshape(n, Pe)
-        H[n:, :n] = H[:n, n:].T
-        H[n:, n:] = gn.Hpp
-    return H
 
 
 #: the largest problem for which ``hmc`` builds its dense mass matrix
@@ -226,7 +200,7 @@ def hmc(problem, z0, Rf, *, n_samples: int = 500, step: float = 0.5, n_leapfrog:
                          f"this problem has {z.size} (use a shorter window)")
     ev = unnormalised_evaluator(problem, Rf)
     try:
-        factor = cho_factor(_dense_gauss_newton(ev.gauss_newton(z)), lower=True)
+        factor = cho_factor(ev.gauss_newton(z).to_dense(), lower=True)
     except np.linalg.LinAlgError:
         raise ValueError("z0: the Gauss-Newton Hessian there is not positive definite") from None
     chol = np.tril(factor[0])
