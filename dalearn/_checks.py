@@ -164,6 +164,8 @@ def check_precision(sigma, Rm, n: int | None = None):
         sigma = check_positive("sigma", sigma, allow_array=per)
         if np.any(np.log10(sigma) * -2 > 300):
             raise ValueError(f"sigma {sigma!r} is too small: R_m = 1/sigma**2 overflows")
+        if np.any(np.log10(sigma) * 2 > 300):
+            raise ValueError(f"sigma {sigma!r} is too large: R_m = 1/sigma**2 underflows to 0")
         Rm = 1.0 / np.asarray(sigma) ** 2
     if not per:
         return sigma, float(check_positive("Rm", Rm))

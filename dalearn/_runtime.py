@@ -85,3 +85,31 @@ def tuned_for_annealing():
     """One BLAS thread and a heap that keeps freed arrays, both restored on exit."""
     with single_blas_thread(), tuned_malloc():
         yield
+
+
+def watch_parent(interval: float = 0.25) -> None:
+    """End this process as soon as its parent has ended, for any reason (SIGTERM, SIGKILL,
+    a crash): a daemon thread compares ``os.getppid()`` with the parent seen at start every
+    ``interval`` seconds.  Meant for worker processes (a pool's initializer), whose parent
+    cannot clean them up when it is killed."""
+    import os
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(interval)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="dalearn-watch-parent", daemon=True).start()
+
+
+def worker_init() -> None:
+    """Initializer of the command line's worker processes: Ctrl-C is the parent's to handle
+    (the workers ignore SIGINT), and a worker ends when its parent ends."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent()

@@ -158,7 +158,7 @@ def test_cli_lorenz96_from_a_file_with_gaps(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv,msg", [
-    (["--data", "X/none.csv"], "none.csv: no such data file"),
+    (["--data", "X/none.csv"], "--data: no such file"),
     (["--data", "D.csv", "--N", "50"], "--N: twin-experiment flags"),
     (["--truth", "D.csv"], "--truth needs --data"),
     (["--data", "D.csv", "--observed", "0,1"], "D.csv: line 2: expected 3 columns"),

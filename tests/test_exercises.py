@@ -222,9 +222,9 @@ def test_student_copy_has_no_solution_text_and_runs_in_a_fresh_kernel(tmp_path):
 def test_course_command_rejects_bad_folders_before_writing(tmp_path):
     bad = tmp_path / "a_file"
     bad.write_text("x")
-    for args, message in ((["--student-copy", str(bad)], "out must be a directory"),
+    for args, message in ((["--student-copy", str(bad)], "is a file, not a folder"),
                           (["--student-copy", str(tmp_path / "o"), "--notebooks",
-                            str(tmp_path / "none")], "notebooks must be a directory")):
+                            str(tmp_path / "none")], "--notebooks must be a directory")):
         r = subprocess.run([sys.executable, "-m", "dalearn", "course", *args],
                            capture_output=True, text=True, env={**os.environ})
         assert r.returncode == 2 and message in r.stderr, r.stderr

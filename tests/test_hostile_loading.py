@@ -70,7 +70,7 @@ def test_missing_empty_truncated_and_random_files(saved, tmp_path):
     (lambda a: a.update(params=a["params"][..., :0]), "'params' has shape"),
     (lambda a: a.update(status=np.array([["ok"] * 2] * 3)), "'status' has dtype"),
     (lambda a: a.update(status=np.full((3, 2), 17)), "unknown status codes"),
-    (lambda a: a.update(paths=a["paths"][:, :, :3]), "'init_paths' has shape"),
+    (lambda a: a.update(paths=a["paths"][:, :, :3]), "paths of shape .* do not match"),
     (lambda a: a.update(all_paths=a["all_paths"][:1]), "'all_paths' has shape"),
 ])
 def test_mutated_files_are_refused(saved, tmp_path, change, reason):

@@ -97,10 +97,10 @@ def test_network_presets_are_kept_apart_and_found_by_name():
     assert not set(NETWORK_PRESETS) & set(PRESETS)
     assert set(NETWORK_PRESETS) == set(OURS_NETWORK) | set(GROUP_NETWORK)
     for name, p in NETWORK_PRESETS.items():
-        assert isinstance(p, NetworkPreset) and p.name == name and get_preset(name) is p
+        assert isinstance(p, NetworkPreset) and p.name == name and get_preset(name) == p
         assert p.doc and p.source
     for name, p in PRESETS.items():
-        assert isinstance(p, Preset) and get_preset(name) is p
+        assert isinstance(p, Preset) and get_preset(name) == p
     assert all("varanneal" in p.source for p in GROUP_NETWORK.values())
     assert all(p.source.startswith("dalearn (ours)") for p in OURS_NETWORK.values())
     assert all(p.source.startswith("dalearn (ours)") for p in OURS.values())

@@ -5,8 +5,8 @@
 - :class:`AnnealResult`: actions, terms and paths per (β, start), saved to ``.npz`` without
   pickle
 """
-from ._anneal import Annealable, anneal, bytes_needed, check_schedule, rf_schedule
+from ._anneal import AnnealInterrupted, Annealable, anneal, bytes_needed, check_schedule, rf_schedule
 from ._result import AnnealResult
 
-__all__ = ["anneal", "Annealable", "AnnealResult", "rf_schedule", "check_schedule",
+__all__ = ["anneal", "AnnealInterrupted", "Annealable", "AnnealResult", "rf_schedule", "check_schedule",
            "bytes_needed"]

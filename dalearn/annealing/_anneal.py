@@ -139,6 +139,10 @@ def check_schedule(betas, Rf0, alpha, n_init):
     if log_top > 300:
         raise ValueError(f"the schedule R_f = Rf0 alpha^beta overflows at the last beta "
                          f"({betas[-1]:g}); lower alpha or the largest beta")
+    log_bottom = np.log10(np.min(Rf0)) + min(betas[0], 0.0) * np.log10(alpha)
+    if log_bottom < -300:
+        raise ValueError(f"the schedule R_f = Rf0 alpha^beta underflows to 0 at the first "
+                         f"beta ({betas[0]:g}); raise the smallest beta or Rf0")
     return betas, Rf0
 
 
@@ -195,8 +199,26 @@ def bytes_needed(n_unknowns: int, D: int, n_init: int, n_beta: int,
     return 8.0 * n * (n_init * (n_beta + 2 if keep_all else 3) + 12 * D)
 
 
+class AnnealInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`anneal`: ``partial`` is an :class:`AnnealResult` of the starts
+    that finished (None if none did); ``done`` and ``total`` count starts."""
+
+    def __init__(self, partial, done: int, total: int):
+        super().__init__(f"annealing interrupted after {done} of {total} starts")
+        self.partial, self.done, self.total = partial, done, total
+
+
+def _submit(executor, *args):
+    try:
+        return executor.submit(_anneal_start, *args)
+    except RuntimeError as e:
+        raise ValueError(f"executor cannot take work ({e}); give a running executor") from None
+
+
 def _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all, executor, progress):
-    """Anneal every start, serially here or through ``executor``; outputs in start order."""
+    """Anneal every start, serially here or through ``executor``; outputs in start order
+    (None for a start not finished when Ctrl-C came: then KeyboardInterrupt is raised with
+    the outputs as its ``outs`` attribute)."""
     total = len(Rf_table) * len(z0s)
     outs: list = [None] * len(z0s)
     if executor is None:
@@ -206,19 +228,44 @@ def _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all, executo
             done[0] += 1
             progress(done[0], total)
 
-        for i, z0 in enumerate(z0s):
-            outs[i] = _anneal_start(problem, z0, Rf_table, method, maxiter, ftol, keep_all,
-                                    tick if progress else None)
+        try:
+            for i, z0 in enumerate(z0s):
+                outs[i] = _anneal_start(problem, z0, Rf_table, method, maxiter, ftol,
+                                        keep_all, tick if progress else None)
+        except KeyboardInterrupt as e:
+            e.outs = outs
+            raise
         return outs
-    futs = {executor.submit(_anneal_start, problem, z0, Rf_table, method, maxiter, ftol,
-                            keep_all): i for i, z0 in enumerate(z0s)}
+    futs = {_submit(executor, problem, z0, Rf_table, method, maxiter, ftol, keep_all): i
+            for i, z0 in enumerate(z0s)}
     done = 0
-    for fut in as_completed(futs):
-        outs[futs[fut]] = fut.result()
-        done += len(Rf_table)
-        if progress:
-            progress(done, total)
+    try:
+        for fut in as_completed(futs):
+            outs[futs[fut]] = fut.result()
+            done += len(Rf_table)
+            if progress:
+                progress(done, total)
+    except KeyboardInterrupt as e:
+        for fut in futs:
+            fut.cancel()
+        e.outs = outs
+        raise
     return outs
+
+
+def _check_picklable(problem, executor) -> None:
+    """A process pool sends the problem to its workers: refuse, before any work, one that
+    cannot be pickled (a lambda or a function defined in a notebook cell, say)."""
+    from concurrent.futures import ProcessPoolExecutor
+    if not isinstance(executor, ProcessPoolExecutor):
+        return
+    import pickle
+    try:
+        pickle.dumps(problem)
+    except Exception as e:     # noqa: BLE001 - whatever pickle raises
+        raise TypeError(f"executor: a process pool must pickle the problem, which fails "
+                        f"({type(e).__name__}: {e}); use module-level functions (not "
+                        f"lambdas) in the model, or a thread pool / no executor") from None
 
 
 def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float = _DEF.alpha,
@@ -270,16 +317,30 @@ def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float 
                  bytes_needed(problem.n_unknowns, problem.D, n_init, len(betas), keep_all))
     if init is None:
         z0s, X0, P0 = problem.initial_vectors(n_init, rng, (lo, hi), ranges)
+    _check_picklable(problem, executor)
     Rf_table = rf_schedule(Rf0, alpha, betas)
-    t_start = time.perf_counter()
-    outs = _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all, executor,
-                       progress)
-    wall = time.perf_counter() - t_start
+    seed_int = isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
     settings = {"problem": meta["describe"], "Rf0": np.asarray(Rf0).tolist(),
                 "alpha": float(alpha), "n_init": int(n_init), "method": method,
-                "init_range": [lo, hi], "seed": seed if isinstance(seed, int) else None,
+                "init_range": [lo, hi], "seed": int(seed) if seed_int else None,
                 "param_range": {k: list(v) for k, v in ranges.items()},
                 "maxiter": maxiter, "ftol": ftol}
+    t_start = time.perf_counter()
+    try:
+        outs = _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all,
+                           executor, progress)
+    except KeyboardInterrupt as e:
+        outs = getattr(e, "outs", [])
+        keep = [i for i, o in enumerate(outs) if o is not None]
+        partial = None
+        if keep:
+            partial = _collect(problem.D, meta, [outs[i] for i in keep], betas, Rf_table,
+                               X0[keep], P0[keep], time.perf_counter() - t_start,
+                               {**settings, "n_init": len(keep),
+                                "interrupted": f"{len(keep)} of {len(outs)} starts"},
+                               keep_all)
+        raise AnnealInterrupted(partial, len(keep), len(outs)) from None
+    wall = time.perf_counter() - t_start
     return _collect(problem.D, meta, outs, betas, Rf_table, X0, P0, wall, settings, keep_all)
 
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import numpy as np
 
+from .._checks import check_memory
 from .._io import atomic_write
 from ..optimize import STATUS
 
@@ -136,13 +138,18 @@ class AnnealResult:
         """Write to ``path`` exactly (no suffix added): an .npz of plain arrays and JSON text,
         no pickle.  The write is atomic: a failed save leaves a previous file intact.
         Returns the path written."""
+        return atomic_write(path, self.write)
+
+    def write(self, fileobj) -> None:
+        """Write the .npz of :meth:`save` into an open binary file (e.g. one file of
+        ``dalearn._io.write_together``)."""
         arrays = {f.name: getattr(self, f.name) for f in fields(self)
                   if isinstance(getattr(self, f.name), np.ndarray)}
         meta = {"format": FORMAT, "param_names": list(self.param_names),
                 "estimate": list(self.estimate), "wall_s": _finite_or_none(self.wall_s),
                 "settings": self.settings, "expected_level": float(self.expected_level)}
-        return atomic_write(path, lambda f: np.savez_compressed(
-            f, _meta=np.array(json.dumps(meta, allow_nan=False)), **arrays))
+        np.savez_compressed(fileobj, _meta=np.array(json.dumps(meta, allow_nan=False)),
+                            **arrays)
 
     @classmethod
     def load(cls, path) -> "AnnealResult":
@@ -150,7 +157,6 @@ class AnnealResult:
         raises ``ValueError("not a dalearn result: ...")``."""
         try:
             data, meta = _read(path)
-            _check_shapes(data, meta)
         except _NotAResult as e:
             raise ValueError(f"not a dalearn result: {path}: {e}") from None
         return cls(param_names=tuple(meta["param_names"]), estimate=tuple(meta["estimate"]),
@@ -175,25 +181,105 @@ def _finite_or_none(v):
     return float(v) if v is not None and np.isfinite(v) else None
 
 
+#: largest ratio of a deflated member's size to its compressed size (deflate's limit is
+#: about 1032; more is a forged size)
+_MAX_RATIO = 1100
+#: largest metadata text read (bytes)
+_MAX_META = 16 * 2 ** 20
+
+
+def _member_header(z, info):
+    """(shape, dtype, header bytes) of one .npy member, reading only its header."""
+    with z.open(info) as f:
+        version = np.lib.format.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+        else:
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+        return shape, dtype, f.tell()
+
+
+def _headers(z) -> dict:
+    """{name: (shape, dtype)} of every member, from the headers only, with the sizes each
+    member declares checked against what the file can hold (before anything is inflated)."""
+    names = [i.filename for i in z.infolist()]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        raise _NotAResult(f"duplicate members {dup}")
+    heads = {}
+    for info in z.infolist():
+        if not info.filename.endswith(".npy"):
+            raise _NotAResult(f"member {info.filename!r} is not an .npy array")
+        name = info.filename[:-4]
+        if info.compress_type == zipfile.ZIP_STORED and info.file_size != info.compress_size:
+            raise _NotAResult(f"member {name!r} declares {info.file_size} bytes but stores "
+                              f"{info.compress_size}")
+        if info.file_size > _MAX_RATIO * info.compress_size + 4096:
+            raise _NotAResult(f"member {name!r} declares {info.file_size} bytes, more than its "
+                              f"{info.compress_size} compressed bytes can hold")
+        shape, dtype, head = _member_header(z, info)
+        if dtype.hasobject:
+            raise _NotAResult(f"array {name!r} holds Python objects (pickle is never loaded)")
+        n = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if head + n != info.file_size:
+            raise _NotAResult(f"member {name!r}: its header declares {n} bytes of data, the "
+                              f"archive {info.file_size - head}")
+        heads[name] = (tuple(shape), dtype)
+    return heads
+
+
 def _read(path) -> tuple[dict, dict]:
     """Arrays and metadata of a saved result, or _NotAResult saying why not."""
     try:
-        with np.load(path, allow_pickle=False) as f:
-            data = {k: f[k] for k in f.files}
+        z = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise _NotAResult("no such file") from None
     except IsADirectoryError:
         raise _NotAResult("a directory") from None
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as e:
-        reason = "not an .npz archive" if "pickle" in str(e) or isinstance(e, OSError) \
-            else f"unreadable archive ({type(e).__name__})"
-        raise _NotAResult(reason) from None
-    if not isinstance(data, dict) or "_meta" not in data:
-        raise _NotAResult("no metadata (_meta)")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise _NotAResult("not an .npz archive") from None
     try:
-        meta = json.loads(str(data.pop("_meta")))
-    except (ValueError, TypeError):
-        raise _NotAResult("metadata is not JSON") from None
+        with z:
+            heads = _headers(z)
+            if "_meta" not in heads:
+                raise _NotAResult("no metadata (_meta)")
+            shape, dtype = heads["_meta"]
+            if dtype.kind != "U" or shape != () or dtype.itemsize > _MAX_META:
+                raise _NotAResult("metadata (_meta) is not one text")
+            meta = _meta(np.lib.format.read_array(z.open("_meta.npy"), allow_pickle=False))
+            _check_format(meta)
+            shapes = {k: v[0] for k, v in heads.items() if k != "_meta"}
+            _check_members(shapes, {k: v[1] for k, v in heads.items() if k != "_meta"})
+            _check_shapes(shapes, meta)
+            check_memory("loading this result", sum(
+                float(np.prod(v[0], dtype=float)) * v[1].itemsize for v in heads.values()))
+            data = {k: np.lib.format.read_array(z.open(k + ".npy"), allow_pickle=False)
+                    for k in shapes}
+    except FileNotFoundError:
+        raise _NotAResult("no such file") from None
+    except IsADirectoryError:
+        raise _NotAResult("a directory") from None
+    except _NotAResult:
+        raise
+    except ValueError as e:
+        if "would need about" in str(e):          # check_memory
+            raise _NotAResult(str(e)) from None
+        raise _NotAResult(f"unreadable archive ({type(e).__name__}: {e})") from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, RecursionError,
+            MemoryError, OverflowError) as e:
+        raise _NotAResult(f"corrupt or unreadable archive ({type(e).__name__}: "
+                          f"{str(e)[:120]})") from None
+    except OSError as e:
+        raise _NotAResult(f"not an .npz archive ({e.strerror or e})") from None
+    _check_values(data)
+    return data, meta
+
+
+def _meta(text) -> dict:
+    try:
+        meta = json.loads(str(text))
+    except (ValueError, TypeError, RecursionError):
+        raise _NotAResult("metadata is not JSON (or nested too deeply)") from None
     if not isinstance(meta, dict):
         raise _NotAResult("metadata is not a JSON object")
     for key, kind in (("param_names", list), ("estimate", list), ("settings", dict)):
@@ -201,6 +287,8 @@ def _read(path) -> tuple[dict, dict]:
             raise _NotAResult(f"metadata {key!r} missing or not a {kind.__name__}")
     if not all(isinstance(n, str) for n in meta["param_names"] + meta["estimate"]):
         raise _NotAResult("parameter names must be strings")
+    if len(set(meta["param_names"])) != len(meta["param_names"]):
+        raise _NotAResult(f"duplicate parameter names {meta['param_names']}")
     if not set(meta["estimate"]) <= set(meta["param_names"]):
         raise _NotAResult("estimated parameters are not among the parameter names")
     if meta.get("wall_s") is not None and not isinstance(meta["wall_s"], (int, float)):
@@ -209,38 +297,73 @@ def _read(path) -> tuple[dict, dict]:
     level = meta.setdefault("expected_level", 1.0)
     if not isinstance(level, (int, float)) or not np.isfinite(level):
         raise _NotAResult("metadata 'expected_level' is not a finite number")
-    missing = [k for k in _REQUIRED if k not in data]
-    extra = sorted(set(data) - set(_REQUIRED) - {"all_paths", *_OPTIONAL})
+    return meta
+
+
+def _check_format(meta: dict) -> None:
+    fmt = meta.get("format")
+    if fmt != FORMAT:
+        raise _NotAResult(f"format {fmt!r}; this dalearn reads {FORMAT!r}" if fmt is not None
+                          else f"no format version in the metadata (expected {FORMAT!r})")
+
+
+def _check_members(shapes: dict, dtypes: dict) -> None:
+    missing = [k for k in _REQUIRED if k not in shapes]
+    extra = sorted(set(shapes) - set(_REQUIRED) - {"all_paths", *_OPTIONAL})
     if missing or extra:
         raise _NotAResult(f"missing arrays {missing}" if missing else f"unexpected arrays {extra}")
-    for k, a in data.items():
+    for k, dt in dtypes.items():
         want = "iu" if k in _INTEGER else "iuf"
-        if a.dtype.kind not in want:
-            raise _NotAResult(f"array {k!r} has dtype {a.dtype}, expected "
+        if dt.kind not in want:
+            raise _NotAResult(f"array {k!r} has dtype {dt}, expected "
                               f"{'integers' if k in _INTEGER else 'numbers'}")
-    return data, meta
 
 
-def _check_shapes(data: dict, meta: dict) -> None:
-    """Every array's shape consistent with n_beta, n_init, D and P."""
-    nb = data["betas"].shape[0] if data["betas"].ndim == 1 else -1
-    table = data["action"].shape
+def _check_shapes(shapes: dict, meta: dict) -> None:
+    """Every array's shape consistent with n_beta, n_init, D, P and the times."""
+    nb = shapes["betas"][0] if len(shapes["betas"]) == 1 else -1
+    table = shapes["action"]
     if nb < 1 or len(table) != 2 or table[0] != nb:
         raise _NotAResult(f"'action' has shape {table}, expected (n_beta={nb}, n_init)")
     ni, P = table[1], len(meta["param_names"])
-    D = data["Rm"].shape[0] if data["Rm"].ndim == 1 else -1
-    path = data["paths"].shape[1:]
+    if ni < 1:
+        raise _NotAResult("no starts (n_init = 0)")
+    D = shapes["Rm"][0] if len(shapes["Rm"]) == 1 else -1
+    path = shapes["paths"][1:]
+    if len(shapes["t"]) != 1:
+        raise _NotAResult(f"array 't' has shape {shapes['t']}, expected 1-D")
+    M = shapes["t"][0]
+    if path not in ((D, M), (path[0], M, D) if len(path) == 3 else None):
+        raise _NotAResult(f"paths of shape {path} do not match D={D} (Rm) and {M} times (t)")
     want = {"Rf": (nb, D), "meas_term": table, "model_term": table, "status": table,
             "nit": table, "params": (nb, ni, P), "init_params": (ni, P),
             "paths": (ni,) + path, "init_paths": (ni,) + path}
-    if "all_paths" in data:
+    if "all_paths" in shapes:
         want["all_paths"] = (nb, ni) + path
     for k in _OPTIONAL:
-        if k in data:
+        if k in shapes:
             want[k] = table
     for k, shape in want.items():
-        if data[k].shape != shape:
-            raise _NotAResult(f"array {k!r} has shape {data[k].shape}, expected {shape}")
+        if shapes[k] != shape:
+            raise _NotAResult(f"array {k!r} has shape {shapes[k]}, expected {shape}")
+
+
+def _check_values(data: dict) -> None:
+    """The ranges the metadata and the method imply."""
+    b = data["betas"]
+    if not np.all(np.isfinite(b)) or np.any(np.diff(b) <= 0):
+        raise _NotAResult("betas must be finite and increase strictly")
+    if not (np.all(np.isfinite(data["Rf"])) and np.all(data["Rf"] > 0)):
+        raise _NotAResult("R_f must be finite and > 0")
+    Rm = data["Rm"]
+    if not (np.all(np.isfinite(Rm)) and np.all(Rm >= 0) and np.any(Rm > 0)):
+        raise _NotAResult("R_m must be finite, >= 0 and > 0 somewhere")
+    if np.any(data["nit"] < 0):
+        raise _NotAResult("iteration counts must be >= 0")
     bad = set(np.unique(data["status"]).tolist()) - set(STATUS)
     if bad:
         raise _NotAResult(f"unknown status codes {sorted(bad)}")
+    if "pos_def" in data:
+        bad = set(np.unique(data["pos_def"]).tolist()) - {-1, 0, 1}
+        if bad:
+            raise _NotAResult(f"pos_def codes must be -1, 0 or 1, got {sorted(bad)}")

@@ -14,6 +14,8 @@ import sys
 from ._anneal import add_anneal_parser, add_twin_parser, anneal_table, run_anneal, run_twin, \
     twin_table
 from ._anneal_flags import settings_from_args
+from .._io import OutputError
+from ._anneal import Interrupted
 from ._common import _Parser, render
 from ._course import add_course_parser, course_table, run_course
 from ._site import add_site_parser, run_site, site_table
@@ -30,8 +32,9 @@ COMMANDS = {
     "course": (add_course_parser, run_course, course_table),
 }
 
-#: commands whose Ctrl-C leaves every earlier output file as it was (exit 130, one line)
-INTERRUPTIBLE = {"anneal", "twin"}
+#: commands whose Ctrl-C leaves every earlier output file as it was (exit 130, one line):
+#: every command writes its outputs as one transaction (dalearn._io.write_together)
+INTERRUPTIBLE = set(COMMANDS)
 
 
 def build_parser() -> _Parser:
@@ -54,11 +57,14 @@ def main(argv=None) -> int:
         summary = run(args)
     except (ValueError, TypeError) as e:
         ap.exit(2, f"{ap.prog} {args.command}: error: {e}\n")
-    except KeyboardInterrupt:
+    except OutputError as e:
+        ap.exit(1, f"{ap.prog} {args.command}: error: {e.strerror or e}\n")
+    except KeyboardInterrupt as e:
         if args.command not in INTERRUPTIBLE:
             raise
-        ap.exit(130, f"{ap.prog} {args.command}: interrupted; earlier output files are "
-                     f"unchanged\n")
+        said = str(e) if isinstance(e, Interrupted) else \
+            "interrupted; earlier output files are unchanged"
+        ap.exit(130, f"{ap.prog} {args.command}: {said}\n")
     print(render(summary, getattr(args, "json", False), to_table))
     return 0
 

@@ -21,16 +21,18 @@ import numpy as np
 from .._checks import check_finite, check_int, check_observed
 from .._io import check_output_path
 from .._settings import AnnealSettings, TwinSettings
-from ..annealing import anneal
+from .._runtime import worker_init
+from ..annealing import AnnealInterrupted, anneal
 from ..models import half_grid
 from ..problem import (Truth, problem_from_files, read_truth, resolve_params, rms_per_start,
-                       twin_from_settings, write_csv)
+                       twin_from_settings, csv_bytes)
 from ..levels import summary as level_summary
 from ..uncertainty import laplace_param_std
 from ._anneal_flags import (FLAG_OF, add_preset, add_settings, check_flags, check_run,
                             check_twin_flags, settings_from_args, twin_model)
 from ._common import (add_json, add_outputs, check_outputs, level_figure, png, status_names,
                       write_outputs)
+from ._guard import Progress, check_files, save_partial
 
 __all__ = ["add_anneal_parser", "run_anneal", "anneal_table", "add_twin_parser", "run_twin",
            "twin_table"]
@@ -83,16 +85,17 @@ def _workers(args, n_init: int) -> int:
     return min(asked, cap)
 
 
-def _ignore_sigint():
-    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C is the parent's to handle
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with the one line to print (what was kept)."""
 
 
 def _anneal_with_workers(problem, schedule, workers: int):
     if workers == 1:
-        return anneal(problem, **schedule.kwargs())
-    ex = ProcessPoolExecutor(workers, initializer=_ignore_sigint)
+        return anneal(problem, **schedule.kwargs(), progress=Progress())
+    # workers ignore Ctrl-C (the parent's to handle) and end when the parent ends
+    ex = ProcessPoolExecutor(workers, initializer=worker_init)
     try:
-        result = anneal(problem, **schedule.kwargs(), executor=ex)
+        result = anneal(problem, **schedule.kwargs(), executor=ex, progress=Progress())
     except BaseException:
         ex.shutdown(wait=False, cancel_futures=True)
         for child in multiprocessing.active_children():
@@ -154,7 +157,7 @@ def _checked_anneal(args):
             if v is not None:
                 raise ValueError(f"{flag} needs --data (a twin experiment makes its own)")
     check_flags(args, twin_s, schedule)
-    out, plot = check_outputs(args)
+    out, plot = check_outputs(args, inputs=_inputs(args))
     return twin_s, schedule, out, plot, _workers(args, schedule.n_init)
 
 
@@ -164,13 +167,32 @@ def run_anneal(args) -> dict:
     if args.data is not None:
         problem, truth = _file_problem(args, twin_s)
     else:
-        problem, truth = twin_from_settings(twin_s)
+        problem, truth = _twin(twin_s)
     t0 = time.perf_counter()
-    result = _anneal_with_workers(problem, schedule, workers)
+    try:
+        result = _anneal_with_workers(problem, schedule, workers)
+    except AnnealInterrupted as e:
+        raise Interrupted(f"interrupted; earlier output files are unchanged; "
+                          f"{save_partial(e, out, _inputs(args))}") from None
     wall = time.perf_counter() - t0
     fig = level_figure(result, f"{problem.model.name} D={problem.D} L={problem.L}")
-    write_outputs({out: result.save, plot: png(fig)})
+    write_outputs({out: result.write, plot: png(fig, plot)})
     return anneal_summary(problem, truth, result, wall, str(out), str(plot))
+
+
+def _inputs(args) -> dict:
+    return {"--data": args.data, "--drive": args.drive, "--truth": args.truth}
+
+
+def _twin(twin_s: TwinSettings):
+    """The twin experiment of the flags; a true path that blows up names the flags that
+    decide it."""
+    try:
+        return twin_from_settings(twin_s)
+    except ValueError as e:
+        if "blew up" in str(e) or "below 1e150" in str(e):
+            raise ValueError(f"--dt/--param: the twin experiment failed: {e}") from None
+        raise
 
 
 def anneal_summary(problem, truth, result, wall, out, plot) -> dict:
@@ -239,28 +261,29 @@ def _checked_twin(args):
     outs = {"data": args.out_data, "drive": args.out_drive, "truth": args.out_truth}
     if not any(outs.values()):
         raise ValueError("give at least one of --out-data, --out-drive, --out-truth")
-    paths = {k: check_output_path(f"--out-{k}", v) for k, v in outs.items() if v}
-    if len({p.resolve() for p in paths.values()}) != len(paths):
-        raise ValueError("--out-data, --out-drive and --out-truth must be different files")
-    check_run(twin_s, AnnealSettings(), twin_model(twin_s))
+    files = check_files({f"--out-{k}": v for k, v in outs.items() if v})
+    paths = {k: files[f"--out-{k}"] for k, v in outs.items() if v}
+    check_run(twin_s, AnnealSettings(), twin_model(twin_s), annealing=False)
     return twin_s, paths
 
 
 def run_twin(args) -> dict:
     """``python -m dalearn twin``: a twin experiment's data, drive and truth as CSV files."""
     twin_s, paths = _checked_twin(args)
-    problem, truth = twin_from_settings(twin_s)
+    problem, truth = _twin(twin_s)
     if "drive" in paths and problem.drive is None:
         raise ValueError(f"--out-drive: model {problem.model.name!r} has no inputs")
     k = problem.k
     names = [f"x{a}" for a in range(problem.D)]
-    writers = {
-        "data": lambda p: write_csv(p, problem.t_data, problem.data,
-                                    ["t"] + [names[a] for a in problem.observed]),
-        "truth": lambda p: write_csv(p, problem.t_data, truth.x[:, ::k], ["t"] + names),
-        "drive": lambda p: write_csv(p, half_grid(problem.t0, problem.h, problem.M),
-                                     problem.u.T, ["t"] + list(problem.model.inputs))}
-    write_outputs({path: writers[kind] for kind, path in paths.items()})
+    table = {
+        "data": lambda: csv_bytes(problem.t_data, problem.data,
+                                  ["t"] + [names[a] for a in problem.observed]),
+        "truth": lambda: csv_bytes(problem.t_data, truth.x[:, ::k], ["t"] + names),
+        "drive": lambda: csv_bytes(half_grid(problem.t0, problem.h, problem.M),
+                                   problem.u.T, ["t"] + list(problem.model.inputs))}
+    data = {path: table[kind]() for kind, path in paths.items()}
+    write_outputs({path: (lambda f, b=b: f.write(b)) for path, b in data.items()},
+                  what="this twin's files")
     return {"model": problem.model.name, "N": problem.N, "dt": problem.dt,
             "observed": problem.observed.tolist(), "sigma": twin_s.sigma,
             "rule": problem.rule, "k": k, **{f"out_{k_}": str(v) for k_, v in paths.items()}}

@@ -16,7 +16,7 @@ from ..discretize import RULES
 from ..experiments import PRESETS
 from ..models import MODELS, SIZED, get_model
 from ..problem import Problem, check_truth_work, path_bytes
-from ._common import BETAS_METAVAR, _betas, check_alpha
+from ._common import BETAS_HELP, BETAS_METAVAR, _betas, check_alpha
 
 
 def _indices(text: str):
@@ -74,7 +74,7 @@ _FLAGS = {
     "n_future": ("--n-future", dict(type=int)),
     "stimulus": ("--stimulus", dict(type=_named("value"), action="append",
                                     metavar="NAME=VALUE")),
-    "betas": ("--betas", dict(type=_betas, metavar=BETAS_METAVAR)),
+    "betas": ("--betas", dict(type=_betas, metavar=BETAS_METAVAR, help=BETAS_HELP)),
     "Rf0": ("--Rf0", dict(type=_Rf0)), "alpha": ("--alpha", dict(type=float)),
     "n_init": ("--n-init", dict(type=int)), "method": ("--method", dict(type=str)),
     "init_range": ("--init-range", dict(type=_low_high, metavar="LOW:HIGH")),
@@ -152,6 +152,9 @@ def check_twin_flags(args) -> None:
             check_positive(FLAG_OF[name], v)
     if args.sigma is not None and np.log10(args.sigma) * -2 > 300:
         raise ValueError(f"--sigma {args.sigma:g} is too small: R_m = 1/sigma^2 overflows")
+    if args.sigma is not None and np.log10(args.sigma) * 2 > 300:
+        raise ValueError(f"--sigma {args.sigma:g} is too large: R_m = 1/sigma^2 underflows "
+                         f"to 0")
     for name, v in (args.params or []):
         check_finite(f"--param {name}", v)
     for name, v in (args.stimulus or []):
@@ -201,8 +204,10 @@ def twin_model(twin: TwinSettings):
     return model
 
 
-def check_run(twin: TwinSettings, schedule: AnnealSettings, model) -> None:
-    """What only the combination of flags decides: estimated ranges, method, memory."""
+def check_run(twin: TwinSettings, schedule: AnnealSettings, model,
+              annealing: bool = True) -> None:
+    """What only the combination of flags decides: estimated ranges, method, memory (the
+    annealing's only if ``annealing``: ``twin`` never anneals)."""
     estimated = model.param_names if twin.estimate is True else tuple(twin.estimate)
     for name in schedule.param_range:
         if name not in estimated:
@@ -217,6 +222,9 @@ def check_run(twin: TwinSettings, schedule: AnnealSettings, model) -> None:
     n_beta = schedule.betas if isinstance(schedule.betas, int) else len(schedule.betas)
     sizes = "--N/--k/--D/--n-future"
     check_memory(f"{sizes}: the twin experiment", path_bytes(model.D, M, twin.n_future, twin.k))
-    check_truth_work(M, twin.n_future, twin.k, twin.dt / twin.k, what=f"{sizes}: the twin")
+    check_truth_work(M, twin.n_future, twin.k, twin.dt / twin.k,
+                     what="--dt/--N/--k/--n-future: the twin")
+    if not annealing:
+        return
     check_memory(f"{sizes}/--n-init: annealing",
                  bytes_needed(M * model.D + len(estimated), model.D, schedule.n_init, n_beta))

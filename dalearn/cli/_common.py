@@ -8,11 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .._io import atomic_write, check_output_path
+from .._io import check_output_path
 from ..optimize import STATUS
+from ._guard import BETAS_HELP, MAX_BETAS, betas_arg, check_files, plot_item, write_together
 
-#: the most β values a --betas flag may give
-MAX_BETAS = 10_000
+__all__ = ["BETAS_HELP", "MAX_BETAS"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,38 +22,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _betas(text: str):
-    """'0:21' (start:stop[:step], stop excluded) or '0,1,2.5'; at most MAX_BETAS values."""
-    form = f"--betas must be start:stop[:step] or a comma list, got {text!r}"
-    try:
-        if ":" in text:
-            return _beta_range(text)
-        values = np.array([float(v) for v in text.split(",")])
-    except ValueError:
-        raise argparse.ArgumentTypeError(form) from None
-    if values.size > MAX_BETAS:
-        raise argparse.ArgumentTypeError(f"--betas has {values.size} values; at most "
-                                         f"{MAX_BETAS} are allowed")
-    return values
+#: --betas: a count N (0..N-1), START:STOP[:STEP] or a comma list (cli._guard.betas_arg)
+_betas = betas_arg
 
 
-def _beta_range(text: str):
-    """'start:stop[:step]' as an array (ValueError: not numbers, or not 2 or 3 of them)."""
-    parts = [float(v) for v in text.split(":")]
-    if len(parts) not in (2, 3):
-        raise ValueError
-    start, stop, step = (parts + [1.0])[:3]
-    if not all(np.isfinite(parts)) or step <= 0:
-        raise argparse.ArgumentTypeError(
-            f"--betas start:stop:step needs finite numbers and a step > 0, got {text!r}")
-    n = int(np.ceil((stop - start) / step))
-    if n > MAX_BETAS:
-        raise argparse.ArgumentTypeError(
-            f"--betas {text} gives {n} values; at most {MAX_BETAS} are allowed")
-    return np.arange(start, stop, step)
-
-
-BETAS_METAVAR = "START:STOP[:STEP]|B,B,..."
+BETAS_METAVAR = "N|START:STOP[:STEP]|B,B,..."
 
 
 def betas_text(betas) -> str:
@@ -88,18 +61,20 @@ def add_json(group) -> None:
     group.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
 
-def check_outputs(args, plot: bool = True) -> tuple[Path, Path | None]:
-    """--out and (if ``plot``) --plot checked before any work; the plot defaults to --out's
-    name with .png.  Returns (out, plot or None)."""
+def check_outputs(args, plot: bool = True, inputs: dict | None = None,
+                  ) -> tuple[Path, Path | None]:
+    """--out and (if ``plot``) --plot checked before any work, against each other and every
+    input file of the run (``inputs``: {flag: path}); the plot defaults to --out's name with
+    .png and its suffix names its format.  Returns (out, plot or None)."""
     out = check_output_path("--out", args.out)
-    if not plot:
-        return out, None
-    p = args.plot if args.plot is not None else \
-        (out.with_suffix(".png") if out.suffix == ".npz" else Path(f"{out}.png"))
-    p = check_output_path("--plot", p)
-    if p.resolve() == out.resolve():
-        raise ValueError("--plot and --out must be different files")
-    return out, p
+    p = None
+    if plot:
+        p = args.plot if args.plot is not None else \
+            (out.with_suffix(".png") if out.suffix == ".npz" else Path(f"{out}.png"))
+    files = check_files({"--out": out, "--plot": p}, inputs)
+    if p is not None:
+        plot_item("--plot", p)
+    return files["--out"], files.get("--plot")
 
 
 def level_figure(result, title: str):
@@ -108,16 +83,19 @@ def level_figure(result, title: str):
     return action_levels_mpl(result, title=title)
 
 
-def png(fig):
-    """A writer of ``fig`` as a PNG file, for :func:`write_outputs`."""
-    return lambda path: atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))
+def png(fig, path=None):
+    """A writer of ``fig`` into an open file, in the format ``path``'s suffix names (PNG by
+    default), for :func:`write_outputs`."""
+    if path is None:
+        return lambda f: fig.savefig(f, format="png", dpi=110)
+    return plot_item("--plot", path, fig)[1]
 
 
-def write_outputs(writers: dict) -> None:
-    """Every file a run writes, in one place: ``writers`` maps each output path (checked
-    before any work) to a function that writes that file whole or not at all."""
-    for path, write in writers.items():
-        write(path)
+def write_outputs(writers: dict, what: str = "this run's results") -> None:
+    """Every file a run writes, in one transaction: ``writers`` maps each output path
+    (checked before any work) to ``write(fileobj)``; either every file replaces its old one
+    or none does (an OutputError says where the files were saved instead)."""
+    write_together(list(writers.items()), what=what)
 
 
 def _strict(obj):

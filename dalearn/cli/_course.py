@@ -36,7 +36,8 @@ def run_course(args) -> dict:
         return {"grades": str(write_grades(rows, args.out)), "rows": rows}
     from ..course import student_copy
     done = student_copy(args.notebooks, args.student_copy, answers=args.answers,
-                        compute_answers=not args.no_answers)
+                        compute_answers=not args.no_answers,
+                        names=("--notebooks", "--student-copy"))
     return {**done, "out": str(args.student_copy)}
 
 

@@ -15,15 +15,31 @@ def add_site_parser(sub) -> None:
     s.add_argument("--jobs", type=int, default=1,
                    help="notebooks executed at once, one kernel each (default: 1)")
     s.add_argument("--timeout", type=int, default=600,
-                   help="seconds allowed per cell (default: 600)")
+                   help="seconds allowed per cell, >= 1 (default: 600)")
 
 
 def run_site(args) -> dict:
     """Build the site; its manifest (pages, figures, kernel-free panels) and the folder."""
-    from ..course import build_site
+    import os
+    import sys
+    from ..course import build_site, find_notebooks
+    from ._guard import check_files
     if args.jobs < 1:
         raise ValueError(f"--jobs must be >= 1, got {args.jobs}")
-    manifest = build_site(args.out, args.notebooks, jobs=args.jobs, timeout=args.timeout)
+    if args.timeout < 1:
+        raise ValueError(f"--timeout must be a number of seconds >= 1 per cell, got "
+                         f"{args.timeout}")
+    check_files({"--out": args.out}, {"--notebooks": find_notebooks(args.notebooks)[0].parent},
+                folders=("--out", "--notebooks"))
+    try:
+        manifest = build_site(args.out, args.notebooks, jobs=args.jobs, timeout=args.timeout)
+    except KeyboardInterrupt:
+        # the kernels are killed; do not wait for the executor's threads to notice
+        sys.stderr.write(f"python -m dalearn site: interrupted; the running kernels were "
+                         f"stopped and nothing was written to {args.out}\n")
+        sys.stderr.flush()
+        sys.stdout.flush()
+        os._exit(130)
     return {**manifest, "out": str(args.out)}
 
 

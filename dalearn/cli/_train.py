@@ -15,14 +15,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import check_int, check_positive
-from .._io import atomic_write
+from .._checks import check_int, check_memory, check_positive
 from .._settings import AnnealSettings, NetworkTwinSettings, StudentSettings, help_of
-from ..annealing import anneal
+from ..annealing import AnnealInterrupted, anneal, bytes_needed, check_schedule
 from ..experiments import NETWORK_PRESETS
 from ..levels import summary as level_summary
 from ..models import ACTIVATIONS
-from ..network import Network, network_twin, train_backprop
+from ..network import Network, check_network_memory, network_twin, train_backprop
 from ..optimize import STATUS
 from ._common import (BETAS_METAVAR, _betas, add_json, add_outputs, betas_text, check_alpha,
                       check_outputs, level_figure, png, status_names, write_outputs)
@@ -123,8 +122,27 @@ class _Settings:
                              ("--seed", tw.seed, 0), ("--seed", sc.seed, 0)):
             check_int(flag, v, low)
         check_positive("--sigma", tw.sigma)
+        if not 1e-150 < tw.sigma < 1e150:
+            raise ValueError(f"--sigma must lie between 1e-150 and 1e150 (R = 1/sigma^2 must "
+                             f"be a finite non-zero number), got {tw.sigma:g}")
         check_positive("--Rf0", sc.Rf0)
         check_alpha(sc.alpha)
+        if self.method == "anneal":
+            try:
+                check_schedule(sc.betas, sc.Rf0, sc.alpha, sc.n_init)
+            except ValueError as e:
+                raise ValueError(f"--betas/--Rf0/--alpha: {e}") from None
+        # memory before anything proportional to the sizes is made
+        check_network_memory("--width/--teacher-layers/--pairs/--test-pairs: the twin",
+                             tw.width, tw.n_layers, tw.K_train + tw.K_test)
+        check_network_memory("--width/--student-layers/--pairs: the student", tw.width,
+                             st.n_layers, tw.K_train)
+        if self.method == "anneal":
+            n_beta = sc.betas if isinstance(sc.betas, int) else len(sc.betas)
+            n_unknowns = float(tw.K_train) * (st.n_layers + 1) * tw.width + \
+                float(st.n_layers) * tw.width * (tw.width + 1)
+            check_memory("--width/--student-layers/--pairs/--n-init: annealing",
+                         bytes_needed(n_unknowns, tw.width, sc.n_init, n_beta))
 
 
 def train_settings(args) -> _Settings:
@@ -169,9 +187,12 @@ def _checked_train(args):
 def _by_annealing(problem, s: _Settings, out, plot) -> tuple:
     """Anneal, write the result and its level plot: (weights per start, statuses, the
     annealing entries of the summary)."""
-    r = anneal(problem, **s.schedule.kwargs())
+    try:
+        r = anneal(problem, **s.schedule.kwargs())
+    except AnnealInterrupted:
+        raise KeyboardInterrupt from None
     fig = level_figure(r, f"student {problem.net.n_layers} layers, width {problem.D}")
-    write_outputs({out: r.save, plot: png(fig)})
+    write_outputs({out: r.write, plot: png(fig, plot)})
     return r.params[-1], status_names(r.status[-1]), {
         "final_actions": r.final_action.tolist(), "levels": r.levels().tolist(),
         "expected_level": level_summary(problem, r), "optimizer": r.settings["method"],
@@ -181,14 +202,10 @@ def _by_annealing(problem, s: _Settings, out, plot) -> tuple:
 def _by_backprop(problem, s: _Settings, out) -> tuple:
     """Backpropagation from the same starting weights' distribution, its arrays written."""
     b = train_backprop(problem, n_init=s.schedule.n_init, seed=s.schedule.seed)
-    write_outputs({out: lambda path: _save_backprop(path, b)})
+    write_outputs({out: lambda f: np.savez_compressed(f, loss=b.loss, thetas=b.thetas,
+                                                      status=b.status, nit=b.nit)})
     return b.thetas, [{0: "converged", 1: STATUS[1], -1: STATUS[-1]}[int(v)]
                       for v in b.status], {}
-
-
-def _save_backprop(path, b) -> None:
-    atomic_write(path, lambda f: np.savez_compressed(f, loss=b.loss, thetas=b.thetas,
-                                                      status=b.status, nit=b.nit))
 
 
 def run_train(args) -> dict:

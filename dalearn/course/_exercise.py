@@ -46,18 +46,32 @@ def as_number(answer, what: str = "a number") -> float:
         except ValueError:
             raise Wrong(f"Expected {what}, got the text {answer!r}.") from None
     if not isinstance(answer, numbers.Real):
-        raise Wrong(f"Expected {what}, got {type(answer).__name__} {answer!r:.60}.")
-    value = float(answer)
+        raise Wrong(f"Expected {what}, got {type(answer).__name__} {_safe_repr(answer)}.")
+    try:
+        value = float(answer)
+    except OverflowError:
+        raise Wrong(f"Expected {what}, got a number too large for a float "
+                    f"({_safe_repr(answer, 20)}).") from None
     if not np.isfinite(value):
         raise Wrong(f"Expected {what}, got {value}.")
     return value
+
+
+def _safe_repr(obj, width: int = 60) -> str:
+    """``repr(obj)`` cut to ``width`` characters, or its type where repr fails."""
+    try:
+        text = repr(obj)
+    except Exception:      # noqa: BLE001 - a learner's object may raise anything
+        return f"<{type(obj).__name__} object>"
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def as_choice(answer, options) -> str:
     """The learner's choice as one lower-case letter of ``options``, or :class:`Wrong`."""
     letters = ", ".join(f'"{k}"' for k in options)
     if not isinstance(answer, str) or answer.strip().lower().strip("()") not in options:
-        raise Wrong(f"Answer with one letter in quotes: one of {letters}; got {answer!r:.60}.")
+        raise Wrong(f"Answer with one letter in quotes: one of {letters}; got "
+                    f"{_safe_repr(answer)}.")
     return answer.strip().lower().strip("()")
 
 
@@ -259,6 +273,10 @@ class Exercise:
             note = self.checker(answer)
         except Wrong as w:
             return Check(self.id, "incorrect", str(w))
+        except Exception as e:      # noqa: BLE001 - an answer the checker cannot read
+            return Check(self.id, "incorrect", f"This answer could not be read "
+                         f"({type(e).__name__}: {str(e)[:80]}); see the question for the "
+                         f"kind of answer expected.")
         return Check(self.id, "correct", note or "Well done.")
 
     def hint(self, n: int | None = None) -> Hints | Shown:
@@ -269,7 +287,7 @@ class Exercise:
             raise ValueError(f"exercise {self.id} has no hints")
         if n is None:
             return Hints(self.id, tuple(self.hints))
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) \
+        if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral) \
                 or not 1 <= n <= len(self.hints):
             raise ValueError(f"n must be an integer in 1..{len(self.hints)}, got {n!r}")
         more = "" if n < len(self.hints) else " (the last one)"

@@ -27,7 +27,8 @@ def exercise(exercise_id: str, *, solutions: bool = True) -> Exercise:
         raise ValueError(f"exercise_id must be one of {known}; got {exercise_id!r}")
     if not isinstance(solutions, bool):
         raise TypeError(f"solutions must be True or False, got {solutions!r}")
-    ex = BANK[exercise_id]
+    # a fresh copy each call: attributes a learner changes do not carry over
+    ex = copy.copy(BANK[exercise_id])
     return ex if solutions else _learner_mode(ex)
 
 

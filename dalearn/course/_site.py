@@ -182,7 +182,7 @@ def _panel_for_site(panel) -> None:
 
     import plotly.io as pio
     from IPython.display import display
-    panel.show("plotly")             # dropped from the page; its kernel-free form follows
+    display(panel.box)               # dropped from the page; its kernel-free form follows
     fig = panel.kernel_free()
     spec = json.loads(pio.to_json(fig))
     name = type(panel).__name__
@@ -250,8 +250,45 @@ def execute_notebook(path, timeout: int = 600):
                             store_widget_state=False,
                             extra_arguments=[f"--IPKernelApp.exec_lines={_KERNEL_SETUP}"],
                             resources={"metadata": {"path": str(Path(path).parent)}})
-    client.execute()
+    _RUNNING.append(client)
+    try:
+        client.execute()
+    finally:
+        _RUNNING.remove(client)
     return nb
+
+
+#: notebook clients executing now (their kernels are killed on Ctrl-C)
+_RUNNING: list = []
+
+
+def kill_kernels() -> None:
+    """Kill the kernel (and its process group) of every notebook executing now."""
+    import signal
+    for client in list(_RUNNING):
+        proc = getattr(getattr(getattr(client, "km", None), "provisioner", None), "process",
+                       None)
+        pid = getattr(proc, "pid", None)
+        if pid is None:
+            continue
+        try:
+            os.killpg(os.getpgid(pid), signal.SIGKILL)
+        except OSError:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _one_line(name: str, e: Exception) -> ValueError:
+    """A notebook's failure as one line naming the notebook."""
+    ename, evalue = getattr(e, "ename", None), getattr(e, "evalue", None)
+    if ename:
+        what = f"a cell raised {ename}: {str(evalue).strip().splitlines()[0] if evalue else ''}"
+    else:
+        text = str(e).strip().splitlines()
+        what = f"{type(e).__name__}: {text[0] if text else ''}"
+    return ValueError(f"notebooks: {name}: {what[:300]}")
 
 
 # -- assets -----------------------------------------------------------------------------------
@@ -426,6 +463,34 @@ def _site_size(out: Path) -> int:
     return sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
 
 
+def _execute_all(paths, executed, jobs: int, timeout: int, log) -> tuple:
+    """Execute every notebook not in ``executed`` before anything is written (a failing
+    notebook leaves no partial site); Ctrl-C kills the running kernels at once.  Returns
+    (seconds, {name: executed NotebookNode})."""
+    t0 = time.perf_counter()
+    executed = dict(executed or {})
+    todo = [p for p in paths if p.name not in executed]
+
+    def run(p):
+        t = time.perf_counter()
+        try:
+            nb = execute_notebook(p, timeout)
+        except Exception as e:       # noqa: BLE001 - a cell's error, a timeout, a dead kernel
+            raise _one_line(p.name, e) from None
+        log(f"executed {p.name} in {time.perf_counter() - t:.1f} s")
+        return p.name, nb
+
+    ex = ThreadPoolExecutor(jobs)
+    try:
+        executed.update(ex.map(run, todo))
+    except BaseException:
+        kill_kernels()
+        ex.shutdown(wait=False, cancel_futures=True)
+        raise
+    ex.shutdown()
+    return time.perf_counter() - t0, executed
+
+
 def build_site(out="build/site", notebooks=None, *, jobs: int = 1, timeout: int = 600,
                executed: dict | None = None, log=print) -> dict:
     """Execute the course and write the static site to ``out``; returns the manifest
@@ -433,10 +498,15 @@ def build_site(out="build/site", notebooks=None, *, jobs: int = 1, timeout: int 
     own kernel); ``executed``: {notebook name: executed NotebookNode} to reuse instead."""
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
-    if not isinstance(jobs, int) or jobs < 1:
+    from .._io import check_distinct, check_output_dir
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs must be an integer >= 1, got {jobs!r}")
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout < 1:
+        raise ValueError(f"timeout must be a whole number of seconds >= 1, got {timeout!r}")
     paths = find_notebooks(notebooks)
-    out = Path(out)
+    out = check_output_dir("out", out)
+    check_distinct({"out": out}, {"notebooks": paths[0].parent}, folders=("out", "notebooks"))
+    wall_execute, executed = _execute_all(paths, executed, jobs, timeout, log)
     (out / "assets").mkdir(parents=True, exist_ok=True)
     (out / "notebooks").mkdir(exist_ok=True)
     _plotly_js(out)
@@ -449,20 +519,6 @@ def build_site(out="build/site", notebooks=None, *, jobs: int = 1, timeout: int 
     mathjax_url = mathjax or MATHJAX_CDN
     for p in paths:                              # the download links: the notebooks as given
         shutil.copyfile(p, out / "notebooks" / p.name)
-
-    t0 = time.perf_counter()
-    executed = dict(executed or {})
-    todo = [p for p in paths if p.name not in executed]
-
-    def run(p):
-        t = time.perf_counter()
-        nb = execute_notebook(p, timeout)
-        log(f"executed {p.name} in {time.perf_counter() - t:.1f} s")
-        return p.name, nb
-
-    with ThreadPoolExecutor(jobs) as ex:
-        executed.update(ex.map(run, todo))
-    wall_execute = time.perf_counter() - t0
 
     exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader(
         {"dalearn-site.html.j2": _TEMPLATE})], template_file="dalearn-site.html.j2")

@@ -15,7 +15,7 @@ import json
 import re
 from pathlib import Path
 
-from .._io import atomic_write, check_output_path
+from .._io import check_distinct, check_output_dir, check_output_path, write_together
 from ._exercises import exercises
 
 __all__ = ["SOLUTION_TAG", "course_notebooks", "instructor_path", "student_copy",
@@ -41,8 +41,13 @@ def strip_solutions(nb: dict) -> tuple[dict, int]:
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise ValueError("nb must be a notebook: a dict with a 'cells' list")
     cells, removed = [], 0
-    for cell in nb["cells"]:
-        if SOLUTION_TAG in cell.get("metadata", {}).get("tags", []):
+    for i, cell in enumerate(nb["cells"]):
+        if not isinstance(cell, dict) or not isinstance(cell.get("metadata", {}), dict):
+            raise ValueError(f"cell {i} is not a notebook cell (a dict with a 'metadata' dict)")
+        tags = cell.get("metadata", {}).get("tags", [])
+        if not isinstance(tags, list):
+            raise ValueError(f"cell {i}: 'tags' must be a list of strings, got {tags!r:.60}")
+        if SOLUTION_TAG in tags:
             removed += 1
             continue
         cell = dict(cell)
@@ -83,46 +88,56 @@ def instructor_path(out) -> Path:
     return out.parent / f"{out.name}-instructor" / "answers.md"
 
 
-def student_copy(notebooks, out, *, answers=None, compute_answers: bool = True) -> dict:
+def student_copy(notebooks, out, *, answers=None, compute_answers: bool = True,
+                 names=("notebooks", "out")) -> dict:
     """Write learner copies of every ``NN_*.ipynb`` in ``notebooks`` to the directory ``out``
     (created; existing files of the same names are replaced) and the answer key to
     ``answers`` (default :func:`instructor_path`; refused inside ``out``).
 
     ``compute_answers``: put each exercise's computed answer in the answer key (runs every
     exercise's reference computation).  Returns {"notebooks": [names], "removed": {name: n cells},
-    "answers": path}."""
+    "answers": path}.  ``names``: how errors call the two folders (the command line
+    passes its flags).  Everything is written together, once every notebook has been
+    read: a bad notebook, or ``out`` in, at or above ``notebooks``, writes nothing."""
     src = course_notebooks() if notebooks is None else Path(notebooks)
     if not src.is_dir():
-        raise ValueError(f"notebooks must be a directory holding the course's NN_*.ipynb "
+        raise ValueError(f"{names[0]} must be a directory holding the course's NN_*.ipynb "
                          f"files; {str(src)!r} is not a directory")
     paths = sorted(src.glob("[0-9][0-9]_*.ipynb"))
     if not paths:
-        raise ValueError(f"notebooks: no NN_*.ipynb files in {str(src)!r}")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"out must be a directory; {str(out)!r} is a file")
+        raise ValueError(f"{names[0]}: no NN_*.ipynb files in {str(src)!r}")
+    out = check_output_dir(names[1], out)
+    # the learner copies must never replace the instructor's notebooks: refuse out in,
+    # equal to or above the notebooks folder
+    check_distinct({names[1]: out}, {names[0]: src}, folders=names)
+    removed, files = {}, []
+    for p in paths:                   # every notebook read and checked before any write
+        try:
+            nb = json.loads(p.read_bytes().decode("utf-8"))
+            copy, removed[p.name] = strip_solutions(nb)
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        except (OSError, json.JSONDecodeError) as e:
+            raise ValueError(f"{p}: not a readable notebook ({e})") from None
+        except ValueError as e:
+            raise ValueError(f"{p}: {e}") from None
+        text = json.dumps(copy, indent=1, ensure_ascii=False) + "\n"
+        files.append((out / p.name, lambda f, t=text: f.write(t.encode("utf-8"))))
     key = instructor_path(out) if answers is None else Path(answers)
     if key.resolve().is_relative_to(out.resolve()):
         raise ValueError(f"answers must be outside the learners' folder {str(out)!r}; "
                          f"got {str(key)!r}")
+    text = _answers_markdown(compute_answers)
+    files.append((key, lambda f: f.write(text.encode("utf-8"))))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise ValueError(f"out: cannot create directory {str(out)!r} ({e.strerror})") from None
+        raise ValueError(f"{names[1]}: cannot create directory {str(out)!r} ({e.strerror})") \
+            from None
     try:
         key.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise ValueError(f"answers: cannot create {str(key.parent)!r} ({e.strerror})") from None
     check_output_path("answers", key)
-    removed = {}
-    for p in paths:
-        try:
-            nb = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as e:
-            raise ValueError(f"{p}: not a readable notebook ({e})") from None
-        copy, removed[p.name] = strip_solutions(nb)
-        text = json.dumps(copy, indent=1, ensure_ascii=False) + "\n"
-        atomic_write(out / p.name, lambda f, t=text: f.write(t.encode("utf-8")))
-    text = _answers_markdown(compute_answers)
-    atomic_write(key, lambda f: f.write(text.encode("utf-8")))
+    write_together(files, what="the learner copies")
     return {"notebooks": [p.name for p in paths], "removed": removed, "answers": str(key)}

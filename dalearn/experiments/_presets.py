@@ -209,9 +209,10 @@ NETWORK_PRESETS = {**OURS_NETWORK, **GROUP_NETWORK}
 def get_preset(name: str) -> Preset | NetworkPreset:
     """The preset called ``name``: a data assimilation preset (see ``PRESETS``) or a network
     preset (see ``NETWORK_PRESETS``)."""
+    import copy                 # a copy: changing it does not change the preset for others
     if name in PRESETS:
-        return PRESETS[name]
+        return copy.deepcopy(PRESETS[name])
     if name in NETWORK_PRESETS:
-        return NETWORK_PRESETS[name]
+        return copy.deepcopy(NETWORK_PRESETS[name])
     raise ValueError(f"preset must be one of {sorted(PRESETS) + sorted(NETWORK_PRESETS)}, "
                      f"got {name!r}")

@@ -137,11 +137,14 @@ class CustomModel(Model):
         for nm, f in (("jac", jac), ("jac_p", jac_p), ("hess", hess)):
             if f is not None and not callable(f):
                 raise TypeError(f"{nm} must be callable or None")
+        if params is not None and not isinstance(params, dict):
+            raise TypeError(f"params must be a dict name -> default value, got "
+                            f"{type(params).__name__}")
         params = dict(params or {})
         self.D = int(D)
         self.name = str(name)
         self.param_names = tuple(params)
-        self.default_params = np.array([float(v) for v in params.values()])
+        self.default_params = np.array([_param_value(k, v) for k, v in params.items()])
         self._rhs, self._jac, self._jac_p, self._hess = rhs, jac, jac_p, hess
         self.has_hessian = hess is not None
         if isinstance(inputs, str) or not all(isinstance(v, str) for v in inputs):
@@ -196,6 +199,120 @@ class CustomModel(Model):
         if not isinstance(out, tuple) or len(out) != 3:
             raise TypeError("hess(x, p, w) must return a tuple (Hxx, Hxp, Hpp)")
         return tuple(_numeric("hess", h) for h in out)
+
+    #: largest relative difference allowed between a given derivative and its finite
+    #: difference estimate (central differences are accurate to ~1e-8 here)
+    CHECK_RTOL = 1e-4
+
+    def verify(self, params=None, seed: int = 0) -> None:
+        """Check the user's functions before they are trusted: ``rhs`` vectorised over the
+        state axis (a batch of states gives each state's own value) and leaving its input
+        unmodified, real for real input; ``jac``, ``jac_p`` (and ``hess``) equal to central
+        finite differences at 3 seeded points within ``CHECK_RTOL``.  Raises ValueError
+        saying which check failed and by how much."""
+        from .._checks import check_memory
+        D, P = self.D, self.P
+        check_memory(f"checking model {self.name!r} (D={D})", 8.0 * 8 * (D + 2) * (D + P + 1))
+        p = self.default_params if params is None else np.asarray(params, dtype=float)
+        rng = np.random.default_rng(seed)
+        n = 3 if D != 3 else 4                       # a batch size that is not D
+        x = rng.uniform(-1.0, 1.0, (n, D))
+        u = rng.uniform(-1.0, 1.0, (n, self.n_inputs)) if self.inputs else None
+        name = self.name
+
+        def call(fn_name, fn, *args):
+            keep = [None if a is None else np.array(a, copy=True) for a in args]
+            out = fn(*args)
+            for a, k in zip(args, keep):
+                if k is not None and not np.array_equal(a, k, equal_nan=True):
+                    raise ValueError(f"model {name!r}: {fn_name}(x, p) modified its input in "
+                                     f"place (max change {np.nanmax(np.abs(a - k)):.3g}); "
+                                     f"compute into a new array instead")
+            if any(np.iscomplexobj(o) for o in (out if isinstance(out, tuple) else (out,))):
+                raise ValueError(f"model {name!r}: {fn_name}(x, p) returned complex values "
+                                 f"for a real state")
+            return out
+
+        F = call("rhs", self.rhs, x, p, u)
+        if np.shape(F) != (n, D):
+            raise ValueError(f"model {name!r}: rhs(x, p) returned shape {np.shape(F)} for x "
+                             f"of shape {(n, D)}, expected {(n, D)}: rhs must be vectorised "
+                             f"over the leading axes (use x[..., i], not x[i])")
+        for i in range(n):
+            try:
+                Fi = call("rhs", self.rhs, x[i:i + 1], p, None if u is None else u[i:i + 1])
+            except ValueError:
+                raise
+            except Exception as e:       # noqa: BLE001 - a user's function
+                raise ValueError(f"model {name!r}: rhs(x, p) failed on a batch of one state, "
+                                 f"shape (1, {D}): {type(e).__name__}: {e}") from e
+            if np.shape(Fi) != (1, D) or not np.allclose(Fi[0], F[i], rtol=1e-10, atol=1e-12):
+                raise ValueError(f"model {name!r}: rhs(x, p) of a batch of {n} states differs "
+                                 f"from rhs of each state alone (state {i}): rhs must act on "
+                                 f"the last axis only (use x[..., i], not x[i])")
+        if self.finite_difference and not self.has_hessian:
+            return
+        scale = 1e-6 * np.maximum(1.0, np.abs(x))
+        if self._jac is not None:
+            J = call("jac", self.jac, x, p, u)
+            fd = np.stack([(self.rhs(x + scale[:, b:b + 1] * np.eye(D)[b], p, u)
+                            - self.rhs(x - scale[:, b:b + 1] * np.eye(D)[b], p, u))
+                           / (2 * scale[:, b:b + 1]) for b in range(D)], axis=-1)
+            _compare(name, "jac", "dF_a/dx_b", J, fd, (n, D, D), self.CHECK_RTOL)
+        if self._jac_p is not None and P:
+            Jp = call("jac_p", self.jac_p, x, p, u)
+            hp = 1e-6 * np.maximum(1.0, np.abs(p))
+            fd = np.stack([(self.rhs(x, p + hp[j] * np.eye(P)[j], u)
+                            - self.rhs(x, p - hp[j] * np.eye(P)[j], u)) / (2 * hp[j])
+                           for j in range(P)], axis=-1)
+            _compare(name, "jac_p", "dF_a/dp_j", Jp, fd, (n, D, P), self.CHECK_RTOL)
+        if self.has_hessian:
+            w = rng.uniform(-1.0, 1.0, (n, D))
+            Hxx, Hxp, Hpp = call("hess", lambda *a: self.hess(*a), x, p, w, u)
+            wJ = lambda x_, p_: np.einsum("na,nab->nb", w, self.jac(x_, p_, u))     # noqa: E731
+            wJp = lambda x_, p_: np.einsum("na,naj->nj", w, self.jac_p(x_, p_, u))  # noqa: E731
+            fd = np.stack([(wJ(x + scale[:, c:c + 1] * np.eye(D)[c], p)
+                            - wJ(x - scale[:, c:c + 1] * np.eye(D)[c], p))
+                           / (2 * scale[:, c:c + 1]) for c in range(D)], axis=-1)
+            _compare(name, "hess (Hxx)", "sum_a w_a d2F_a/dx_b dx_c", Hxx, fd, (n, D, D),
+                     self.CHECK_RTOL)
+            if P:
+                hp = 1e-6 * np.maximum(1.0, np.abs(p))
+                fdxp = np.stack([(wJ(x, p + hp[j] * np.eye(P)[j]) - wJ(x, p - hp[j] * np.eye(P)[j]))
+                                 / (2 * hp[j]) for j in range(P)], axis=-1)
+                _compare(name, "hess (Hxp)", "sum_a w_a d2F_a/dx_b dp_j", Hxp, fdxp,
+                         (n, D, P), self.CHECK_RTOL)
+                fdpp = np.stack([(wJp(x, p + hp[j] * np.eye(P)[j]) - wJp(x, p - hp[j] * np.eye(P)[j]))
+                                 / (2 * hp[j]) for j in range(P)], axis=-1)
+                _compare(name, "hess (Hpp)", "sum_a w_a d2F_a/dp_i dp_j", Hpp, fdpp,
+                         (n, P, P), self.CHECK_RTOL)
+
+
+def _compare(model: str, fn: str, what: str, given, fd, shape, rtol) -> None:
+    """Refuse ``given`` unless it has ``shape`` and matches the finite differences ``fd``."""
+    given = np.asarray(given, dtype=float)
+    if given.shape != shape:
+        raise ValueError(f"model {model!r}: {fn} returned shape {given.shape} for a batch of "
+                         f"{shape[0]} states, expected {shape}")
+    err = np.abs(given - fd)
+    rel = float(np.max(err) / max(1.0, float(np.max(np.abs(fd)))))
+    if not np.isfinite(rel) or rel > rtol:
+        k = np.unravel_index(int(np.nanargmax(err)), err.shape)
+        raise ValueError(f"model {model!r}: {fn} does not match finite differences of "
+                         f"{'rhs' if fn.startswith('jac') else 'jac/jac_p'} ({what}): at "
+                         f"entry {tuple(int(i) for i in k[1:])} of sample state {int(k[0])} it "
+                         f"gives {given[k]:.6g}, finite differences {fd[k]:.6g} (relative "
+                         f"difference {rel:.3g}, allowed {rtol:g})")
+
+
+def _param_value(name, v) -> float:
+    if not isinstance(name, str):
+        raise TypeError(f"params: parameter names must be strings, got {name!r}")
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise TypeError(f"params[{name!r}] must be a real number, got {v!r}")
+    if not np.isfinite(v):
+        raise ValueError(f"params[{name!r}] must be finite, got {v!r}")
+    return float(v)
 
 
 def _numeric(name: str, out):

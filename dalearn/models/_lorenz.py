@@ -23,6 +23,8 @@ class Lorenz96(Model):
             raise TypeError(f"D must be an integer >= 4, got {D!r}")
         if D < 4:
             raise ValueError(f"D must be >= 4 for Lorenz96, got {D}")
+        from .._checks import check_memory
+        check_memory(f"Lorenz96(D={D})", 8.0 * 4 * D)   # its index arrays, before any
         self.D = int(D)
         self.default_params = np.array([float(nu)])
         a = np.arange(self.D)

@@ -147,10 +147,13 @@ def chaotic_current(t_end: float, *, amplitude: float = 1.0, offset: float = 0.0
     time-scaled by ``time_scale`` (Lorenz time per ms), normalised to unit std, times
     ``amplitude`` plus ``offset``; sampled at step ``dt`` ms and interpolated linearly.
     Returns a :class:`dalearn.drive.SampledDrive` (shape (T, 1) values)."""
-    from .._checks import as_generator, check_positive
+    from .._checks import as_generator, check_finite, check_memory, check_positive
     t_end = check_positive("t_end", t_end)
     check_positive("time_scale", time_scale)
     check_positive("dt", dt)
+    check_finite("amplitude", amplitude)
+    check_finite("offset", offset)
+    check_memory(f"chaotic_current(t_end={t_end:g}, dt={dt:g})", 8.0 * 4 * (t_end / dt + 1))
     rng = as_generator(seed)
     n = int(np.ceil(t_end / dt)) + 1
     h = dt * time_scale

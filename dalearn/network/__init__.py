@@ -33,10 +33,10 @@ from ._classify import Classification, classifier_problem
 from ._backprop import TrainResult, strong_loss_grad, train_backprop, weak_weight_gradient
 from ._measurement import EndsMeasurement, LayerMeasurement
 from ._problem import NetworkProblem
-from ._twin import DrivenTwin, NetworkTwin, driven_twin, network_twin
+from ._twin import DrivenTwin, NetworkTwin, check_network_memory, driven_twin, network_twin
 from ._datasets import iris_path, load_iris, split_stratified
 
-__all__ = ["Network", "NetworkProblem", "EndsMeasurement", "LayerMeasurement", "NetworkTwin", "network_twin", "DrivenTwin",
+__all__ = ["check_network_memory", "Network", "NetworkProblem", "EndsMeasurement", "LayerMeasurement", "NetworkTwin", "network_twin", "DrivenTwin",
            "driven_twin", "TrainResult",
            "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS",
            "Classification", "classifier_problem", "load_iris", "iris_path", "split_stratified"]

@@ -156,6 +156,9 @@ class Network:
         W, b = self.weights(theta)
         g = ACTIVATIONS[self.activation][0]
         x0 = np.asarray(x0, dtype=float)
+        if x0.ndim != 2 or x0.shape[1] != self.width:
+            raise ValueError(f"x0 must be inputs of shape (K, width={self.width}), got "
+                             f"{x0.shape}")
         u = self.check_drive(drive, x0.shape[0])
         Vu = self.drive_term(theta, u) if u is not None else None
         X = np.empty((x0.shape[0], self.n_layers + 1, self.width))

@@ -99,7 +99,12 @@ def train_backprop(problem: NetworkProblem, n_init: int = 10, seed=0, maxiter: i
     weights U(±weight_scale/√D), the same distribution annealing starts from.  Runs with
     one BLAS thread and the kept heap annealing uses (:mod:`dalearn._runtime`), which are
     faster here too (docs/decisions.md)."""
+    from ._problem import NetworkProblem
+    if not isinstance(problem, NetworkProblem):
+        raise TypeError(f"problem must be a NetworkProblem (twin.problem(student)), got "
+                        f"{type(problem).__name__}")
     check_int("n_init", n_init, 1)
+    check_int("maxiter", maxiter, 1)
     rng = as_generator(seed)
     s = problem.weight_scale / np.sqrt(problem.D)
     losses, thetas, status, nits = [], [], [], []

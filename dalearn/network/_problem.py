@@ -290,3 +290,4 @@ class _NetworkEvaluator:
         X, _ = self.pb.split(z)
         gX = self.pb._measurement(X, True)[1]
         return np.concatenate([gX.ravel(), np.zeros(np.size(z) - gX.size)])
+

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import as_generator, check_choice, check_int, check_positive
+from .._checks import as_generator, check_choice, check_int, check_memory, check_positive
 from ._architecture import Network
 from ._measurement import check_nodes
 from ._problem import NetworkProblem
@@ -49,6 +49,17 @@ TEACHER_WEIGHTS = ("normal", "uniform")
 TEACHER_INPUTS = ("uniform", "standardised")
 
 
+def check_network_memory(what: str, width, n_layers, K: int) -> None:
+    """Refuse, before any allocation, a network whose layer states (K, n_layers + 1, width),
+    weights and banded annealing matrices would not fit (see :func:`dalearn._checks.check_memory`)."""
+    width = check_int("width", width, 1)
+    n_layers = check_int("n_layers", n_layers, 1)
+    states = float(K) * (n_layers + 1) * width
+    weights = float(n_layers) * width * (width + 1)
+    check_memory(f"{what} (width {width}, {n_layers} layers, {K} pairs)",
+                 8.0 * (8 * states + 4 * weights + 12 * width * (states + weights)))
+
+
 def network_twin(width: int = 10, n_layers: int = 100, activation: str = "tanh",
                  T: float = 1.0, shared: bool = True, K_train: int = 20, K_test: int = 200,
                  sigma: float = 0.01, weight_scale: float = 1.5, seed=0, *,
@@ -71,6 +82,7 @@ def network_twin(width: int = 10, n_layers: int = 100, activation: str = "tanh",
     weight_scale = check_positive("weight_scale", weight_scale)
     check_choice("weights", weights, TEACHER_WEIGHTS)
     check_choice("inputs", inputs, TEACHER_INPUTS)
+    check_network_memory("network_twin", width, n_layers, K_train + K_test)
     teacher = Network(width, n_layers, activation, residual=residual, T=T, shared=shared,
                       biases=biases)
     rng = as_generator(seed)

@@ -10,7 +10,7 @@
 """
 from ._action import ActionEvaluator, ActionValue, action
 from ._datafiles import (problem_from_files, read_data, read_drive, read_table, read_truth,
-                         select_window, write_csv)
+                         select_window, write_csv, csv_bytes)
 from ._predict import predict, prediction_error
 from ._errors import rms_per_start
 from ._problem import Problem
@@ -20,7 +20,7 @@ from ._twin import (Truth, Twin, check_truth_work, lorenz96_twin, path_bytes, re
 __all__ = ["Problem", "action", "ActionEvaluator", "ActionValue",
            "Truth", "Twin", "twin_experiment", "lorenz96_twin",
            "twin_from_settings", "rms", "predict", "prediction_error", "read_table",
-           "read_data", "read_drive", "read_truth", "write_csv", "problem_from_files",
+           "read_data", "read_drive", "read_truth", "write_csv", "csv_bytes", "problem_from_files",
            "select_window", "resolve_params", "check_truth_work", "path_bytes", "rms_per_start"]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from .._io import atomic_write
 from ..models import SampledDrive
 from ._problem import Problem
 
-__all__ = ["read_table", "read_data", "read_drive", "read_truth", "write_csv",
+__all__ = ["read_table", "read_data", "read_drive", "read_truth", "write_csv", "csv_bytes",
            "problem_from_files", "select_window"]
 
 #: relative tolerance of a uniform time step
@@ -43,14 +44,13 @@ def read_table(path, *, columns: int | None = None, what: str = "file",
     ``columns``: the number of columns besides time that every row must have.  Empty fields
     and 'nan' are NaN (allowed only if ``allow_missing``); times must be finite.
     """
+    if path is None or str(path).strip() == "":
+        raise ValueError(f"the {what} file name is empty")
     p = Path(path)
     if not p.is_file():
         raise _fail(p, None, f"no such {what} file" if not p.exists() else f"not a file")
     if p.suffix == ".npy":
-        try:
-            arr = np.load(p, allow_pickle=False)
-        except (ValueError, OSError) as e:
-            raise _fail(p, None, f"not a readable .npy array ({e})") from None
+        arr = _load_npy(p, what)
         if arr.ndim != 2 or arr.dtype.kind not in "iuf":
             raise _fail(p, None, f"a .npy {what} must be a 2-D array of numbers (rows = "
                                  f"times), got {arr.dtype} {arr.shape}")
@@ -79,11 +79,25 @@ def read_table(path, *, columns: int | None = None, what: str = "file",
     return t, values, lines
 
 
+#: a number as a data file writes it: ASCII decimal or exponent form, nan or inf (no digit
+#: underscores, no non-ASCII digits: ``float()`` would read '4_0.83' as 40.83)
+_NUMBER = re.compile(r"[+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf|infinity)",
+                     re.IGNORECASE | re.ASCII)
+
+
+def _number(f: str) -> float:
+    if not _NUMBER.fullmatch(f):
+        raise ValueError(f)
+    return float(f)
+
+
 def _read_csv(p: Path, columns, what):
     try:
-        text = p.read_text()
+        text = p.read_bytes().decode("utf-8-sig")       # a UTF-8 BOM (Excel) is not data
     except UnicodeDecodeError:
         raise _fail(p, None, f"not a text CSV {what}") from None
+    except OSError as e:
+        raise _fail(p, None, f"cannot read ({e.strerror or e})") from None
     rows, lines = [], []
     header_seen = False
     for i, raw in enumerate(text.splitlines(), start=1):
@@ -92,13 +106,15 @@ def _read_csv(p: Path, columns, what):
             continue
         fields = [f.strip() for f in line.split(",")]
         try:
-            vals = [float(f) if f else math.nan for f in fields]
+            vals = [_number(f) if f else math.nan for f in fields]
         except ValueError:
-            if not rows and not header_seen:      # the optional header line
+            # the optional header: the first line, and names only (no field is a number);
+            # a first line with numbers and a typo is a data row that does not parse
+            if not rows and not header_seen and not any(_is_float(f) for f in fields if f):
                 header_seen = True
                 n_head = len(fields)
                 continue
-            bad = next(f for f in fields if f and not _is_float(f))
+            bad = next(f for f in fields if f and not _NUMBER.fullmatch(f))
             raise _fail(p, i, f"{bad!r} is not a number") from None
         if columns is not None and len(vals) != columns + 1:
             raise _fail(p, i, f"expected {columns + 1} columns (time + {columns}), got "
@@ -121,6 +137,28 @@ def _is_float(s: str) -> bool:
         return True
     except ValueError:
         return False
+
+
+def _load_npy(p: Path, what: str):
+    """A 2-D numeric .npy array, its header checked against the file's size first."""
+    try:
+        with open(p, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            reader = np.lib.format.read_array_header_1_0 if version == (1, 0) else \
+                np.lib.format.read_array_header_2_0
+            shape, _, dtype = reader(f)
+            head = f.tell()
+        n = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        if head + n > p.stat().st_size:
+            raise _fail(p, None, f"its header declares {n} bytes of data, the file holds "
+                                 f"{p.stat().st_size - head}")
+        return np.load(p, allow_pickle=False)
+    except OSError as e:
+        raise _fail(p, None, f"cannot read ({e.strerror or e})") from None
+    except ValueError as e:
+        if str(e).startswith(str(p)):
+            raise
+        raise _fail(p, None, f"not a readable .npy array ({e})") from None
 
 
 def _uniform_step(p, t, lines) -> float:
@@ -183,6 +221,12 @@ def read_drive(path, U: int) -> SampledDrive:
 def write_csv(path, t, columns, header) -> Path:
     """Write time ``t`` (T,) and ``columns`` (C, T) as CSV with a header line; full
     precision (17 significant digits), NaN written as an empty field; atomic."""
+    data = csv_bytes(t, columns, header)
+    return atomic_write(path, lambda f: f.write(data))
+
+
+def csv_bytes(t, columns, header) -> bytes:
+    """The bytes :func:`write_csv` writes (for writing several files as one transaction)."""
     t = np.asarray(t, dtype=float)
     cols = np.atleast_2d(np.asarray(columns, dtype=float))
     if cols.shape[1] != t.size or len(header) != cols.shape[0] + 1:
@@ -193,8 +237,7 @@ def write_csv(path, t, columns, header) -> Path:
     for j in range(t.size):
         buf.write(",".join(["%.17g" % t[j]] + ["" if np.isnan(v) else "%.17g" % v
                                                 for v in cols[:, j]]) + "\n")
-    data = buf.getvalue().encode()
-    return atomic_write(path, lambda f: f.write(data))
+    return buf.getvalue().encode()
 
 
 def problem_from_files(model, data, observed, *, sigma=None, Rm=None, drive=None,

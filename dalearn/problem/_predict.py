@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._checks import check_int
+from .._checks import check_int, check_memory
 from ..discretize import integrate
 
 __all__ = ["predict", "prediction_error"]
@@ -23,7 +23,12 @@ def predict(problem, path, params=None, *, n_steps: int = 100, substeps: int = 1
     if path.shape != (problem.D, problem.M):
         raise ValueError(f"path must have shape (D={problem.D}, M={problem.M}), got {path.shape}")
     n_steps = check_int("n_steps", n_steps, 1)
+    substeps = check_int("substeps", substeps, 1)
+    check_memory(f"predict(n_steps={n_steps})", 8.0 * 3 * (n_steps + 1) * problem.D)
     p = problem.params if params is None else np.asarray(params, dtype=float)
+    if p.shape != (len(problem.params),) or not np.all(np.isfinite(p)):
+        raise ValueError(f"params must be {len(problem.params)} finite numbers "
+                         f"{tuple(problem.param_names)}, got {np.asarray(params).tolist()}")
     drive = drive if drive is not None else getattr(problem, "drive", None)
     X = integrate(problem.model, path[:, -1], p, problem.dt, int(n_steps), substeps,
                   drive=drive, t0=float(problem.t[-1])).T

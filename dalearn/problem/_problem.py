@@ -32,6 +32,9 @@ def _check_data(data, L: int) -> np.ndarray:
         raise ValueError("data are all NaN: nothing is measured")
     if np.any(np.isinf(arr)):
         raise ValueError("data must be finite or NaN (missing), found inf")
+    if np.nanmax(np.abs(arr)) > 1e150:
+        raise ValueError(f"data must be below 1e150 in magnitude (the action squares them), "
+                         f"found {np.nanmax(np.abs(arr)):.3g}")
     return arr
 
 
@@ -52,6 +55,9 @@ def _check_model(model, params) -> None:
     """Evaluate the model once on sample states (2, D): a user's vector field or Jacobian of
     the wrong shape or kind fails here, with its name, not deep inside annealing."""
     D, P = model.D, model.P
+    from .._checks import check_memory
+    check_memory(f"model {model.name!r} with D={D}: evaluating it on sample states",
+                 8.0 * 8 * (D + 1) * (D + P + 1))
     x = np.linspace(-1.0, 1.0, 2 * D).reshape(2, D)
     extra = (np.zeros((2, model.n_inputs)),) if model.n_inputs else ()
     for name, call, shape in (("rhs", model.rhs, (2, D)), ("jac", model.jac, (2, D, D)),
@@ -70,6 +76,9 @@ def _check_model(model, params) -> None:
             raise ValueError(f"model {model.name!r}: {name}(x, p) returned shape {arr.shape} "
                              f"for x of shape (2, {D}), expected {shape} (the state is on the "
                              f"last axis)")
+    verify = getattr(model, "verify", None)
+    if callable(verify):                  # a user's functions: values checked too
+        verify(params)
 
 
 def _check_estimate(model, estimate) -> tuple:
@@ -81,6 +90,9 @@ def _check_estimate(model, estimate) -> tuple:
         estimate = ()
     if isinstance(estimate, str):
         estimate = (estimate,)
+    if not hasattr(estimate, "__iter__"):
+        raise TypeError(f"estimate must be True, a parameter name or a list of names from "
+                        f"{names}, got {estimate!r}")
     bad = [e for e in estimate if e not in names]
     if bad:
         raise ValueError(f"estimate must name parameters from {names}, got {bad}")
@@ -182,6 +194,15 @@ class Problem:
         self.observed = check_observed(model.D, observed)
         self.data = _check_data(data, len(self.observed))
         self.N = self.data.shape[1]
+        from .._checks import check_memory
+        check_memory(f"the model grid (N={self.N}, k={self.k}, D={model.D})",
+                     8.0 * 4 * ((self.N - 1) * self.k + 1) * model.D)
+        h = self.dt / self.k
+        end = self.t0 + h * ((self.N - 1) * self.k)
+        if not np.isfinite(end) or (end - self.t0) < 0.5 * h * ((self.N - 1) * self.k) or \
+                np.spacing(max(abs(self.t0), abs(end))) > 1e-3 * h:
+            raise ValueError(f"t0 = {self.t0:g} is too large for the model step {h:g}: its "
+                             f"times would not be distinct in floating point")
         self.sigma, self.Rm_observed = check_precision(sigma, Rm, len(self.observed))
         self.params = _check_params(model, params)
         _check_model(model, self.params)

@@ -47,7 +47,14 @@ class Twin:
 def rms(a, b, components=None) -> float:
     """Root-mean-square of ``a - b`` over the given components (rows) and all times."""
     a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        raise ValueError(f"rms: a and b must have the same shape, got {a.shape} and {b.shape}")
     if components is not None:
+        idx = np.asarray(components)
+        if idx.size and (idx.dtype.kind not in "iu" or idx.min() < -len(a)
+                         or idx.max() >= len(a)):
+            raise ValueError(f"rms: components must be row indices in 0..{len(a) - 1}, got "
+                             f"{np.asarray(components).tolist()}")
         a, b = a[components], b[components]
     return float(np.sqrt(np.mean((a - b) ** 2))) if a.size else float("nan")
 
@@ -83,11 +90,17 @@ def _true_path(model, p_true, x0, rng, h, n_steps, substeps, spinup, drive=None)
         if drive is not None:
             u0 = np.asarray(drive(np.zeros(1)), dtype=float).reshape(1, -1)
             held = lambda t: np.repeat(u0, np.size(t), axis=0)     # noqa: E731
-        x0 = integrate(model, x0, p_true, h, int(round(spinup / h)), substeps,
-                       drive=held)[-1]
-    path = integrate(model, np.asarray(x0, float), p_true, h, n_steps, substeps, drive=drive)
-    if not np.all(np.isfinite(path)):
-        raise ValueError("the true path blew up (non-finite); check params, dt and x0")
+        with np.errstate(over="ignore", invalid="ignore"):  # a blow-up is reported below
+            x0 = integrate(model, x0, p_true, h, int(round(spinup / h)), substeps,
+                           drive=held)[-1]
+    with np.errstate(over="ignore", invalid="ignore"):    # a blow-up is reported below
+        path = integrate(model, np.asarray(x0, float), p_true, h, n_steps, substeps,
+                         drive=drive)
+    with np.errstate(all="ignore"):       # the vector field along it must be finite too
+        field_ok = drive is not None or np.all(np.isfinite(model.rhs(path, p_true)))
+    if not np.all(np.isfinite(path)) or not field_ok:
+        raise ValueError("the true path blew up (non-finite): the parameters, the time step "
+                         "dt or the initial state x0 are outside the model's stable range")
     return path
 
 
@@ -108,8 +121,15 @@ def twin_experiment(model: Model, N: int = _DEF.N, dt: float = _DEF.dt,
     time first) known from t = 0 to the end of the future: the truth reads it at every RK4
     stage, the Problem on its half-step grid.  ``bounds``: see :class:`Problem`.
     """
+    if not isinstance(model, Model):
+        raise TypeError(f"model must be a dalearn Model (e.g. da.Lorenz96(D=5) or "
+                        f"da.get_model('lorenz96')), got {model!r:.60}")
     N = check_int("N (number of data times)", N, 2)
     dt = check_positive("dt", dt)
+    substeps = check_int("substeps", substeps, 1)
+    if isinstance(spinup, bool) or not isinstance(spinup, (int, float, np.integer, np.floating)) \
+            or not np.isfinite(spinup) or spinup < 0:
+        raise ValueError(f"spinup must be a finite time >= 0, got {spinup!r}")
     sigma = check_positive("sigma", sigma)
     obs = check_observed(model.D, observed, L)
     n_future = check_int("n_future", n_future, 0)
@@ -124,6 +144,11 @@ def twin_experiment(model: Model, N: int = _DEF.N, dt: float = _DEF.dt,
     check_truth_work(M, n_future, k, dt / k, substeps, spinup if x0 is None else 0.0)
     if model.n_inputs and drive is None:
         raise ValueError(f"model {model.name!r} is driven by {model.inputs}: give drive")
+    if x0 is not None:
+        x0 = np.asarray(x0, dtype=float)
+        if x0.shape != (model.D,) or not np.all(np.isfinite(x0)):
+            raise ValueError(f"x0 must be {model.D} finite numbers (one per component), got "
+                             f"shape {x0.shape}")
     path = _true_path(model, p_true, x0, rng, dt / k, M - 1 + n_future * k, substeps, spinup,
                       drive)
     x_window = path[:M].T
@@ -147,8 +172,18 @@ def resolve_params(model, params) -> np.ndarray:
             if name not in model.param_names:
                 raise ValueError(f"params names {name!r}, not one of {model.param_names}")
             p[model.param_names.index(name)] = float(v)
+        if not np.all(np.isfinite(p)):
+            raise ValueError(f"params must be finite, got {params!r}")
         return p
-    return np.asarray(params, float)
+    try:
+        q = np.asarray(params, float)
+    except (TypeError, ValueError):
+        q = None
+    if isinstance(params, str) or q is None or q.shape != (model.P,) or \
+            not np.all(np.isfinite(q)):
+        raise ValueError(f"params must be {model.P} finite numbers {model.param_names} or a "
+                         f"dict by name, got {params!r:.60}")
+    return q
 
 
 def lorenz96_twin(D: int | None = _DEF.D, *, L=_DEF.L, observed=_DEF.observed,

@@ -67,6 +67,23 @@ class Laplace:
         return {n: float(np.sqrt(v)) for n, v in zip(self.param_names, np.diag(self.param_cov))}
 
 
+def _check_result_fits(problem, result) -> None:
+    """``result`` an AnnealResult of this problem: its paths' shape, R_m and parameter names
+    the problem's (a result of another problem would give other error bars, silently)."""
+    need = ("paths", "params", "Rf", "Rm", "best", "param_names")
+    if not all(hasattr(result, a) for a in need):
+        raise TypeError(f"result must be an AnnealResult (e.g. da.AnnealResult.load(path)), "
+                        f"got {type(result).__name__}")
+    Rm = getattr(problem, "Rm", None)
+    if tuple(result.param_names) != tuple(getattr(problem, "param_names", ())) or \
+            (Rm is not None and (np.shape(result.Rm) != np.shape(Rm)
+                                 or not np.allclose(result.Rm, Rm))) or \
+            (hasattr(problem, "M") and result.paths.shape[1:] != (problem.D, problem.M)):
+        raise ValueError("result was annealed on another problem (its paths, R_m or "
+                         "parameters differ from this problem's); give the problem it came "
+                         "from")
+
+
 def laplace(problem, result=None, *, z=None, Rf=None, start: int | None = None,
             components=(), hessian: str = "exact") -> Laplace:
     """Laplace approximation at an annealing ``result``'s final minimum (``start``: default
@@ -79,6 +96,7 @@ def laplace(problem, result=None, *, z=None, Rf=None, start: int | None = None,
     if result is not None:
         if z is not None or Rf is not None:
             raise ValueError("give either result or (z, Rf), not both")
+        _check_result_fits(problem, result)
         s = result.best if start is None else check_int("start", start, 0, result.n_init - 1)
         z = problem.pack(result.paths[s], result.params[-1, s])
         Rf = result.Rf[-1]
