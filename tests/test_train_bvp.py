@@ -99,3 +99,19 @@ def test_comparison_table_counts_and_intervals():
     t = c.table()
     assert t["a"]["reached"] == 3 and t["b"]["reached"] == 0
     assert t["a"]["interval"] == list(wilson_interval(3, 4))
+
+
+def test_digits_load_offline_with_their_classes():
+    from dalearn.datasets import load_digits
+    X, y = load_digits()
+    assert X.shape == (1797, 64) and y.shape == (1797,)
+    assert X.min() == 0 and X.max() == 16 and np.all(X == np.round(X))
+    assert np.array_equal(np.unique(y), np.arange(10)) and np.bincount(y).min() >= 174
+
+
+def test_digits_problem_projects_on_training_components():
+    from dalearn.network import digits_problem
+    c = digits_problem(n_components=4, n_train_per_class=5)
+    assert c.problem.D == 14 and c.problem.K == 50 and len(c.labels_test) == 1797 - 50
+    with pytest.raises(ValueError, match="n_components"):
+        digits_problem(n_components=65)

@@ -32,6 +32,7 @@ from ._architecture import Network
 from ._classify import Classification, classifier_problem
 from ._backprop import TrainResult, strong_loss_grad, train_backprop, weak_weight_gradient
 from ._problem import NetworkProblem
+from ._digits import digits_problem
 from ._starts import (StartsComparison, compare_starts, minima_problem, starting_weights,
                       train_adam, wilson_interval)
 from ._twin import DrivenTwin, NetworkTwin, driven_twin, network_twin
@@ -40,4 +41,5 @@ __all__ = ["Network", "NetworkProblem", "NetworkTwin", "network_twin", "DrivenTw
            "driven_twin", "TrainResult",
            "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS",
            "Classification", "classifier_problem", "wilson_interval", "train_adam",
-           "starting_weights", "StartsComparison", "compare_starts", "minima_problem"]
+           "starting_weights", "StartsComparison", "compare_starts", "minima_problem",
+           "digits_problem"]
