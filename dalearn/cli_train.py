@@ -37,6 +37,9 @@ def add_train_parser(sub, betas_type) -> None:
     t.add_argument("--preset", default=None, metavar="NAME",
                    help="start from a network preset (one of "
                         f"{', '.join(sorted(NETWORK_PRESETS))}); the flags given override it")
+    t.add_argument("--data", choices=("twin", "digits"), default="twin",
+                   help="a network twin (default) or the handwritten digits shipped with "
+                        "dalearn (UCI optdigits; uses --method, --n-init, --seed, --json)")
     g = t.add_argument_group("the twin (teacher and data)")
     g.add_argument("--width", type=int, default=None,
                    help=f"nodes per layer (default: {d['width']})")
@@ -168,7 +171,24 @@ def _checked(args, betas_type):
     return twin, problem, schedule, out, plot
 
 
+def _run_digits(args) -> dict:
+    """``--data digits``: :func:`dalearn.network.train_digits` with --method, --n-init and
+    --seed (default 1 start, seed 0); prints test accuracy per start and the wall time."""
+    from .network._digits import train_digits
+    n_init = 1 if args.n_init is None else check_int("--n-init", args.n_init, 1)
+    seed = 0 if args.seed is None else check_int("--seed", args.seed, 0)
+    method = args.method or "anneal"
+    r = train_digits(method, n_init=n_init, seed=seed)
+    out = check_output_path("--out", args.out)
+    atomic_write(out, lambda f: np.savez_compressed(f, thetas=r["thetas"]))
+    return {"data": "digits", "method": method, "test_accuracy": r["test_accuracy"],
+            "train_accuracy": r["train_accuracy"], "train_loss": r["train_loss"],
+            "wall_s": r["wall_s"], "out": str(out)}
+
+
 def run_train(args, betas_type) -> dict:
+    if getattr(args, "data", "twin") == "digits":
+        return _run_digits(args)
     twin, problem, schedule, out, plot = _checked(args, betas_type)
     t0 = time.perf_counter()
     if args.method == "anneal":
@@ -201,6 +221,11 @@ def run_train(args, betas_type) -> dict:
 
 
 def table(summary: dict) -> str:
+    if summary.get("data") == "digits":
+        acc = ", ".join(f"{a:.3f}" for a in summary["test_accuracy"])
+        return (f"digits, {summary['method']}: test accuracy per start {acc}; training loss "
+                f"{', '.join(f'{v:.4g}' for v in summary['train_loss'])}; wall time "
+                f"{summary['wall_s']:.1f} s; wrote {summary['out']}")
     anneal_ = summary["method"] == "anneal"
     head = f"{'start':>5} " + (f"{'action':>12} " if anneal_ else "") + \
         f"{'train loss':>12} {'held-out rms':>12}  status"

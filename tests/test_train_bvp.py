@@ -115,3 +115,15 @@ def test_digits_problem_projects_on_training_components():
     assert c.problem.D == 14 and c.problem.K == 50 and len(c.labels_test) == 1797 - 50
     with pytest.raises(ValueError, match="n_components"):
         digits_problem(n_components=65)
+
+
+def test_cli_trains_digits_by_backprop(tmp_path):
+    import json
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "dalearn", "train", "--data", "digits",
+                        "--method", "backprop", "--json", "--out", str(tmp_path / "d.npz")],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["test_accuracy"][0] >= 0.90 and s["wall_s"] > 0
