@@ -34,7 +34,7 @@ def test_bvp_weights_are_a_stationary_point_of_the_training_loss(twin, trained):
     g0 = np.abs(twin.loss_grad(th0, rtol=1e-11)[1]).max()
     g = np.abs(twin.loss_grad(bv.theta[-1], rtol=1e-11)[1]).max()
     assert g < 1e-6 * g0                    # the gradient vanishes to the solvers' tolerance
-    assert abs(bv.loss[-1] / ad.loss - 1) < 1e-6
+    assert abs(bv.loss[-1] / ad.loss - 1) < 1e-5
     assert np.abs(bv.theta[-1] - ad.theta).max() < 1e-4
 
 
