@@ -98,6 +98,9 @@ def add_train_parser(sub) -> None:
                    help="start from a network preset (one of "
                         f"{', '.join(sorted(NETWORK_PRESETS))}; default: {DEFAULT_PRESET}); "
                         "the flags given override it")
+    t.add_argument("--data", choices=("twin", "digits"), default="twin",
+                   help="a network twin (default) or the handwritten digits shipped with "
+                        "dalearn (UCI optdigits; uses --method, --n-init, --seed, --out)")
     _add_twin_flags(t.add_argument_group("the twin (teacher and data)"), d)
     _add_student_flags(t.add_argument_group("the student and its training"), d)
     o = t.add_argument_group("output")
@@ -208,8 +211,25 @@ def _by_backprop(problem, s: _Settings, out) -> tuple:
                       for v in b.status], {}
 
 
+def _run_digits(args) -> dict:
+    """``--data digits``: :func:`dalearn.network.train_digits` with --method, --n-init and
+    --seed (default 1 start, seed 0): test accuracy per start and the wall time."""
+    from ..network import train_digits
+    n_init = 1 if args.n_init is None else check_int("--n-init", args.n_init, 1)
+    seed = 0 if args.seed is None else check_int("--seed", args.seed, 0)
+    method = args.method or "anneal"
+    out, _ = check_outputs(args, plot=False)
+    r = train_digits(method, n_init=n_init, seed=seed)
+    write_outputs({out: lambda f: np.savez_compressed(f, thetas=r["thetas"])})
+    return {"data": "digits", "method": method, "test_accuracy": r["test_accuracy"],
+            "train_accuracy": r["train_accuracy"], "train_loss": r["train_loss"],
+            "wall_s": r["wall_s"], "out": str(out)}
+
+
 def run_train(args) -> dict:
     """``python -m dalearn train``: the summary of the run (see :func:`train_summary`)."""
+    if args.data == "digits":
+        return _run_digits(args)
     s, twin, problem, out, plot = _checked_train(args)
     t0 = time.perf_counter()
     if s.method == "anneal":
@@ -240,6 +260,11 @@ def _band(e: dict) -> str:
 
 def train_table(summary: dict) -> str:
     """The summary of :func:`run_train` as a table, one row per start."""
+    if summary.get("data") == "digits":
+        acc = ", ".join(f"{a:.3f}" for a in summary["test_accuracy"])
+        return (f"digits, {summary['method']}: test accuracy per start {acc}; training loss "
+                f"{', '.join(f'{v:.4g}' for v in summary['train_loss'])}; wall time "
+                f"{summary['wall_s']:.1f} s; wrote {summary['out']}")
     anneal_ = summary["method"] == "anneal"
     head = f"{'start':>5} " + (f"{'action':>12} " if anneal_ else "") + \
         f"{'train loss':>12} {'held-out rms':>12}  status"

@@ -33,10 +33,16 @@ from ._classify import Classification, classifier_problem
 from ._backprop import TrainResult, strong_loss_grad, train_backprop, weak_weight_gradient
 from ._measurement import EndsMeasurement, LayerMeasurement
 from ._problem import NetworkProblem
+from ._datasets import iris_path, load_digits, load_iris, split_stratified
+from ._digits import digits_problem, train_digits
+from ._starts import (StartsComparison, compare_starts, minima_problem, starting_weights,
+                      train_adam, wilson_interval)
 from ._twin import DrivenTwin, NetworkTwin, check_network_memory, driven_twin, network_twin
-from ._datasets import iris_path, load_iris, split_stratified
 
 __all__ = ["check_network_memory", "Network", "NetworkProblem", "EndsMeasurement", "LayerMeasurement", "NetworkTwin", "network_twin", "DrivenTwin",
            "driven_twin", "TrainResult",
            "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS",
-           "Classification", "classifier_problem", "load_iris", "iris_path", "split_stratified"]
+           "Classification", "classifier_problem", "load_iris", "iris_path", "split_stratified",
+           "load_digits", "wilson_interval", "train_adam", "starting_weights",
+           "StartsComparison", "compare_starts", "minima_problem", "digits_problem",
+           "train_digits"]

@@ -3,6 +3,10 @@
 :func:`load_iris`: Fisher's iris measurements as shipped inside plotly
 (``plotly/package_data/datasets/iris.csv.gz``): 150 flowers, 4 features (sepal length and
 width, petal length and width, cm), 3 species.
+
+:func:`load_digits`: 1797 handwritten digits, 8x8 images of counts 0..16 (UCI optdigits'
+test part, Alpaydin and Kaynak 1998, CC BY 4.0), shipped inside dalearn (``dalearn/data``,
+with its attribution); no network access.
 """
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_iris", "iris_path", "split_stratified"]
+__all__ = ["load_iris", "iris_path", "split_stratified", "load_digits", "digits_path"]
 
 FEATURES = ("sepal_length", "sepal_width", "petal_length", "petal_width")
 
@@ -54,3 +58,21 @@ def split_stratified(y, n_train_per_class: int, seed=0):
     train = np.sort(np.array(train))
     test = np.setdiff1d(np.arange(len(y)), train)
     return train, test
+
+
+def digits_path() -> Path:
+    """The handwritten digits file shipped with dalearn (see dalearn/data/README.md)."""
+    return Path(__file__).resolve().parent.parent / "data" / "optdigits_test.csv.gz"
+
+
+def load_digits(path=None):
+    """(images (1797, 64) counts 0..16, 8x8 row-major; labels (1797,) ints 0..9); rows in
+    file order.  ``path``: a CSV(.gz) of 64 pixel columns and the label (default: dalearn's
+    copy of UCI optdigits' test part)."""
+    path = Path(path) if path is not None else digits_path()
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt") as f:
+        A = np.loadtxt(f, delimiter=",")
+    if A.ndim != 2 or A.shape[1] != 65:
+        raise ValueError(f"{path}: expected 65 columns (64 pixels and the label), got {A.shape}")
+    return A[:, :64], A[:, 64].astype(int)
