@@ -13,6 +13,7 @@ from ._datafiles import (problem_from_files, read_data, read_drive, read_table, 
                          select_window, write_csv)
 from ._predict import predict, prediction_error
 from ._problem import Problem
+from ._starts import START_STRATEGIES, initial_starts, nudged_paths
 from ._twin import (Truth, Twin, check_truth_work, lorenz96_twin, path_bytes, resolve_params, rms,
                     twin_experiment, twin_from_settings)
 
@@ -20,4 +21,4 @@ __all__ = ["Problem", "action", "ActionEvaluator", "ActionValue", "GaussNewton",
            "EXPECTED_LEVEL", "Truth", "Twin", "twin_experiment", "lorenz96_twin",
            "twin_from_settings", "rms", "predict", "prediction_error", "read_table",
            "read_data", "read_drive", "read_truth", "write_csv", "problem_from_files",
-           "select_window", "resolve_params", "check_truth_work", "path_bytes"]
+           "select_window", "START_STRATEGIES", "initial_starts", "nudged_paths", "resolve_params", "check_truth_work", "path_bytes"]
