@@ -12,6 +12,7 @@ import numpy as np
 from .._checks import check_memory
 from .._io import atomic_write
 from ..optimize import STATUS
+from ._success import lowest_level
 
 __all__ = ["AnnealResult"]
 
@@ -116,6 +117,13 @@ class AnnealResult:
         a = self.action[beta_index]
         low = np.nanmin(a)
         return float(np.mean(np.isfinite(a) & (a - low <= rtol * abs(low))))
+
+    def lowest_level(self, *, rtol: float = 1e-3, beta_index: int = -1,
+                     band: tuple | None = None):
+        """How many starts reached the lowest level at ``beta_index``, the probability p that
+        one random start does (with its 95 % interval), the starts for a 99 % chance, and
+        warnings: see :func:`dalearn.annealing.lowest_level`."""
+        return lowest_level(self, rtol=rtol, beta_index=beta_index, band=band)
 
     def path(self, beta_index: int = -1, start: int | None = None) -> np.ndarray:
         """Path (D, M) of ``start`` (default: best) at ``beta_index`` (all β need

@@ -376,9 +376,20 @@ def level_panel(result, x: str = "beta", beta_index: int | None = None,
                              f"β = {result.betas[beta_index]:g}", "bigmarkers", "black",
                              hover={"start": np.arange(n)}, yname="A"))
     pad = 0.03 * (float(np.max(xs)) - float(np.min(xs)) or 1.0)
-    return Panel(title or f"Action levels, {n} start{'s' if n > 1 else ''}",
+    return Panel(title or _level_title(result, beta_index),
                  xlabel, "action A", series, logy=True,
                  xrange=(float(np.min(xs)) - pad, float(np.max(xs)) + pad))
+
+
+def _level_title(result, beta_index) -> str:
+    """'Action levels: 3 of 8 starts reach the lowest (p ≈ 0.38 [0.085, 0.76])'."""
+    n = result.n_init
+    a = result.action[-1 if beta_index is None else beta_index]
+    if n == 1 or not np.isfinite(a).any():
+        return f"Action levels, {n} start{'s' if n > 1 else ''}"
+    ll = result.lowest_level(beta_index=-1 if beta_index is None else beta_index)
+    return (f"Action levels: {ll.n_starts} of {ll.n_total} starts reach the lowest "
+            f"(p ≈ {ll.p:.2g} [{ll.p_low:.2g}, {ll.p_high:.2g}])")
 
 
 def action_levels(result, x: str = "beta", beta_index: int | None = None,

@@ -14,6 +14,7 @@ from ._datafiles import (problem_from_files, read_data, read_drive, read_table, 
 from ._predict import predict, prediction_error
 from ._errors import rms_per_start
 from ._problem import Problem
+from ._starts import START_STRATEGIES, initial_starts, nudged_paths
 from ._twin import (Truth, Twin, check_truth_work, lorenz96_twin, path_bytes, resolve_params, rms,
                     twin_experiment, twin_from_settings)
 
@@ -21,7 +22,8 @@ __all__ = ["Problem", "action", "ActionEvaluator", "ActionValue",
            "Truth", "Twin", "twin_experiment", "lorenz96_twin",
            "twin_from_settings", "rms", "predict", "prediction_error", "read_table",
            "read_data", "read_drive", "read_truth", "write_csv", "csv_bytes", "problem_from_files",
-           "select_window", "resolve_params", "check_truth_work", "path_bytes", "rms_per_start"]
+           "select_window", "resolve_params", "check_truth_work", "path_bytes", "rms_per_start",
+           "START_STRATEGIES", "initial_starts", "nudged_paths"]
 
 
 def __getattr__(name):
