@@ -79,3 +79,19 @@ def test_on_a_real_twin_with_few_observations_starts_disagree_and_the_count_says
     ll = r.lowest_level()
     assert ll.n_starts == np.sum(r.final_action <= ll.value * (1 + 1e-3))
     assert ll.n_starts < 8 and len(r.levels()) > 1
+
+
+def test_the_cli_reports_the_lowest_level_its_statistics_and_warnings(tmp_path, capsys):
+    import json
+
+    from dalearn.cli import main
+    out = tmp_path / "r.npz"
+    assert main(["anneal", "--D", "6", "--L", "2", "--N", "40", "--n-init", "6", "--betas",
+                 "12", "--out", str(out), "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    ll, fa = s["lowest_level"], np.array(s["final_actions"])
+    assert ll["value"] == fa.min() and ll["n_starts"] == len(ll["starts"])
+    assert ll["n_starts"] == int(np.sum(fa <= fa.min() * (1 + 1e-3)))
+    assert ll["p_low"] <= ll["p"] <= ll["p_high"] and ll["starts_for_99"] >= 1
+    assert isinstance(s["warnings"], list)
+    assert (ll["n_starts"] == 1) == any("single start" in w for w in s["warnings"])

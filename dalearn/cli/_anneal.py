@@ -199,6 +199,7 @@ def anneal_summary(problem, truth, result, wall, out, plot) -> dict:
     """The JSON summary of an ``anneal`` run: per start (lists of n_init) the final action,
     the RMS errors against the truth (NaN without one), the parameters and the status."""
     errors = rms_per_start(problem, result.paths, truth)
+    level = level_summary(problem, result)
     return {
         "final_actions": result.final_action.tolist(),
         "levels": result.levels().tolist(),
@@ -217,9 +218,19 @@ def anneal_summary(problem, truth, result, wall, out, plot) -> dict:
         [[None if v < 0 else bool(v) for v in row] for row in result.pos_def.T],
         "verified_all_beta": result.verified.all(axis=0).tolist(),
         "param_std": laplace_param_std(problem, result),
-        "expected_level": level_summary(problem, result),
+        "expected_level": level,
+        **_lowest(result, level),
         "best": result.best, "wall_s": wall, "out": out, "plot": plot,
     }
+
+
+def _lowest(result, level: dict) -> dict:
+    """The lowest level's success statistics and the run's warnings: a lowest level held by
+    one start, or above the expected band, may not be the lowest."""
+    band = None if level.get("mean") is None else (level["low"], level["high"])
+    ll = result.lowest_level(band=band)
+    return {"lowest_level": ll.to_json(), "lowest_level_line": ll.summary(),
+            "warnings": list(ll.warnings)}
 
 
 def _num(v) -> str:
@@ -242,6 +253,9 @@ def anneal_table(summary: dict) -> str:
     if e and e["mean"] is not None:
         lines.append(f"expected level {e['mean']:.4g}, band {e['low']:.4g}..{e['high']:.4g} "
                      f"(p_eff = {e['p_eff']:.1f} fitted numbers)")
+    if summary.get("lowest_level_line"):
+        lines.append(summary["lowest_level_line"])
+    lines.extend(f"warning: {w}" for w in summary.get("warnings", ()))
     if summary.get("param_std"):
         b = summary["best"]
         lines.append("best start (Laplace, 1 sigma): " + ", ".join(
