@@ -67,26 +67,37 @@ def check_output_path(name: str, path) -> Path:
     if len(os.fsencode(p.name)) > limit - _TMP_EXTRA:
         raise ValueError(f"{name}: file name of {len(os.fsencode(p.name))} bytes is too long "
                          f"(at most {limit - _TMP_EXTRA} here)")
-    try:
-        st = os.stat(p)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise ValueError(f"{name}: {str(path)!r}: {e.strerror}") from None
+    st = _stat(name, p, path)
     if st is not None and stat.S_ISDIR(st.st_mode):
         raise ValueError(f"{name} is a directory, not a file: {str(path)!r}")
     if st is not None and not stat.S_ISREG(st.st_mode):
         raise ValueError(f"{name}: {str(path)!r} is {_kind(st.st_mode)}, not a regular file; "
                          f"an output must be a regular file or not exist")
-    try:
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=".dalearn-check-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:
-        raise ValueError(f"{name}: cannot write in {str(parent)!r} ({e.strerror})") from None
+    _check_writable(name, parent)
     if st is not None and not os.access(p, os.W_OK):
         raise ValueError(f"{name}: {str(path)!r} exists and is not writable")
     return p
+
+
+def _check_writable(name: str, folder: Path) -> None:
+    """A file can be made in ``folder`` (tried with a probe file), or one line naming ``name``."""
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".dalearn-check-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as e:
+        raise ValueError(f"{name}: cannot write in {str(folder)!r} ({e.strerror})") from None
+
+
+def _stat(name: str, p: Path, path):
+    """``os.stat(p)``, or None if nothing is there; any other error as one line naming
+    ``name``."""
+    try:
+        return os.stat(p)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise ValueError(f"{name}: {str(path)!r}: {e.strerror}") from None
 
 
 def check_output_dir(name: str, path) -> Path:
@@ -95,12 +106,7 @@ def check_output_dir(name: str, path) -> Path:
     if path is None or str(path).strip() == "":
         raise ValueError(f"{name} must be a folder name, got {str(path)!r}")
     p = Path(path)
-    try:
-        st = os.stat(p)
-    except FileNotFoundError:
-        st = None
-    except OSError as e:
-        raise ValueError(f"{name}: {str(path)!r}: {e.strerror}") from None
+    st = _stat(name, p, path)
     if st is not None and not stat.S_ISDIR(st.st_mode):
         raise ValueError(f"{name}: {str(path)!r} is {_kind(st.st_mode)}, not a folder")
     where = p if st is not None else (p.parent if str(p.parent) else Path("."))
@@ -108,12 +114,7 @@ def check_output_dir(name: str, path) -> Path:
         where = where.parent
     if not where.is_dir():
         raise ValueError(f"{name}: {str(where)!r} is not a directory")
-    try:
-        fd, probe = tempfile.mkstemp(dir=where, prefix=".dalearn-check-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:
-        raise ValueError(f"{name}: cannot write in {str(where)!r} ({e.strerror})") from None
+    _check_writable(name, where)
     return p
 
 
