@@ -16,9 +16,12 @@ folder (the system's temporary folder, else the home folder) that the error name
 """
 from __future__ import annotations
 
+import gc
 import os
 import stat
+import sys
 import tempfile
+import traceback
 import time
 from pathlib import Path
 
@@ -254,10 +257,16 @@ def write_together(items, *, what: str = "this run's results") -> list[Path]:
         for p, write in items:
             done.append((_write_tmp(p, write), p))
     except OSError as e:
+        _release(e)
         for tmp, _ in done:
             _unlink(tmp)
         failed = items[len(done)][0]
-        folder, why = _rescue(items)
+        hook, sys.unraisablehook = sys.unraisablehook, lambda *_: None
+        try:                           # the rescue's own failed writes are freed quietly too
+            folder, why = _rescue(items)
+            gc.collect()
+        finally:
+            sys.unraisablehook = hook
         saved = (f"{what} were saved in {folder}" if folder is not None else
                  f"{what} could not be saved anywhere ({why})")
         raise OutputError(e.errno, f"cannot write {failed} ({e.strerror or e}); "
@@ -269,6 +278,23 @@ def write_together(items, *, what: str = "this run's results") -> list[Path]:
     for tmp, p in done:
         os.replace(tmp, p)
     return [p for p, _ in items]
+
+
+def _release(e: BaseException) -> None:
+    """Free the failed write's frames now, quietly: a half-written zip file left in them
+    (numpy's savez) would otherwise print a second, confusing error when it is collected."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda *_: None
+    try:
+        seen = set()
+        while e is not None and id(e) not in seen:      # the exception and its context
+            seen.add(id(e))
+            if e.__traceback__ is not None:
+                traceback.clear_frames(e.__traceback__)
+            e = e.__context__ or e.__cause__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def atomic_write(path, write) -> Path:

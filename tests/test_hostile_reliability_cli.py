@@ -312,6 +312,7 @@ def test_site_checks_its_flags_before_executing(tmp_path, monkeypatch, capsys, c
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.txt", "nbs"]
 
 
+@pytest.mark.slow   # executes notebooks and builds a site: the full run only
 @pytest.mark.parametrize("case,source,argv,why", [
     ("site-nb-raises", "raise ValueError('boom in cell')", [], "ValueError: boom in cell"),
     ("site-nb-loop-timeout", "while True: pass", ["--timeout", "3"], "01_a.ipynb"),
@@ -434,6 +435,7 @@ def test_ctrl_c_ends_train_and_course_with_130_and_one_line(tmp_path, case, argv
     assert len(err.strip().splitlines()) == 1, err
 
 
+@pytest.mark.slow   # builds a site (nbconvert): the full run only, like tests/test_site.py
 def test_ctrl_c_ends_site_promptly(tmp_path):
     """sig-int-site-parent: still running 60 s after SIGINT (a 300 s cell)"""
     _notebook(tmp_path / "nbs" / "01_a.ipynb", "import time; time.sleep(300)")
