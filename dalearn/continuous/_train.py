@@ -337,23 +337,10 @@ def train_ode_bvp(twin: ODETwin, theta0, Rf_values=(np.inf,), *, weights: str = 
     collocation residual) up to ``max_nodes``.  ``Rw``: precision of the weights' change
     across layers (``weights="smooth"``, see the module docstring).  Result: one entry per
     Rf (the first holds the end of the data continuation)."""
-    import dataclasses
-
-    check_choice("weights", weights, ("constant", "smooth"))
+    (theta0, Rf_values, Rw, n_nodes, tol, homotopy_steps,
+     max_halvings) = _check_bvp_args(twin, theta0, Rf_values, weights, Rw, n_nodes, tol,
+                                     max_nodes, homotopy_steps, max_halvings)
     model = twin.model
-    theta0 = np.asarray(theta0, dtype=float)
-    model.split(theta0)
-    Rf_values = np.atleast_1d(np.asarray(Rf_values, dtype=float))
-    if Rf_values.ndim != 1 or Rf_values.size == 0 or np.any(np.isnan(Rf_values)) or \
-            np.any(Rf_values <= 0) or np.any(np.diff(Rf_values) <= 0):
-        raise ValueError(f"Rf_values must be positive and increasing (inf allowed last), got "
-                         f"{Rf_values}")
-    Rw = check_positive("Rw", Rw)
-    n_nodes = check_int("n_nodes", n_nodes, 3)
-    tol = check_positive("tol", tol)
-    check_int("max_nodes", max_nodes, n_nodes)
-    homotopy_steps = check_int("homotopy_steps", homotopy_steps, 1)
-    max_halvings = check_int("max_halvings", max_halvings, 0)
     K, D, P = twin.K, model.D, model.P
     n = K * D
     t = np.linspace(0.0, twin.T, n_nodes)
@@ -374,8 +361,41 @@ def train_ode_bvp(twin: ODETwin, theta0, Rf_values=(np.inf,), *, weights: str = 
         return solve_bvp(fun, bc, t, Y, p=p, **kw) if weights == "constant" else \
             solve_bvp(fun, bc, t, Y, **kw)
 
-    steps = []
     start = time.perf_counter()
+    steps = _bvp_continuations(solve, twin, V0, Rf_values, t, Y, p, weights, homotopy_steps,
+                               max_halvings)
+    wall = time.perf_counter() - start
+    return _bvp_training(twin, steps, Rf_values, weights, wall)
+
+
+def _check_bvp_args(twin, theta0, Rf_values, weights, Rw, n_nodes, tol, max_nodes,
+                    homotopy_steps, max_halvings) -> tuple:
+    """:func:`train_ode_bvp`'s arguments checked (before any work), as it uses them."""
+    check_choice("weights", weights, ("constant", "smooth"))
+    model = twin.model
+    theta0 = np.asarray(theta0, dtype=float)
+    model.split(theta0)
+    Rf_values = np.atleast_1d(np.asarray(Rf_values, dtype=float))
+    if Rf_values.ndim != 1 or Rf_values.size == 0 or np.any(np.isnan(Rf_values)) or \
+            np.any(Rf_values <= 0) or np.any(np.diff(Rf_values) <= 0):
+        raise ValueError(f"Rf_values must be positive and increasing (inf allowed last), got "
+                         f"{Rf_values}")
+    Rw = check_positive("Rw", Rw)
+    n_nodes = check_int("n_nodes", n_nodes, 3)
+    tol = check_positive("tol", tol)
+    check_int("max_nodes", max_nodes, n_nodes)
+    homotopy_steps = check_int("homotopy_steps", homotopy_steps, 1)
+    max_halvings = check_int("max_halvings", max_halvings, 0)
+    return theta0, Rf_values, Rw, n_nodes, tol, homotopy_steps, max_halvings
+
+
+def _bvp_continuations(solve, twin, V0, Rf_values, t, Y, p, weights: str,
+                       homotopy_steps: int, max_halvings: int) -> list:
+    """:func:`train_ode_bvp`'s two continuations (in the data, then in Rf): one solve_bvp
+    result per Rf (a failed step is repeated for every later Rf)."""
+    import dataclasses
+
+    steps = []
     # 1. continuation in the data at the first Rf
     s, ds, halvings, sol = 0.0, 1.0 / homotopy_steps, 0, None
     while s < 1.0 - 1e-12:
@@ -400,7 +420,13 @@ def train_ode_bvp(twin: ODETwin, theta0, Rf_values=(np.inf,), *, weights: str = 
             t, Y = sol.x, sol.y
             p = sol.p if weights == "constant" else None
         steps.append(sol)
-    wall = time.perf_counter() - start
+    return steps
+
+
+def _bvp_training(twin, steps: list, Rf_values, weights: str, wall: float) -> BVPTraining:
+    """The :class:`BVPTraining` of the solve_bvp results ``steps`` (one per Rf)."""
+    K, D, P = twin.K, twin.model.D, twin.model.P
+    n = K * D
     thetas, losses = [], []
     for sol in steps:
         if weights == "constant":
