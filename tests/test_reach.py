@@ -48,11 +48,11 @@ def _frames():
 
 def test_mpl_view_redraws_on_release_and_only_when_a_control_changed(monkeypatch):
     from dalearn import widgets
-    from dalearn.widgets import _widgets
+    from dalearn.widgets import _backend
     fs = widgets.FrameScrubber(_frames(), ["0", "1", "2"])
     calls = []
-    real = _widgets._png
-    monkeypatch.setattr(_widgets, "_png", lambda fig: calls.append(1) or real(fig))
+    real = _backend._png
+    monkeypatch.setattr(_backend, "_png", lambda fig: calls.append(1) or real(fig))
     fs.mpl_view()
     assert fs.slider.continuous_update is False          # a drag is one redraw, on release
     assert len(calls) == 1

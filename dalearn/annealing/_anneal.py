@@ -309,14 +309,8 @@ def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float 
     if maxiter is not None:
         maxiter = check_int("maxiter", maxiter, 1)
     ftol = check_positive("ftol", ftol)
-    rng = as_generator(seed)
-    if init is not None:
-        z0s, X0, P0 = _given_starts(problem, init)
-        n_init = len(z0s)
-    check_memory(f"annealing {n_init} starts x {len(betas)} betas",
-                 bytes_needed(problem.n_unknowns, problem.D, n_init, len(betas), keep_all))
-    if init is None:
-        z0s, X0, P0 = problem.initial_vectors(n_init, rng, (lo, hi), ranges)
+    z0s, X0, P0, n_init = _starts(problem, init, n_init, seed, (lo, hi), ranges, len(betas),
+                                  keep_all)
     _check_picklable(problem, executor)
     Rf_table = rf_schedule(Rf0, alpha, betas)
     seed_int = isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)
@@ -330,19 +324,40 @@ def anneal(problem: Annealable, *, betas=_DEF.betas, Rf0=_DEF.Rf0, alpha: float 
         outs = _run_starts(problem, z0s, Rf_table, method, maxiter, ftol, keep_all,
                            executor, progress)
     except KeyboardInterrupt as e:
-        outs = getattr(e, "outs", [])
-        keep = [i for i, o in enumerate(outs) if o is not None]
-        partial = None
-        if keep:
-            partial = _collect(problem.D, meta, [outs[i] for i in keep], betas, Rf_table,
-                               X0[keep], P0[keep], time.perf_counter() - t_start,
-                               {**settings, "n_init": len(keep),
-                                "interrupted": f"{len(keep)} of {len(outs)} starts"},
-                               keep_all)
-        raise AnnealInterrupted(partial, len(keep), len(outs)) from None
+        raise _interrupted(e, problem, meta, betas, Rf_table, X0, P0, t_start, settings,
+                           keep_all) from None
     wall = time.perf_counter() - t_start
     return _collect(problem.D, meta, outs, betas, Rf_table, X0, P0, wall, settings, keep_all)
 
+
+def _starts(problem, init, n_init: int, seed, init_range: tuple, ranges: dict, n_beta: int,
+            keep_all: bool) -> tuple:
+    """:func:`anneal`'s starts, given (``init``) or drawn, after the memory check:
+    (z0s, X0, P0, n_init)."""
+    rng = as_generator(seed)
+    if init is not None:
+        z0s, X0, P0 = _given_starts(problem, init)
+        n_init = len(z0s)
+    check_memory(f"annealing {n_init} starts x {n_beta} betas",
+                 bytes_needed(problem.n_unknowns, problem.D, n_init, n_beta, keep_all))
+    if init is None:
+        z0s, X0, P0 = problem.initial_vectors(n_init, rng, init_range, ranges)
+    return z0s, X0, P0, n_init
+
+
+def _interrupted(e, problem, meta, betas, Rf_table, X0, P0, t_start, settings,
+                 keep_all) -> AnnealInterrupted:
+    """The :class:`AnnealInterrupted` of a Ctrl-C, holding the starts that finished."""
+    outs = getattr(e, "outs", [])
+    keep = [i for i, o in enumerate(outs) if o is not None]
+    partial = None
+    if keep:
+        partial = _collect(problem.D, meta, [outs[i] for i in keep], betas, Rf_table,
+                           X0[keep], P0[keep], time.perf_counter() - t_start,
+                           {**settings, "n_init": len(keep),
+                            "interrupted": f"{len(keep)} of {len(outs)} starts"},
+                           keep_all)
+    return AnnealInterrupted(partial, len(keep), len(outs))
 
 def _collect(D, meta, outs, betas, Rf_table, X0, P0, wall, settings, keep_all) -> AnnealResult:
     """Stack the per-start outputs into one :class:`AnnealResult`."""

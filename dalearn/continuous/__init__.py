@@ -18,8 +18,8 @@ Six concerns, one module each:
   their exact Jacobians and symplecticity error, phase-space clouds and areas
 - ``_jumps``: data at discrete times (delta functions in Rm(t)): π jumps by Rm (x(τ) - y)
   at each measurement time (:func:`solve_euler_lagrange_jumps`)
-- ``_train``: training in continuous layers: a neural ODE's weights from the full
-  boundary value problem (:func:`train_ode_bvp`) against backprop through the ODE
+- ``_train``, ``_train_bvp``: training in continuous layers: a neural ODE's weights from the
+  full boundary value problem (:func:`train_ode_bvp`) against backprop through the ODE
   (:func:`train_ode_adjoint`)
 - ``_adjoint``: gradients of a strong-constraint cost by discrete backprop and by continuous
   adjoints (λ = ∂C/∂x = -π)
@@ -28,8 +28,8 @@ from ._adjoint import adjoint_gradient, adjoint_path, euler_backprop_gradient, f
 from ._bvp import BVPResult, EndMeasurement, continuum_problem, solve_euler_lagrange
 from ._hamiltonian import Hamiltonian
 from ._jumps import JumpResult, solve_euler_lagrange_jumps
-from ._train import (BVPTraining, NeuralODE, ODETraining, ODETwin, ode_twin,
-                     train_ode_adjoint, train_ode_bvp)
+from ._train import NeuralODE, ODETraining, ODETwin, ode_twin, train_ode_adjoint
+from ._train_bvp import BVPTraining, train_ode_bvp
 from ._maps import (MAPS, explicit_euler_step, implicit_midpoint_step, map_jacobian,
                     polygon_area, push_cloud, symplectic_euler_step, symplecticity_error)
 

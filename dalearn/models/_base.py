@@ -29,6 +29,7 @@ method) for the exact Hessian of the action; without it only Gauss-Newton is ava
 """
 from __future__ import annotations
 
+import functools
 import warnings
 
 import numpy as np
@@ -218,21 +219,15 @@ class CustomModel(Model):
         n = 3 if D != 3 else 4                       # a batch size that is not D
         x = rng.uniform(-1.0, 1.0, (n, D))
         u = rng.uniform(-1.0, 1.0, (n, self.n_inputs)) if self.inputs else None
-        name = self.name
+        call = functools.partial(_call_checked, self.name)
+        self._verify_rhs(call, x, p, u)
+        if self.finite_difference and not self.has_hessian:
+            return
+        self._verify_derivatives(call, x, p, u, rng)
 
-        def call(fn_name, fn, *args):
-            keep = [None if a is None else np.array(a, copy=True) for a in args]
-            out = fn(*args)
-            for a, k in zip(args, keep):
-                if k is not None and not np.array_equal(a, k, equal_nan=True):
-                    raise ValueError(f"model {name!r}: {fn_name}(x, p) modified its input in "
-                                     f"place (max change {np.nanmax(np.abs(a - k)):.3g}); "
-                                     f"compute into a new array instead")
-            if any(np.iscomplexobj(o) for o in (out if isinstance(out, tuple) else (out,))):
-                raise ValueError(f"model {name!r}: {fn_name}(x, p) returned complex values "
-                                 f"for a real state")
-            return out
-
+    def _verify_rhs(self, call, x, p, u) -> None:
+        """:meth:`verify`'s checks of ``rhs``: its shape, and a batch equal to its states alone."""
+        (n, D), name = x.shape, self.name
         F = call("rhs", self.rhs, x, p, u)
         if np.shape(F) != (n, D):
             raise ValueError(f"model {name!r}: rhs(x, p) returned shape {np.shape(F)} for x "
@@ -250,8 +245,11 @@ class CustomModel(Model):
                 raise ValueError(f"model {name!r}: rhs(x, p) of a batch of {n} states differs "
                                  f"from rhs of each state alone (state {i}): rhs must act on "
                                  f"the last axis only (use x[..., i], not x[i])")
-        if self.finite_difference and not self.has_hessian:
-            return
+
+    def _verify_derivatives(self, call, x, p, u, rng) -> None:
+        """:meth:`verify`'s checks of ``jac``, ``jac_p`` and ``hess`` against central finite
+        differences."""
+        (n, D), P, name = x.shape, self.P, self.name
         scale = 1e-6 * np.maximum(1.0, np.abs(x))
         if self._jac is not None:
             J = call("jac", self.jac, x, p, u)
@@ -286,6 +284,21 @@ class CustomModel(Model):
                                  / (2 * hp[j]) for j in range(P)], axis=-1)
                 _compare(name, "hess (Hpp)", "sum_a w_a d2F_a/dp_i dp_j", Hpp, fdpp,
                          (n, P, P), self.CHECK_RTOL)
+
+
+def _call_checked(name: str, fn_name: str, fn, *args):
+    """``fn(*args)``, refused if it changed an input in place or returned complex values."""
+    keep = [None if a is None else np.array(a, copy=True) for a in args]
+    out = fn(*args)
+    for a, k in zip(args, keep):
+        if k is not None and not np.array_equal(a, k, equal_nan=True):
+            raise ValueError(f"model {name!r}: {fn_name}(x, p) modified its input in "
+                             f"place (max change {np.nanmax(np.abs(a - k)):.3g}); "
+                             f"compute into a new array instead")
+    if any(np.iscomplexobj(o) for o in (out if isinstance(out, tuple) else (out,))):
+        raise ValueError(f"model {name!r}: {fn_name}(x, p) returned complex values "
+                         f"for a real state")
+    return out
 
 
 def _compare(model: str, fn: str, what: str, given, fd, shape, rtol) -> None:
