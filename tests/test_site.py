@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+import dalearn as da
 from dalearn import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +29,9 @@ SHOTS = ROOT / "build" / "site-shots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]
-PANELS = r"\b(BetaScrubber|AnnealExplorer|ResultPicker|NetworkScrubber|FrameScrubber|LaplaceScrubber)\("
+#: every widget panel class (what the site finds panels by)
+PANELS = r"\b(" + "|".join(n for n in da.widgets.__all__ if isinstance(getattr(da.widgets, n), type)
+                          and issubclass(getattr(da.widgets, n), da.widgets.WidgetPanel)) + r")\("
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +52,20 @@ def _source(nb: Path) -> tuple:
     code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
     md = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
     return code, md
+
+
+def _folds(nb) -> int:
+    n, last = 0, None
+    for c in json.loads(nb.read_text())["cells"]:
+        if c["cell_type"] != "code":
+            continue
+        src = "".join(c["source"])
+        ids = re.findall(r'exercise\("([0-9.]+)"', src)
+        last = ids[-1] if ids else last
+        if "ex.hint()" in src:
+            n += src.count("ex.hint()") * len(da.exercise(last).hints)
+        n += src.count("ex.solution()")
+    return n
 
 
 @pytest.mark.slow
@@ -80,8 +97,9 @@ def test_every_notebook_has_a_page_holding_its_figures_and_kernel_free_panels(si
     if "$" in md:
         assert "$" in page and 'src="assets/mathjax/tex-chtml-full.js"' in page
     assert not re.search(r"<details[^>]*\bopen\b", page)
-    # one fold per hint and per solution the exercises show (besides the navigation's)
-    shown = code.count("ex.hint()") + code.count("ex.solution()")
+    # the folds the exercises show (besides the navigation's): ex.hint() shows every hint of
+    # its exercise, each folded inside the one before; ex.solution() one fold
+    shown = _folds(nb)
     body = re.sub(r"<nav\b.*?</nav>", "", page, flags=re.S)
     assert body.count("<details") == md.count("<details") + shown
     assert page.count('class="dalearn-check"') == code.count("ex.check(answer)")
@@ -195,10 +213,12 @@ def _slider_state(page, fig_id):
                 ys: JSON.stringify(gd._fullData.map(t => Array.from(t.y || []))),
                 // every trace with data has a point inside its axis' current range
                 inView: gd._fullData.every(t => {
-                    if (!t.y || !t.y.length) return true;
+                    // a trace with no finite point (e.g. a contour level absent at this
+                    // frame) has nothing to show
+                    if (!t.y || !Array.from(t.y).some(v => Number.isFinite(v))) return true;
                     const ax = gd._fullLayout['yaxis' + t.yaxis.slice(1)];
                     const lo = Math.min(...ax.range), hi = Math.max(...ax.range);
-                    return Array.from(t.y).some(v => {
+                    return Array.from(t.y).filter(v => Number.isFinite(v)).some(v => {
                         const w = ax.type === 'log' ? Math.log10(v) : v;
                         return w >= lo && w <= hi; }); })}; }""", fig_id)
 
