@@ -109,6 +109,9 @@ def test_help_states_each_default_once():
         assert (action.help or "").count("(default:") <= 1, action.help
 
 
+@pytest.mark.skipif(sys.version_info < (3, 11), reason="Python 3.10's ProcessPoolExecutor can "
+                    "wait forever at exit on its queue feeder after Ctrl-C; python -m dalearn "
+                    "leaves at once there (dalearn/__main__.py), a bare main() call does not")
 def test_ctrl_c_prints_one_line_exits_130_and_keeps_the_old_file(tmp_path):
     out = tmp_path / "r.npz"
     out.write_bytes(b"previous result")
