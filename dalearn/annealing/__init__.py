@@ -7,7 +7,8 @@
 - :func:`lowest_level`: how many starts reached the lowest level, p with its interval, and
   how many starts a 99 % chance needs
 """
-from ._anneal import AnnealInterrupted, Annealable, anneal, bytes_needed, check_schedule, rf_schedule
+from ._anneal import (AnnealInterrupted, Annealable, anneal, bytes_needed, check_schedule,
+                      rf_schedule)
 from ._result import AnnealResult
 from ._success import LowestLevel, binomial_interval, lowest_level, starts_needed
 

@@ -39,7 +39,8 @@ from ._starts import (StartsComparison, compare_starts, minima_problem, starting
                       train_adam, wilson_interval)
 from ._twin import DrivenTwin, NetworkTwin, check_network_memory, driven_twin, network_twin
 
-__all__ = ["check_network_memory", "Network", "NetworkProblem", "EndsMeasurement", "LayerMeasurement", "NetworkTwin", "network_twin", "DrivenTwin",
+__all__ = ["check_network_memory", "Network", "NetworkProblem", "EndsMeasurement",
+           "LayerMeasurement", "NetworkTwin", "network_twin", "DrivenTwin",
            "driven_twin", "TrainResult",
            "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS",
            "Classification", "classifier_problem", "load_iris", "iris_path", "split_stratified",
