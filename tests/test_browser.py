@@ -7,18 +7,14 @@ respond in JupyterLab, with no error in the browser console ("Error setting stat
 front-end state-sync failure looks like, invisible from Python).  It fails (never skips) if
 Chromium, a widget or a figure is missing.  Screenshots: build/browser/NN_*.png.
 """
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+
+from _jupyterlab import jupyterlab
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["00_a_landscape_you_can_see.ipynb", "01_data_assimilation.ipynb",
@@ -31,63 +27,12 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab():
-    """A JupyterLab server on a free localhost port, on copies of the notebooks (so autosave
-    cannot write outputs into the repository)."""
-    tmp = Path(tempfile.mkdtemp(prefix="dalearn-lab-"))
-    work = tmp / "course"
-    work.mkdir()
-    for nb in NOTEBOOKS:
-        shutil.copy(ROOT / "notebooks" / nb, work / nb)
-    port, token = _free_port(), "dalearn-test-token"
-    # JupyterLab 4 renders notebooks windowed: cells scrolled out of view leave the DOM, so
-    # the explorer can vanish while the notebook runs.  Turn windowing (and news) off.
-    settings = tmp / "settings"
-    (settings / "@jupyterlab" / "notebook-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings") \
-        .write_text('{"windowingMode": "none"}')
-    (settings / "@jupyterlab" / "apputils-extension").mkdir(parents=True)
-    (settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings") \
-        .write_text('{"fetchNews": "false"}')
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp / "config"),
-               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(settings),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"), PYTHONUNBUFFERED="1",
-               DALEARN_WIDGETS="plotly")     # FigureWidgets, even from a VS Code terminal
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-           f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={work}",
-           f"--IdentityProvider.token={token}", "--ServerApp.disable_check_xsrf=False",
-           "--LabApp.news_url=", "--ContentsManager.allow_hidden=True"]
-    log = open(tmp / "lab.log", "w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            if proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited: {(tmp / 'lab.log').read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("JupyterLab did not start within 60 s")
-        yield url, token, work
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+    """JupyterLab on copies of the notebooks, kernels with plotly FigureWidgets (even from a
+    VS Code terminal)."""
+    with jupyterlab(NOTEBOOKS, "plotly") as served:
+        yield served
 
 
 def _kernel_idle(url: str, token: str, timeout: float = 180.0) -> None:

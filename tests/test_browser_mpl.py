@@ -3,69 +3,22 @@ with the backend forced to "mpl" (``DALEARN_WIDGETS=mpl``, as Colab and VS Code 
 themselves), its β slider dragged with the mouse, twice; after each drag the panel's image
 must change (and the info line follow), no plotly figure may be drawn in the panel, and the
 browser console must stay free of errors.  Screenshots: build/browser/01_mpl_*.png."""
-import os
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from test_browser import (CHROMIUM, FLAGS, SHOTS, _drag_to, _free_port, _run_all, _settle,
-                          _slider)
+from _jupyterlab import jupyterlab
+from test_browser import CHROMIUM, FLAGS, SHOTS, _drag_to, _run_all, _settle, _slider
 
-ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "01_data_assimilation.ipynb"
 
 
 @pytest.fixture(scope="module")
 def mpl_lab():
     """JupyterLab on a copy of notebook 01, its kernels started with DALEARN_WIDGETS=mpl."""
-    tmp = Path(tempfile.mkdtemp(prefix="dalearn-lab-mpl-"))
-    work = tmp / "course"
-    work.mkdir()
-    shutil.copy(ROOT / "notebooks" / NOTEBOOK, work / NOTEBOOK)
-    settings = tmp / "settings"
-    for ext, name, text in (("notebook-extension", "tracker", '{"windowingMode": "none"}'),
-                            ("apputils-extension", "notification", '{"fetchNews": "false"}')):
-        (settings / "@jupyterlab" / ext).mkdir(parents=True)
-        (settings / "@jupyterlab" / ext / f"{name}.jupyterlab-settings").write_text(text)
-    port, token = _free_port(), "dalearn-test-token"
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(tmp / "config"),
-               JUPYTER_RUNTIME_DIR=str(tmp / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(settings),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"), PYTHONUNBUFFERED="1",
-               DALEARN_WIDGETS="mpl")
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-           f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={work}",
-           f"--IdentityProvider.token={token}", "--LabApp.news_url="]
-    log = open(tmp / "lab.log", "w")
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            if proc.poll() is not None:
-                raise RuntimeError(f"JupyterLab exited: {(tmp / 'lab.log').read_text()[-2000:]}")
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("JupyterLab did not start within 60 s")
+    with jupyterlab([NOTEBOOK], "mpl") as (url, token, _):
         yield url, token
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def _image(box) -> str:
