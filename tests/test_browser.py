@@ -463,12 +463,27 @@ def browser(lab):
             b.close()
 
 
+class _Console(list):
+    """The page's console errors (the list), and every error and warning as it came
+    (``seen``), for the message of a failure."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+
 def _page(browser):
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
-    errors = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" or
-            "Error setting state" in m.text else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    errors = _Console()
+
+    def note(m):
+        if m.type in ("error", "warning"):
+            errors.seen.append(f"{m.type}: {m.text[:300]}")
+        if m.type == "error" or "Error setting state" in m.text:
+            errors.append(m.text)
+
+    page.on("console", note)
+    page.on("pageerror", lambda e: (errors.append(str(e)), errors.seen.append(str(e)[:300])))
     return page, errors
 
 
@@ -480,9 +495,10 @@ def test_every_widget_responds_in_a_real_browser_without_console_errors(lab, bro
         _run_all(page, url, token, nb)
         CHECKS[nb[:2]](page)
         page.screenshot(path=str(SHOTS / f"{nb[:2]}_page.png"), full_page=False)
-    except Exception:
+    except Exception as e:
         page.screenshot(path=str(SHOTS / f"{nb[:2]}_failure.png"), full_page=True)
-        raise
+        raise AssertionError(f"{e}\nthe browser console's last errors and warnings: "
+                             f"{errors.seen[-8:]}") from e
     finally:
         page.close()
         _shut_down_kernels(url, token)
