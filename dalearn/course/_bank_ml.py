@@ -186,14 +186,15 @@ a = areas["explicit Euler"]
 ```
 Explicit Euler's Jacobian has determinant 1 + O(h²) per step, not exactly 1, so the area
 changes step after step. Symplectic Euler and the implicit midpoint rule satisfy
-MᵀJM = J exactly; for D = 1 that is det M = 1, which keeps the area.""",
+DΦᵀ 𝕁 DΦ = 𝕁 exactly (DΦ the map's Jacobian, 𝕁 the symplectic matrix); for D = 1 that is
+det DΦ = 1, which keeps the area.""",
     answer=lambda: _sine_area_change("explicit Euler"),
     wrong=((lambda: _sine_area_change("symplectic Euler"), "symplectic map's change"),
            (lambda: _sine_area_change("explicit Euler") / 100, "as a fraction"),
            (lambda: -_sine_area_change("explicit Euler"), "sign is flipped"))))
 
 _C053 = {"a": "Always.",
-         "b": "Only in the limit R_f → ∞ with no data inside the interval (H = π·F).",
+         "b": "Only in the limit R_f → ∞ with no data inside the interval (ℋ = π·F).",
          "c": "Only as h → 0.",
          "d": "Never: they are different methods."}
 _B.append(Exercise(
