@@ -114,6 +114,14 @@ def test_level_plot_draws_the_p_eff_band_at_the_final_rf():
         plots.action_levels(r, band=0.9)
 
 
+def test_sweep_band_edges_share_one_legend_entry():
+    fig = plots.sweep([1, 2], {"level": {"a": [1.0, 0.9], "--expected band": [0.8, 0.8],
+                                         "--": [1.1, 1.1]}}, xlabel="β")
+    edges = [t for t in fig.data if t.line.dash == "dash"]
+    assert [t.showlegend for t in edges] == [True, False]
+    np.testing.assert_allclose([edges[0].y[0], edges[1].y[0]], [0.8, 1.1])
+
+
 def run_standard():
     """A small Lorenz96 twin annealed to a clear plateau (every start on one level)."""
     problem, truth = lorenz96_twin(D=8, L=5, N=60, sigma=0.4, seed=1)

@@ -38,9 +38,9 @@ states (errors in variables), so they count too.""",
 _C032 = {"a": "π = λ", "b": "π = -λ", "c": "π = R_f λ", "d": "π = λ / R_f"}
 _B.append(Exercise(
     "03.2", "choice", "The momentum and backprop's λ",
-    "Backpropagation computes λ(l) = ∂loss/∂x(l). As R_f grows, the weighted model residual "
-    "R_f·(x(l+1) - f(x(l))) of the annealed network tends to the canonical momentum π(l+1). "
-    "How is π related to λ?\n\n" + _options(_C032),
+    "Backpropagation computes λ(l) = ∂loss/∂x(l). The weighted model residual "
+    "R_f·(x(l+1) - f(x(l))) of the annealed network is the canonical momentum π(l+1). "
+    "As R_f grows, how is π related to λ?\n\n" + _options(_C032),
     _choice("b", _C032, {
         "a": "check the sign: moving x(l+1) towards f(x(l)) lowers the model term, and "
              "λ points uphill in the loss.",

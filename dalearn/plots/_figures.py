@@ -185,8 +185,9 @@ def prediction(problem, path, t_future, forecast, truth=None, component: int | N
 
 def sweep(x, panels: dict, xlabel: str, backend: str = "plotly", title: str = ""):
     """Summary curves of a parameter sweep: ``panels`` = {title: {label: y}}, side by side.
-    Labels starting with '--' are drawn dashed (reference lines).  Colours follow the label
-    across panels (the panels share one legend, so two labels never share a colour)."""
+    Labels starting with '--' are drawn dashed (reference lines); a label of dashes only
+    ('--') has no legend entry (e.g. a band's second edge).  Colours follow the label across
+    panels (the panels share one legend, so two labels never share a colour)."""
     ps = []
     colour = {}
     for curves in panels.values():
@@ -196,7 +197,8 @@ def sweep(x, panels: dict, xlabel: str, backend: str = "plotly", title: str = ""
     for t, curves in panels.items():
         s = [Series(np.asarray(x), np.asarray(y), lab.lstrip("-"),
                     "dash" if lab.startswith("--") else "line",
-                    "#444444" if lab.startswith("--") else colour[lab])
+                    "#444444" if lab.startswith("--") else colour[lab],
+                    legend=bool(lab.lstrip("-")))
              for lab, y in curves.items()]
         ps.append(Panel(t, xlabel, t, s, logy=t.lower().startswith("rms")))
     return render(ps, backend, title=title)
