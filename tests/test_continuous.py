@@ -69,6 +69,15 @@ def test_stored_adjoint_is_accurate_and_reintegration_fails_on_chaos():
     assert np.linalg.norm(g_stored - g_ref) / np.linalg.norm(g_ref) < 1e-4
     err_re = np.linalg.norm(g_re - g_ref) / np.linalg.norm(g_ref)
     assert not np.isfinite(err_re) or err_re > 1.0
+    # the 8th-order method: the same gradients, the same failure of re-integration
+    _, g_st8, _ = adjoint_gradient(m, x0, m.default_params, 10.0, target, "stored",
+                                   method="DOP853")
+    assert np.linalg.norm(g_st8 - g_ref) / np.linalg.norm(g_ref) < 1e-4
+    with np.errstate(all="ignore"):
+        _, g_re8, _ = adjoint_gradient(m, x0, m.default_params, 10.0, target, "reintegrate",
+                                       method="DOP853")
+    err_re8 = np.linalg.norm(g_re8 - g_ref) / np.linalg.norm(g_ref)
+    assert not np.isfinite(err_re8) or err_re8 > 1.0
 
 
 @pytest.fixture(scope="module")
@@ -153,6 +162,8 @@ def test_bvp_input_checks():
         solve_euler_lagrange(m, 0, 1, [1.0], Rm=1.0)
     with pytest.raises(ValueError, match="mode must be"):
         adjoint_gradient(m, np.ones(4), m.default_params, 1.0, np.zeros(4), mode="guess")
+    with pytest.raises(ValueError, match="method must be"):
+        adjoint_gradient(m, np.ones(4), m.default_params, 1.0, np.zeros(4), method="euler")
 
 
 def test_hamiltonian_is_conserved_and_momentum_matches_along_the_bvp():

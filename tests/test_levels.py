@@ -154,3 +154,18 @@ def test_the_command_line_reports_the_band_of_the_lowest_start(tmp_path):
     assert e["low"] < e["mean"] < e["high"] and 10 < e["p_eff"] < p.n_meas
     assert e["mean"] == pytest.approx(1 - e["p_eff"] / p.n_meas)
     assert r.final_action.min() == pytest.approx(min(summary["final_actions"]))
+
+
+def test_level_band_is_level_at_or_none_where_there_is_no_band():
+    """The plot's band: level_at at the lowest start; None (not an error) for a network with
+    more weights than measured numbers, whose Hessian has flat directions."""
+    p, _ = da.lorenz96_twin(D=6, L=3, sigma=0.4, N=30, seed=0)
+    r = da.anneal(p, betas=12, n_init=2, seed=0)
+    assert levels.level_band(p, r) == levels.level_at(p, r)
+    twin = da.network_twin(width=3, n_layers=8, K_train=2, sigma=0.05, seed=0)
+    pb = twin.problem(da.Network(3, 4, "tanh", residual=True, shared=False))
+    assert pb.net.n_weights > pb.n_measured                  # 48 weights, 12 data
+    rb = da.anneal(pb, betas=np.arange(0, 16, 3), Rf0=1.0, n_init=1, seed=0)
+    assert levels.level_band(pb, rb) is None
+    with pytest.raises(ValueError, match="not positive definite"):
+        levels.level_at(pb, rb)

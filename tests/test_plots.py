@@ -19,13 +19,14 @@ def test_level_plot_traces_hover_and_expected_level(run):
     problem, truth, r = run
     fig = plots.action_levels(r, beta_index=2)
     assert fig.layout.yaxis.type == "log"
-    assert len(fig.data) == r.n_init + 3           # starts, expected level, ×, marker
+    assert len(fig.data) == r.n_init + 4           # starts, expected level (2), ×, marker
     np.testing.assert_allclose(fig.data[1].y, r.action[:, 1])
     assert "R_f = " in fig.data[0].text[0] and "start = 0" in fig.data[0].text[0]
     level = problem.expected_level                  # 1 - (D + P_e)/(N_m L), the R_f → ∞ count
     assert level == 1 - (problem.D + len(problem.est_idx)) / problem.n_meas
     np.testing.assert_allclose(fig.data[r.n_init].y, [level, level])      # expected level
-    assert fig.data[r.n_init].name == f"expected level ≈ {level:.2g}"
+    assert fig.data[r.n_init].name == f"expected level (R_f → ∞) ≈ {level:.2g}"
+    assert len(fig.data[r.n_init + 1].x) == 0 and not fig.data[r.n_init + 1].showlegend
     np.testing.assert_allclose(fig.data[-1].y, r.action[2])               # marker at beta 2
     fig2 = plots.action_levels(r, x="log_ratio")
     np.testing.assert_allclose(fig2.data[0].x, r.log_ratio)
@@ -78,13 +79,53 @@ def test_level_plot_marks_every_unconverged_solve_and_keeps_slots(run):
     cross = next(t for t in fig.data if t.name == "not converged (×)")
     assert cross.marker.symbol == "x" and cross.showlegend
     np.testing.assert_allclose(cross.y, [r.action[1, 0], r.action[3, 1]])
-    assert any(t.name == "expected level ≈ 0.43" for t in fig.data)
+    assert any(t.name == "expected level (R_f → ∞) ≈ 0.43" for t in fig.data)
     np.testing.assert_allclose(next(t for t in fig.data if t.name.startswith("expected")).y,
                                [0.43, 0.43])
     slots = plots.render([plots.level_panel(r, n_slots=6)])
-    assert len(slots.data) == 6 + 2 and len(slots.data[5].x) == 0 and not slots.data[5].showlegend
+    assert len(slots.data) == 6 + 3 and len(slots.data[5].x) == 0 and not slots.data[5].showlegend
     ok = next(t for t in plots.action_levels(r).data if t.name == "not converged (×)")
     assert len(ok.x) == 0 and not ok.showlegend
+
+
+def test_level_plot_draws_the_p_eff_band_at_the_final_rf():
+    """With the band of dalearn.levels the dashed lines are its edges (not the R_f → ∞
+    count), one legend entry naming p_eff; the same spec in both backends; a wrong band
+    type is refused."""
+    from dalearn import levels
+    problem, truth, r = run_standard()
+    band = levels.level_at(problem, r)
+    assert band.p_eff > problem.D + 5                # finite R_f: more fitted than D
+    fig = plots.action_levels(r, band=band)
+    edges = [t for t in fig.data if t.line.dash == "dash" and len(t.x)]
+    assert len(edges) == 2 and len(fig.data) == r.n_init + 3
+    np.testing.assert_allclose([edges[0].y[0], edges[1].y[0]], [band.low, band.high])
+    np.testing.assert_allclose(edges[0].x, [r.betas[0], r.betas[-1]])
+    assert edges[0].showlegend and not edges[1].showlegend
+    assert edges[0].name == (f"expected band {band.low:.3g}–{band.high:.3g} "
+                             f"(p_eff = {band.p_eff:.3g})")
+    assert band.contains(r.final_action).all()       # the levels lie inside what is drawn
+    assert band.mean < problem.expected_level         # not the R_f → ∞ line
+    mpl = plots.action_levels_mpl(r, band=band)
+    ys = sorted(tuple(np.round(l.get_ydata(), 12)) for l in mpl.axes[0].lines
+                if l.get_linestyle() == "--")
+    assert ys == sorted([(round(band.low, 12),) * 2, (round(band.high, 12),) * 2])
+    with pytest.raises(TypeError, match="band must be"):
+        plots.action_levels(r, band=0.9)
+
+
+def test_sweep_band_edges_share_one_legend_entry():
+    fig = plots.sweep([1, 2], {"level": {"a": [1.0, 0.9], "--expected band": [0.8, 0.8],
+                                         "--": [1.1, 1.1]}}, xlabel="β")
+    edges = [t for t in fig.data if t.line.dash == "dash"]
+    assert [t.showlegend for t in edges] == [True, False]
+    np.testing.assert_allclose([edges[0].y[0], edges[1].y[0]], [0.8, 1.1])
+
+
+def run_standard():
+    """A small Lorenz96 twin annealed to a clear plateau (every start on one level)."""
+    problem, truth = lorenz96_twin(D=8, L=5, N=60, sigma=0.4, seed=1)
+    return problem, truth, anneal(problem, betas=15, n_init=3, seed=0)
 
 
 def test_log_axes_label_full_values_or_one_tick_per_decade():

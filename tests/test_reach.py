@@ -276,3 +276,11 @@ def test_the_hosted_workflow_runs_ci_on_push_pull_requests_and_weekly():
     run = (ROOT / ".ci" / "run").read_text()
     assert "find_python 3.10" in run and "find_python 3.13" in run
     assert "binder_check.py" in run
+
+
+def test_course_table_names_each_copy_with_one_separator():
+    """'learners/' as typed gives 'learners/01_x.ipynb', not 'learners//01_x.ipynb'."""
+    from dalearn.cli._course import course_table
+    table = course_table({"out": "learners/", "notebooks": ["01_x.ipynb"],
+                          "removed": {"01_x.ipynb": 3}, "answers": "a.md"})
+    assert table.splitlines()[0] == "learners/01_x.ipynb: 3 solution cells removed"

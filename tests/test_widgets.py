@@ -74,7 +74,7 @@ def test_changing_L_solves_again_and_the_figures_change():
     # the figure keeps one trace per possible start (20, the slider's max): more starts fill
     # hidden ones in place, so the browser never has to re-render a figure
     figure = sc.levels
-    assert len(figure.data) == 20 + 3                      # slots + expected, ×, marker
+    assert len(figure.data) == 20 + 4                      # slots + band (2), ×, marker
     r3 = sc.result
     np.testing.assert_allclose(figure.data[2].y, r3.action[:, 2])
     assert figure.data[2].showlegend and len(figure.data[3].x) == 0

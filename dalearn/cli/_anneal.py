@@ -175,7 +175,7 @@ def run_anneal(args) -> dict:
         raise Interrupted(f"interrupted; earlier output files are unchanged; "
                           f"{save_partial(e, out, _inputs(args))}") from None
     wall = time.perf_counter() - t0
-    fig = level_figure(result, f"{problem.model.name} D={problem.D} L={problem.L}")
+    fig = level_figure(result, f"{problem.model.name} D={problem.D} L={problem.L}", problem)
     write_outputs({out: result.write, plot: png(fig, plot)})
     return anneal_summary(problem, truth, result, wall, str(out), str(plot))
 

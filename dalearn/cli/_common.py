@@ -77,10 +77,13 @@ def check_outputs(args, plot: bool = True, inputs: dict | None = None,
     return files["--out"], files.get("--plot")
 
 
-def level_figure(result, title: str):
-    """The action-level plot of an annealing result (a matplotlib Figure)."""
+def level_figure(result, title: str, problem=None):
+    """The action-level plot of an annealing result (a matplotlib Figure), with the expected
+    band at the final R_f when ``problem`` is given (and its Hessian allows one)."""
+    from ..levels import level_band
     from ..plots import action_levels_mpl
-    return action_levels_mpl(result, title=title)
+    band = None if problem is None else level_band(problem, result)
+    return action_levels_mpl(result, title=title, band=band)
 
 
 def png(fig, path=None):

@@ -50,7 +50,8 @@ def course_table(summary: dict) -> str:
             lines.append(f"{learner}: {sum(r['points'] for r in mine)} of {len(mine)} correct")
         lines.append(f"grades: {summary['grades']}")
         return "\n".join(lines)
-    lines = [f"{summary['out']}/{name}: {summary['removed'][name]} solution cells removed"
+    from pathlib import Path
+    lines = [f"{Path(summary['out']) / name}: {summary['removed'][name]} solution cells removed"
              for name in summary["notebooks"]]
     lines.append(f"answers (instructor only): {summary['answers']}")
     return "\n".join(lines)

@@ -194,7 +194,7 @@ def _by_annealing(problem, s: _Settings, out, plot) -> tuple:
         r = anneal(problem, **s.schedule.kwargs())
     except AnnealInterrupted:
         raise KeyboardInterrupt from None
-    fig = level_figure(r, f"student {problem.net.n_layers} layers, width {problem.D}")
+    fig = level_figure(r, f"student {problem.net.n_layers} layers, width {problem.D}", problem)
     write_outputs({out: r.write, plot: png(fig, plot)})
     return r.params[-1], status_names(r.status[-1]), {
         "final_actions": r.final_action.tolist(), "levels": r.levels().tolist(),

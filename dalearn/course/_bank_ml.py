@@ -38,9 +38,9 @@ states (errors in variables), so they count too.""",
 _C032 = {"a": "π = λ", "b": "π = -λ", "c": "π = R_f λ", "d": "π = λ / R_f"}
 _B.append(Exercise(
     "03.2", "choice", "The momentum and backprop's λ",
-    "Backpropagation computes λ(l) = ∂loss/∂x(l). As R_f grows, the weighted model residual "
-    "R_f·(x(l+1) - f(x(l))) of the annealed network tends to the canonical momentum π(l+1). "
-    "How is π related to λ?\n\n" + _options(_C032),
+    "Backpropagation computes λ(l) = ∂loss/∂x(l). The weighted model residual "
+    "R_f·(x(l+1) - f(x(l))) of the annealed network is the canonical momentum π(l+1). "
+    "As R_f grows, how is π related to λ?\n\n" + _options(_C032),
     _choice("b", _C032, {
         "a": "check the sign: moving x(l+1) towards f(x(l)) lowers the model term, and "
              "λ points uphill in the loss.",
@@ -186,14 +186,15 @@ a = areas["explicit Euler"]
 ```
 Explicit Euler's Jacobian has determinant 1 + O(h²) per step, not exactly 1, so the area
 changes step after step. Symplectic Euler and the implicit midpoint rule satisfy
-MᵀJM = J exactly; for D = 1 that is det M = 1, which keeps the area.""",
+DΦᵀ 𝕁 DΦ = 𝕁 exactly (DΦ the map's Jacobian, 𝕁 the symplectic matrix); for D = 1 that is
+det DΦ = 1, which keeps the area.""",
     answer=lambda: _sine_area_change("explicit Euler"),
     wrong=((lambda: _sine_area_change("symplectic Euler"), "symplectic map's change"),
            (lambda: _sine_area_change("explicit Euler") / 100, "as a fraction"),
            (lambda: -_sine_area_change("explicit Euler"), "sign is flipped"))))
 
 _C053 = {"a": "Always.",
-         "b": "Only in the limit R_f → ∞ with no data inside the interval (H = π·F).",
+         "b": "Only in the limit R_f → ∞ with no data inside the interval (ℋ = π·F).",
          "c": "Only as h → 0.",
          "d": "Never: they are different methods."}
 _B.append(Exercise(

@@ -214,7 +214,9 @@ def _index_html(pages: list) -> str:
              "Each page links its notebook for download and launches it on Binder or Colab."
              "</p>", "<nav aria-label='Course contents'><h2>Contents</h2>", "<ol>"]
     for e in pages:
+        n_fig, n_kf = e["figures"], len(e["kernel_free"])
         index.append(f"<li><a href='{e['page']}'>{html.escape(e['title'])}</a> "
-                     f"({e['figures']} figures, {len(e['kernel_free'])} kernel-free panels)</li>")
+                     f"({n_fig} figure{'' if n_fig == 1 else 's'}, {n_kf} kernel-free "
+                     f"panel{'' if n_kf == 1 else 's'})</li>")
     index.append("</ol></nav></main></body></html>")
     return "\n".join(index)

@@ -38,8 +38,8 @@ import numpy as np
 from .._checks import check_int
 from .._runtime import single_blas_thread
 
-__all__ = ["ExpectedLevel", "expected_level", "effective_dof", "level_at", "Evidence",
-           "log_evidence", "n_measured", "summary"]
+__all__ = ["ExpectedLevel", "expected_level", "effective_dof", "level_at", "level_band",
+           "Evidence", "log_evidence", "n_measured", "summary"]
 
 
 @dataclass(frozen=True)
@@ -273,6 +273,16 @@ def log_evidence(problem, result=None, *, z=None, Rf=None, start: int | None = N
     a0 = gn.total * half
     return Evidence(-a0 - 0.5 * log_det + 0.5 * n * np.log(2 * np.pi) + log_norm, a0, log_det,
                     n, log_norm)
+
+
+def level_band(problem, result, *, start: int | None = None) -> ExpectedLevel | None:
+    """:func:`level_at` at a result's lowest start (or ``start``), or None where the Hessian
+    there is not positive definite (e.g. a network with more free numbers than data): the
+    band a level plot draws."""
+    try:
+        return level_at(problem, result, start=start)
+    except ValueError:
+        return None
 
 
 def summary(problem, result, *, start: int | None = None) -> dict:

@@ -15,11 +15,14 @@ def _x_axis(result, x: str):
 
 
 def level_panel(result, x: str = "beta", beta_index: int | None = None,
-                title: str | None = None, n_slots: int | None = None) -> Panel:
+                title: str | None = None, n_slots: int | None = None, band=None) -> Panel:
     """The level plot's panel: one trace per start (``n_slots`` >= n_init traces, the extra
     ones empty, so a figure can show results with fewer starts without adding or removing
-    traces), the problem's expected level dashed, × on every solve that did not converge,
-    and (with ``beta_index``) a marker on every start at that β, last."""
+    traces), the expected band dashed, × on every solve that did not converge, and (with
+    ``beta_index``) a marker on every start at that β, last.  ``band``: the
+    :class:`dalearn.levels.ExpectedLevel` at the final R_f (``da.level_at(problem,
+    result)``, p_eff from the Hessian), drawn as its low and high edges; without it one
+    dashed line at ``result.expected_level``, the R_f → ∞ count, labelled so."""
     xs, xlabel = _x_axis(result, x)
     Rf = result.Rf.mean(axis=1)
     n = result.n_init
@@ -32,9 +35,7 @@ def level_panel(result, x: str = "beta", beta_index: int | None = None,
         series.append(Series(xs, result.action[:, i], f"start {i}", color=_COLORS[i % 10],
                              legend=n <= 6, yname="A",
                              hover={"β": result.betas, "R_f": Rf, "start": np.full(len(xs), i)}))
-    level = result.expected_level
-    series.append(Series(xs[[0, -1]], [level] * 2, f"expected level ≈ {level:.2g}", "dash",
-                         "#444444"))
+    series += _band_series(xs[[0, -1]], band, result.expected_level)
     bad_b, bad_s = np.nonzero(result.status != 0)
     series.append(Series(xs[bad_b], result.action[bad_b, bad_s], "not converged (×)",
                          "crosses", "#d62728", legend=bad_b.size > 0,
@@ -49,6 +50,22 @@ def level_panel(result, x: str = "beta", beta_index: int | None = None,
                  xrange=(float(np.min(xs)) - pad, float(np.max(xs)) + pad))
 
 
+def _band_series(x2, band, level: float) -> list:
+    """Two dashed series: the band's low and high edges (one legend entry), or, without a
+    band, the R_f → ∞ level and an empty second series (the same trace count either way)."""
+    grey = "#444444"
+    if band is None:
+        return [Series(x2, [level] * 2, f"expected level (R_f → ∞) ≈ {level:.2g}", "dash",
+                       grey),
+                Series(np.empty(0), np.empty(0), "", "dash", grey, legend=False)]
+    if not all(hasattr(band, a) for a in ("low", "high", "p_eff")):
+        raise TypeError("band must be a dalearn.levels.ExpectedLevel (da.level_at(problem, "
+                        f"result)) or None; got {type(band).__name__}")
+    name = f"expected band {band.low:.3g}–{band.high:.3g} (p_eff = {band.p_eff:.3g})"
+    return [Series(x2, [band.low] * 2, name, "dash", grey),
+            Series(x2, [band.high] * 2, "", "dash", grey, legend=False)]
+
+
 def _level_title(result, beta_index) -> str:
     """'Action levels: 3 of 8 starts reach the lowest (p ≈ 0.38 [0.085, 0.76])'."""
     n = result.n_init
@@ -61,15 +78,17 @@ def _level_title(result, beta_index) -> str:
 
 
 def action_levels(result, x: str = "beta", beta_index: int | None = None,
-                  backend: str = "plotly", widget: bool = False, title: str | None = None):
+                  backend: str = "plotly", widget: bool = False, title: str | None = None,
+                  band=None):
     """Action level plot: A (log) against β or log10(R_f/R_m), one trace per start, the
-    expected level dashed, and (with ``beta_index``) a marker on every start at that β."""
-    return render([level_panel(result, x, beta_index, title)], backend, widget)
+    expected band dashed (``band`` = ``da.level_at(problem, result)``; see
+    :func:`level_panel`), and (with ``beta_index``) a marker on every start at that β."""
+    return render([level_panel(result, x, beta_index, title, band=band)], backend, widget)
 
 
-def action_levels_mpl(result, x: str = "beta", title: str | None = None):
+def action_levels_mpl(result, x: str = "beta", title: str | None = None, band=None):
     """Static action level plot (matplotlib Figure)."""
-    return action_levels(result, x, backend="mpl", title=title)
+    return action_levels(result, x, backend="mpl", title=title, band=band)
 
 
 def terms_panel(result, start: int | None = None) -> Panel:
@@ -166,8 +185,9 @@ def prediction(problem, path, t_future, forecast, truth=None, component: int | N
 
 def sweep(x, panels: dict, xlabel: str, backend: str = "plotly", title: str = ""):
     """Summary curves of a parameter sweep: ``panels`` = {title: {label: y}}, side by side.
-    Labels starting with '--' are drawn dashed (reference lines).  Colours follow the label
-    across panels (the panels share one legend, so two labels never share a colour)."""
+    Labels starting with '--' are drawn dashed (reference lines); a label of dashes only
+    ('--') has no legend entry (e.g. a band's second edge).  Colours follow the label across
+    panels (the panels share one legend, so two labels never share a colour)."""
     ps = []
     colour = {}
     for curves in panels.values():
@@ -177,7 +197,8 @@ def sweep(x, panels: dict, xlabel: str, backend: str = "plotly", title: str = ""
     for t, curves in panels.items():
         s = [Series(np.asarray(x), np.asarray(y), lab.lstrip("-"),
                     "dash" if lab.startswith("--") else "line",
-                    "#444444" if lab.startswith("--") else colour[lab])
+                    "#444444" if lab.startswith("--") else colour[lab],
+                    legend=bool(lab.lstrip("-")))
              for lab, y in curves.items()]
         ps.append(Panel(t, xlabel, t, s, logy=t.lower().startswith("rms")))
     return render(ps, backend, title=title)

@@ -9,6 +9,7 @@ import numpy as np
 from ..annealing import anneal
 from .._checks import check_choice, check_finite, check_int
 from ..discretize import RULES
+from ..levels import level_band
 from ..plots import level_panel, render, shared_xrange, shared_yrange, update_figure
 from .._settings import AnnealSettings, TwinSettings
 from ..problem import twin_from_settings
@@ -141,7 +142,9 @@ class ResultPicker(_Panel):
         self.choice = kind(options=labels, value=labels[-1], description=description)
         # one y and x range over every choice: the expected level and the curves stay put
         # while the picker moves, so the choices compare by eye
-        self._frames = {k: [level_panel(results[k][2], title=self._title(k))] for k in labels}
+        self._frames = {k: [level_panel(results[k][2], title=self._title(k),
+                                        band=level_band(results[k][0], results[k][2]))]
+                        for k in labels}
         shared_yrange(list(self._frames.values()))
         shared_xrange(list(self._frames.values()))
         self.figure = render([self._panel()], widget=True, height=360)

@@ -5,7 +5,7 @@ import ipywidgets as w
 import numpy as np
 
 from .._checks import check_choice, check_int
-from ..experiments import at_expected_level
+from ..levels import level_band
 from ..plots import (landscape_panels, laplace_panels, level_panel, network_state_panels,
                      path_panels, render, shared_xrange, shared_yrange, update_figure)
 from ..problem import rms
@@ -50,6 +50,7 @@ class BetaScrubber(_Panel):
         if result.all_paths is None:
             raise ValueError("BetaScrubber needs a result annealed with keep_all=True")
         self.problem, self.truth, self.result = problem, truth, result
+        self.band = level_band(problem, result)       # the expected band at the final R_f
         self._quiet = True                 # one redraw below, not one per control change
         self.beta.max = result.n_beta - 1
         self.beta.value = result.n_beta - 1
@@ -83,7 +84,8 @@ class BetaScrubber(_Panel):
         return self.result.all_paths[self.beta.value, self.start_index]
 
     def _panels(self):
-        lp = [level_panel(self.result, self.x, self.beta.value, n_slots=self.max_starts)]
+        lp = [level_panel(self.result, self.x, self.beta.value, n_slots=self.max_starts,
+                          band=self.band)]
         pp = path_panels(self.problem, self.current_path(), self.truth, self._comps)
         return lp, pp
 
@@ -94,7 +96,7 @@ class BetaScrubber(_Panel):
         """Every β of the shown start: (frames, labels, active, "β"); each frame is the
         level plot with its marker and the two path panels."""
         r, s = self.result, self.start_index
-        frames = [[level_panel(r, self.x, b)] +
+        frames = [[level_panel(r, self.x, b, band=self.band)] +
                   path_panels(self.problem, r.all_paths[b, s], self.truth, self._comps)
                   for b in range(r.n_beta)]
         return frames, [f"{v:g}" for v in r.betas], self.beta.value, "β"
@@ -151,7 +153,8 @@ class BetaScrubber(_Panel):
         level = float(r.action[-1, r.best])
         sigma = float(np.mean(np.atleast_1d(self.problem.sigma)))
         # the course's one test of "at the expected level" (the band of dalearn.levels)
-        if at_expected_level(self.problem, r)[r.best] and n["rms_unobserved"] > 3 * sigma:
+        in_band = self.band is not None and self.band.contains(level)
+        if in_band and n["rms_unobserved"] > 3 * sigma:
             return ('<br><span style="color:#b00">The best level sits at the expected '
                     f"value ({level:.3g}) while the unobserved components are "
                     f"{n['rms_unobserved'] / sigma:.0f}σ off: with so few measurements the "
