@@ -1,8 +1,8 @@
 """Annealing against backprop where minima are many: from the same random starting weights
 (``--starts``, default 50), the fraction of starts reaching the lowest training loss for
 precision annealing (then finished by L-BFGS-B), backprop with L-BFGS-B and backprop with
-Adam, with Wilson 95 % intervals and the wall time per start, on
-:func:`dalearn.network.minima_problem` (ours).  Writes benchmarks/results/many_minima.json.
+Adam, with 95 % Clopper-Pearson intervals (dalearn.annealing.binomial_interval) and the wall
+time per start, on :func:`dalearn.network.minima_problem` (ours).  Writes benchmarks/results/many_minima.json.
 
     python benchmarks/many_minima.py [--starts 50] [--workers 2] [--adam-steps 5000]
 """

@@ -36,7 +36,7 @@ from ._problem import NetworkProblem
 from ._datasets import iris_path, load_digits, load_iris, split_stratified
 from ._digits import digits_problem, train_digits
 from ._starts import (StartsComparison, compare_starts, minima_problem, starting_weights,
-                      train_adam, wilson_interval)
+                      train_adam)
 from ._twin import DrivenTwin, NetworkTwin, check_network_memory, driven_twin, network_twin
 
 __all__ = ["check_network_memory", "Network", "NetworkProblem", "EndsMeasurement",
@@ -44,6 +44,6 @@ __all__ = ["check_network_memory", "Network", "NetworkProblem", "EndsMeasurement
            "driven_twin", "TrainResult",
            "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS",
            "Classification", "classifier_problem", "load_iris", "iris_path", "split_stratified",
-           "load_digits", "wilson_interval", "train_adam", "starting_weights",
+           "load_digits", "train_adam", "starting_weights",
            "StartsComparison", "compare_starts", "minima_problem", "digits_problem",
            "train_digits"]
