@@ -88,6 +88,20 @@ def test_comparison_table_counts_and_intervals():
     assert t["a"]["interval"] == list(binomial_interval(3, 4))
 
 
+def test_stored_many_minima_result_loads_with_its_starts_and_table(tmp_path):
+    import json
+    from dalearn.network import load_comparison
+    c, rec = load_comparison()
+    assert c.n == rec["starts"] and set(c.loss) == set(rec["loss"])
+    _, pb = minima_problem(seed=rec["twin_seed"])
+    assert np.array_equal(c.theta0[:2], starting_weights(pb, 2, seed=rec["seed_starts"]))
+    for m, row in c.table(rtol=rec["reached_rtol"]).items():   # the table as written
+        assert row["reached"] == rec["table"][m]["reached"]
+        assert np.allclose(row["interval"], rec["table"][m]["interval"])
+    with pytest.raises(FileNotFoundError, match="path"):
+        load_comparison(tmp_path / "none.json")
+
+
 def test_digits_load_offline_with_their_classes():
     from dalearn.network import load_digits
     X, y = load_digits()

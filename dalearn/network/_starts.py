@@ -29,7 +29,7 @@ from ._backprop import strong_loss_grad
 from ._twin import network_twin
 
 __all__ = ["train_adam", "starting_weights", "StartsComparison",
-           "compare_starts", "minima_problem", "METHODS"]
+           "compare_starts", "minima_problem", "load_comparison", "METHODS"]
 
 METHODS = ("anneal", "lbfgs", "adam")
 
@@ -169,3 +169,27 @@ def minima_problem(seed: int = 0, K: int = 20, sigma: float = 0.05):
                         weight_scale=3.0, seed=seed, residual=False, shared=False)
     student = Network(3, 2, "tanh", residual=False, shared=False)
     return twin, twin.clean_input_problem(student)
+
+
+def load_comparison(path=None):
+    """The many-minima benchmark's stored result (``benchmarks/results/many_minima.json``
+    of the source checkout, or ``path``) as ``(StartsComparison, record)``: every start's
+    loss and wall time per method, the starts redrawn from the recorded seeds, and the
+    JSON record itself (settings, load, the table as written)."""
+    import json
+    from pathlib import Path
+    if path is None:
+        path = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / \
+            "many_minima.json"
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path: no benchmark result at {str(path)!r} (it ships with "
+                                "the repository, not the package: run "
+                                "benchmarks/many_minima.py or pass its JSON)")
+    rec = json.loads(path.read_text())
+    _, problem = minima_problem(seed=rec["twin_seed"])
+    theta0 = starting_weights(problem, rec["starts"], rec["seed_starts"])
+    loss = {k: np.asarray(v, float) for k, v in rec["loss"].items()}
+    wall = {k: np.array([np.nan if x is None else x for x in v], float)
+            for k, v in rec["wall_s"].items()}
+    return StartsComparison(loss, wall, theta0), rec
