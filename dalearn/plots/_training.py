@@ -37,5 +37,4 @@ def ode_training_panels(x, x_forward, U, V, t, pi, minus_lam, title: str,
         m.append(Series(t, pi[pair, i], f"π_{i}", "line", c))
         m.append(Series(t, minus_lam[pair, i], f"-λ_{i} (backprop)", "dash", c, legend=False))
     return [Panel(title, "x_0", "x_1", s),
-            Panel(f"Pair {pair}: momentum π (solid), backprop's -λ (dashed)", "t (layer)",
-                  "π", m)]
+            Panel(f"π of pair {pair}; -λ dashed", "t (layer)", "π", m)]

@@ -42,7 +42,7 @@ class ODETrainingScrubber(FrameScrubber):
             moms.append(float(np.abs(pi + lam).max() / np.abs(lam).max()))
             frames.append(ode_training_panels(
                 x, x_fwd, twin.U_train, twin.V_train, t, pi, -lam,
-                f"{_rf(Rf)}: paths (solid), forward pass (dashed)", pair))
+                f"{_rf(Rf)}: paths; network dashed", pair))
         self.path_gap, self.momentum_gap = np.array(paths), np.array(moms)
         labels = [f"{_rf(R)}: training loss {L:.4f}" for R, L in zip(self.Rf, self.loss)]
         super().__init__(frames, labels, description="R_f", start=0)
