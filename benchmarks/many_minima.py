@@ -1,13 +1,14 @@
 """Annealing against backprop where minima are many: from the same random starting weights
 (``--starts``, default 50), the fraction of starts reaching the lowest training loss for
 precision annealing (then finished by L-BFGS-B), backprop with L-BFGS-B and backprop with
-Adam, with Wilson 95 % intervals and the wall time per start, on
-:func:`dalearn.network.minima_problem` (ours).  Writes benchmarks/results/many_minima.json.
+Adam, with 95 % Clopper-Pearson intervals (dalearn.annealing.binomial_interval) and the wall
+time per start, on :func:`dalearn.network.minima_problem` (ours).  Writes benchmarks/results/many_minima.json.
 
     python benchmarks/many_minima.py [--starts 50] [--workers 2] [--adam-steps 5000]
 """
 import argparse
 import json
+import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -25,6 +26,7 @@ a = ap.parse_args()
 twin, problem = minima_problem(seed=0)
 anneal_kw = {"betas": np.arange(0, 31, 2), "Rf0": 1.0, "alpha": 2.0}
 adam_kw = {"steps": a.adam_steps, "lr": 0.01}
+load_before = os.getloadavg()[0]
 t0 = time.perf_counter()
 with ProcessPoolExecutor(a.workers) as ex:
     c = compare_starts(problem, a.starts, seed=1, anneal_kw=anneal_kw, adam_kw=adam_kw,
@@ -44,6 +46,7 @@ out = {"problem": problem.describe(), "starts": a.starts, "seed_starts": 1, "twi
        "loss": {k: v.tolist() for k, v in c.loss.items()},
        "wall_s": {k: [None if not np.isfinite(x) else float(x) for x in v]
                   for k, v in c.wall_s.items()},
-       "total_wall_s": wall, "workers": a.workers}
+       "total_wall_s": wall, "workers": a.workers,
+       "load_avg_1min": [load_before, os.getloadavg()[0]]}
 Path(a.out).write_text(json.dumps(out, indent=1))
 print("wrote", a.out)

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ["00_a_landscape_you_can_see.ipynb", "01_data_assimilation.ipynb",
              "02_precision_annealing.ipynb", "03_ml_as_da.ipynb",
              "04_deeper_is_finer.ipynb", "05_deepest_learning.ipynb", "06_beyond_the_minimum.ipynb",
-             "07_neuron.ipynb"]
+             "07_neuron.ipynb", "08_training_in_continuous_layers.ipynb",
+             "09_annealing_vs_backprop_on_networks.ipynb"]
 SHOTS = ROOT / "build" / "browser"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -443,8 +444,21 @@ def check_07(page):
     _frame_slider(page, "window", " ms", -400)
 
 
+def check_08(page):
+    # the R_f slider over the trained neural ODE starts at the smallest R_f: drag it right
+    assert _frame_slider(page, "R_f", "R_f =", 400).startswith("R_f = ∞")
+
+
+def check_09(page):
+    """No slider: the digits' action-level figure is drawn, with its start's trace."""
+    fig = page.locator(".js-plotly-plot").last
+    fig.scroll_into_view_if_needed()
+    fig.wait_for(state="visible", timeout=60_000)
+    assert "start 0" in _names(fig) and any("Digits" in t for t in _data(fig)[2])
+
+
 CHECKS = {"00": check_00, "01": check_01, "02": check_02, "03": check_03, "04": check_04,
-          "05": check_05, "06": check_06, "07": check_07}
+          "05": check_05, "06": check_06, "07": check_07, "08": check_08, "09": check_09}
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,8 @@ def test_the_course_has_its_notebooks_in_order():
     names = [p.name for p in NOTEBOOKS]
     assert names == [f"{i:02d}_{n}.ipynb" for i, n in enumerate(
         ["a_landscape_you_can_see", "data_assimilation", "precision_annealing", "ml_as_da",
-         "deeper_is_finer", "deepest_learning", "beyond_the_minimum", "neuron"])]
+         "deeper_is_finer", "deepest_learning", "beyond_the_minimum", "neuron",
+         "training_in_continuous_layers", "annealing_vs_backprop_on_networks"])]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

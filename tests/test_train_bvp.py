@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from dalearn.continuous import NeuralODE, ode_twin, train_ode_adjoint, train_ode_bvp
-from dalearn.network import (StartsComparison, minima_problem, starting_weights, train_adam,
-                             wilson_interval)
+from dalearn.annealing import binomial_interval
+from dalearn.network import StartsComparison, minima_problem, starting_weights, train_adam
 
 
 @pytest.fixture(scope="module")
@@ -68,19 +68,6 @@ def test_bvp_bad_input_is_named(twin):
         NeuralODE(0)
 
 
-def test_wilson_interval_known_values():
-    lo, hi = wilson_interval(10, 50)
-    assert abs(lo - 0.1124) < 1e-4 and abs(hi - 0.3304) < 1e-4
-    lo, hi = wilson_interval(0, 50)
-    assert lo == 0.0 and 0.05 < hi < 0.08              # not empty at k = 0 (Wald's would be)
-    lo, hi = wilson_interval(50, 50)
-    assert hi == 1.0 and 0.92 < lo < 0.95
-    with pytest.raises(ValueError, match="k"):
-        wilson_interval(51, 50)
-    with pytest.raises(ValueError, match="confidence"):
-        wilson_interval(1, 5, confidence=1.0)
-
-
 def test_adam_lowers_the_loss_and_starts_match_backprop_draws():
     _, pb = minima_problem(K=10)
     th0 = starting_weights(pb, 2, seed=1)
@@ -98,7 +85,21 @@ def test_comparison_table_counts_and_intervals():
                          {"a": np.ones(4), "b": np.ones(4)}, np.zeros((4, 2)))
     t = c.table()
     assert t["a"]["reached"] == 3 and t["b"]["reached"] == 0
-    assert t["a"]["interval"] == list(wilson_interval(3, 4))
+    assert t["a"]["interval"] == list(binomial_interval(3, 4))
+
+
+def test_stored_many_minima_result_loads_with_its_starts_and_table(tmp_path):
+    import json
+    from dalearn.network import load_comparison
+    c, rec = load_comparison()
+    assert c.n == rec["starts"] and set(c.loss) == set(rec["loss"])
+    _, pb = minima_problem(seed=rec["twin_seed"])
+    assert np.array_equal(c.theta0[:2], starting_weights(pb, 2, seed=rec["seed_starts"]))
+    for m, row in c.table(rtol=rec["reached_rtol"]).items():   # the table as written
+        assert row["reached"] == rec["table"][m]["reached"]
+        assert np.allclose(row["interval"], rec["table"][m]["interval"])
+    with pytest.raises(FileNotFoundError, match="path"):
+        load_comparison(tmp_path / "none.json")
 
 
 def test_digits_load_offline_with_their_classes():

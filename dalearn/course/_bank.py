@@ -9,10 +9,11 @@ their checkers say which, and the notebooks assert the computed counterpart.
 from __future__ import annotations
 
 from ._bank_da import BANK_00_02, BANK_06_07
+from ._bank_deep import BANK_08_09
 from ._bank_ml import BANK_03_05
 
 __all__ = ["BANK"]
 
-_B = BANK_00_02 + BANK_03_05 + BANK_06_07
+_B = BANK_00_02 + BANK_03_05 + BANK_06_07 + BANK_08_09
 
 BANK = {ex.id: ex for ex in _B}

@@ -34,9 +34,9 @@ from ._backprop import TrainResult, strong_loss_grad, train_backprop, weak_weigh
 from ._measurement import EndsMeasurement, LayerMeasurement
 from ._problem import NetworkProblem
 from ._datasets import iris_path, load_digits, load_iris, split_stratified
-from ._digits import digits_problem, train_digits
-from ._starts import (StartsComparison, compare_starts, minima_problem, starting_weights,
-                      train_adam, wilson_interval)
+from ._digits import DIGITS_ANNEAL, DIGITS_DEFAULTS, digits_problem, train_digits
+from ._starts import (StartsComparison, compare_starts, load_comparison, minima_problem,
+                      starting_weights, train_adam)
 from ._twin import DrivenTwin, NetworkTwin, check_network_memory, driven_twin, network_twin
 
 __all__ = ["check_network_memory", "Network", "NetworkProblem", "EndsMeasurement",
@@ -44,6 +44,6 @@ __all__ = ["check_network_memory", "Network", "NetworkProblem", "EndsMeasurement
            "driven_twin", "TrainResult",
            "train_backprop", "strong_loss_grad", "weak_weight_gradient", "ACTIVATIONS",
            "Classification", "classifier_problem", "load_iris", "iris_path", "split_stratified",
-           "load_digits", "wilson_interval", "train_adam", "starting_weights",
-           "StartsComparison", "compare_starts", "minima_problem", "digits_problem",
-           "train_digits"]
+           "load_digits", "train_adam", "starting_weights",
+           "StartsComparison", "compare_starts", "minima_problem", "load_comparison",
+           "digits_problem", "train_digits", "DIGITS_DEFAULTS", "DIGITS_ANNEAL"]

@@ -1,5 +1,6 @@
 """Many minima, measured: from the same random starting weights, which optimiser reaches the
-lowest training loss, and how often (binomial confidence intervals over the starts).
+lowest training loss, and how often (95 % Clopper-Pearson intervals over the starts,
+:func:`dalearn.annealing.binomial_interval`, as for annealing's own success statistics).
 
 Methods compared per start θ0 (weights U(±weight_scale/√D), as :func:`train_backprop`):
 
@@ -19,32 +20,18 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.stats import norm
 
 from .. import _runtime
 from .._checks import as_generator, check_int, check_positive
+from ..annealing import binomial_interval
 from ._architecture import Network
 from ._backprop import strong_loss_grad
 from ._twin import network_twin
 
-__all__ = ["wilson_interval", "train_adam", "starting_weights", "StartsComparison",
-           "compare_starts", "minima_problem", "METHODS"]
+__all__ = ["train_adam", "starting_weights", "StartsComparison",
+           "compare_starts", "minima_problem", "load_comparison", "METHODS"]
 
 METHODS = ("anneal", "lbfgs", "adam")
-
-
-def wilson_interval(k, n, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion: ``k`` successes in ``n`` trials.
-    Returns (low, high) in [0, 1]; unlike the Wald interval it is not empty at k = 0 or n."""
-    n = check_int("n", n, 1)
-    k = check_int("k", k, 0, n)
-    if not 0 < confidence < 1:
-        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence}")
-    z = float(norm.ppf(0.5 + confidence / 2))
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
 def starting_weights(problem, n: int, seed=0) -> np.ndarray:
@@ -134,12 +121,12 @@ class StartsComparison:
         return np.asarray(self.loss[method]) <= self.lowest * (1 + rtol)
 
     def table(self, rtol: float = 1e-3, confidence: float = 0.95) -> dict:
-        """Per method: starts that reached the lowest loss, the fraction, its Wilson
-        interval, the median loss and the median wall time per start."""
+        """Per method: starts that reached the lowest loss, the fraction, its Clopper-Pearson
+        interval (:func:`dalearn.annealing.binomial_interval`), the median loss and the median wall time per start."""
         out = {}
         for m, v in self.loss.items():
             k = int(self.reached(m, rtol).sum())
-            lo, hi = wilson_interval(k, self.n, confidence)
+            lo, hi = binomial_interval(k, self.n, confidence)
             out[m] = {"reached": k, "n": self.n, "fraction": k / self.n,
                       "interval": [lo, hi], "median_loss": float(np.nanmedian(v)),
                       "median_wall_s": float(np.nanmedian(self.wall_s[m]))
@@ -182,3 +169,27 @@ def minima_problem(seed: int = 0, K: int = 20, sigma: float = 0.05):
                         weight_scale=3.0, seed=seed, residual=False, shared=False)
     student = Network(3, 2, "tanh", residual=False, shared=False)
     return twin, twin.clean_input_problem(student)
+
+
+def load_comparison(path=None):
+    """The many-minima benchmark's stored result (``benchmarks/results/many_minima.json``
+    of the source checkout, or ``path``) as ``(StartsComparison, record)``: every start's
+    loss and wall time per method, the starts redrawn from the recorded seeds, and the
+    JSON record itself (settings, load, the table as written)."""
+    import json
+    from pathlib import Path
+    if path is None:
+        path = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / \
+            "many_minima.json"
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path: no benchmark result at {str(path)!r} (it ships with "
+                                "the repository, not the package: run "
+                                "benchmarks/many_minima.py or pass its JSON)")
+    rec = json.loads(path.read_text())
+    _, problem = minima_problem(seed=rec["twin_seed"])
+    theta0 = starting_weights(problem, rec["starts"], rec["seed_starts"])
+    loss = {k: np.asarray(v, float) for k, v in rec["loss"].items()}
+    wall = {k: np.array([np.nan if x is None else x for x in v], float)
+            for k, v in rec["wall_s"].items()}
+    return StartsComparison(loss, wall, theta0), rec

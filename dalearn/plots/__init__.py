@@ -12,6 +12,7 @@ from ._figures import (action_levels, action_levels_mpl, action_terms, convergen
                        landscape_panels, laplace_panels, level_panel, momentum_panels,
                        network_state_panels, param_vs_beta, path_panels, paths, phase_clouds,
                        prediction, sweep, terms_panel)
+from ._training import ode_training_panels
 from ._spec import (Panel, render, render_frames, Series, shared_xrange, shared_yrange,
                     update_figure)
 
@@ -19,4 +20,4 @@ __all__ = ["action_levels", "action_terms", "paths", "param_vs_beta", "network_s
            "momentum_panels", "laplace_panels", "shared_yrange", "convergence", "phase_clouds",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
            "render", "render_frames", "level_panel", "terms_panel", "path_panels",
-           "shared_xrange", "landscape_panels"]
+           "shared_xrange", "landscape_panels", "ode_training_panels"]

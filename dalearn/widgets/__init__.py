@@ -15,13 +15,16 @@ The panels wire sliders to cached results and the figures of :mod:`plots`.
   forward pass of the same weights, and the model residual per layer.
 - :class:`LandscapeScrubber`: an R_f slider over a two-unknown action drawn whole (notebook
   00): the surface, annealing's minima so far, a direct minimisation, the valley floor.
+- :class:`ODETrainingScrubber`: an R_f slider over a neural ODE trained by its boundary
+  value problem: the paths relax onto the network's flow, π onto backprop's -λ.
 """
 from ._backend import BACKENDS, detect_backend, get_backend, set_backend
 from ._explorers import AnnealExplorer, ResultPicker
 from ._panel import WidgetPanel
 from ._scrubbers import (BetaScrubber, FrameScrubber, LandscapeScrubber, LaplaceScrubber,
                          NetworkScrubber)
+from ._training import ODETrainingScrubber
 
 __all__ = ["BetaScrubber", "AnnealExplorer", "ResultPicker", "NetworkScrubber", "FrameScrubber",
            "LaplaceScrubber", "WidgetPanel", "set_backend", "get_backend", "detect_backend",
-           "BACKENDS", "LandscapeScrubber"]
+           "BACKENDS", "LandscapeScrubber", "ODETrainingScrubber"]
