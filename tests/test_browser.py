@@ -221,10 +221,17 @@ def _panel(page, slider_label):
     return page.locator(".widget-vbox", has=sl).last, sl
 
 
-def _figs(box, n):
+def _figs(box, n, timeout: float = 120.0):
+    """The panel's first ``n`` plotly figures, once each is visible and holds its traces
+    (under load a FigureWidget's view can be drawn a while before its data arrive)."""
     figs = [box.locator(".js-plotly-plot").nth(i) for i in range(n)]
-    for f in figs:
+    for i, f in enumerate(figs):
         f.wait_for(state="visible", timeout=60_000)
+        t0 = time.time()
+        while not f.evaluate("el => (el.data || []).length > 0"):
+            if time.time() - t0 > timeout:
+                raise AssertionError(f"figure {i} of the panel has no trace after {timeout} s")
+            box.page.wait_for_timeout(250)
     return figs
 
 
