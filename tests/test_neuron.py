@@ -62,8 +62,11 @@ def test_nakl_jacobians_match_finite_differences():
 def test_nakl_second_derivatives_match_differences_of_the_jacobians():
     """hess(x, p, w, u): Σ_a w_a ∂²F_a against central differences of wᵀJ and wᵀJ_p, at
     states across the voltage range (firing and resting) and perturbed parameters."""
-    m = da.NaKL()
+    m = da.NaKL(hessian=True)
     assert m.has_hessian and da.Problem.methods_of(m)[0] == "newton"
+    assert da.Problem.methods_of(da.NaKL())[0] == "lm"
+    with pytest.raises(TypeError, match="hessian must be True or False"):
+        da.NaKL(hessian=1)
     rng = np.random.default_rng(1)
     x = _states(rng, 20)
     u = rng.normal(0, 5, (20, 1))
@@ -102,8 +105,8 @@ def test_nakl_action_hessian_matches_differences_of_the_gradient(rule):
     from conftest import fd_hessian
     from dalearn.problem import ActionEvaluator
     drive = da.chaotic_current(3.0, amplitude=10, offset=5, time_scale=0.2, seed=0)
-    tw = da.twin_experiment(da.NaKL(), N=6, dt=0.02, sigma=1.0, observed=[0], seed=0, k=2,
-                            drive=drive, rule=rule, estimate=True, n_future=0, substeps=5)
+    tw = da.twin_experiment(da.NaKL(hessian=True), N=6, dt=0.02, sigma=1.0, observed=[0],
+                            seed=0, k=2, drive=drive, rule=rule, estimate=True, n_future=0, substeps=5)
     rng = np.random.default_rng(0)
     X = tw.truth.x.copy()
     X[0] += rng.normal(0, 3, X.shape[1])
@@ -187,3 +190,22 @@ def test_nakl_twin_from_the_voltage_recovers_conductances_and_gates():
     assert da.rms(res.paths[0], tw.truth.x, [1, 2, 3]) < 0.05
     assert da.rms(res.paths[0], tw.truth.x, [0]) < 1.0          # V inside the noise
     assert abs(res.final_action[0] - 1.0) < 0.1
+
+
+def test_newton_on_the_neuron_reaches_verified_minima_at_lms_level():
+    """method='newton' on NaKL(hessian=True): every β a verified minimum (exact Hessian
+    factored, Newton decrement <= ftol A), at the level lm reaches from the same start."""
+    N = 300
+    drive = da.chaotic_current(N * 0.02 + 1.0, amplitude=10, offset=5, time_scale=0.2, seed=0)
+    tw = da.twin_experiment(da.NaKL(hessian=True), N=N, dt=0.02, sigma=1.0, observed=[0],
+                            seed=0, drive=drive, rule="hermite-simpson", n_future=0,
+                            substeps=5, estimate=("gNa", "gK", "gL"))
+    kw = dict(betas=[0, 10, 20, 30], Rf0=[1e-8, 1e-4, 1e-4, 1e-4], alpha=2.0, n_init=2,
+              seed=0)
+    newton = da.anneal(tw.problem, **kw)
+    assert newton.settings["method"] == "newton"
+    assert newton.verified.all()
+    assert np.all(newton.decrement <= 1e-8)
+    lm = da.anneal(tw.problem, method="lm", **kw)
+    np.testing.assert_allclose(newton.final_action, lm.final_action, rtol=1e-5)
+    np.testing.assert_allclose(newton.params[-1], lm.params[-1], rtol=1e-3)

@@ -44,6 +44,12 @@ class NaKL(Model):
     ``rhs(x, p, u)``, ``jac(x, p, u)``, ``jac_p(x, p, u)`` and the second derivatives
     ``hess(x, p, w, u)`` are exact (x ``(..., 4)``, u ``(..., 1)``); state bounds V in
     [-100, 100] mV, gates in [0, 1].
+
+    ``hessian=True`` declares the second derivatives (``has_hessian``): 'newton' becomes
+    the default method, finals are checked against the exact Hessian and Laplace bars use
+    it.  Off by default: where the group's bounds are active at the minimum (kinetic
+    parameters on their ±5 % bounds) the bounded Newton loop and the final check do not yet
+    hold the variables a Newton step would push through a bound (docs/decisions.md).
     """
 
     name = "nakl"
@@ -55,7 +61,10 @@ class NaKL(Model):
     time_unit = "ms"
     state_bounds = np.array([[-100.0, 100.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
 
-    def __init__(self, bounds: dict | None = None):
+    def __init__(self, bounds: dict | None = None, hessian: bool = False):
+        if not isinstance(hessian, bool):
+            raise TypeError(f"hessian must be True or False, got {hessian!r}")
+        self.has_hessian = hessian
         self.default_params = np.array(list(NAKL_PARAMS.values()))
         self.param_bounds = {**NAKL_BOUNDS, **dict(bounds or {})}
 
@@ -142,7 +151,8 @@ class NaKL(Model):
         return Jp
 
 
-    has_hessian = True
+    def describe(self) -> dict:
+        return {**super().describe(), **({"hessian": True} if self.has_hessian else {})}
 
     def hess(self, x, p, w, u=None):
         """Weighted second derivatives (Hxx (..., 4, 4), Hxp (..., 4, 18), Hpp (..., 18, 18))
