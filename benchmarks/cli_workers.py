@@ -3,8 +3,8 @@
 The CLI's defaults (Lorenz96 D = 20, L = 12, N = 200, beta = 0..20: about 0.1-0.2 s of
 work per start) and the group-lorenz96 twin (beta = 0..100: seconds per start), for
 --n-init 2, 4, 8, 16 (the twin: 2, 4), each with --workers 1 and --workers 2, alternating;
-wall seconds of the whole command (a fresh interpreter, as a user runs it).  Prints a table and writes
-benchmarks/results/cli_workers.json.  Run: python benchmarks/cli_workers.py
+wall seconds of the whole command (a fresh interpreter, as a user runs it).  Prints a table
+and writes benchmarks/results/cli_workers.json.  Run: python benchmarks/cli_workers.py
 """
 import json
 import os

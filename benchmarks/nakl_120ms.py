@@ -1,8 +1,9 @@
 """Benchmark: NaKL at the group's 120 ms (preset ``nakl-120ms``: the group-nakl recording,
 6001 points, all 18 parameters, notebook 07's steps alpha = 2, beta = 0, 5, .., 60: one step
-past the group's final R_f at beta = 55, where the action still rises), annealed to its plateau; Laplace bars at the best start's minimum; gNa,
-gK, gL against the truth in units of their bars.  Not in notebook 07: one start takes
-several times the notebook's whole budget (wall and CPU seconds recorded here).
+past the group's final R_f at beta = 55, where the action still rises), annealed to its
+plateau; Laplace bars at the best start's minimum; gNa, gK, gL against the truth in units of
+their bars.  Not in notebook 07: one start is about 20 s of CPU, and the notebook's budget
+(well under a minute) is mostly its 40 ms section's (CPU and wall seconds recorded here).
 
 Prints a summary and writes benchmarks/results/nakl_120ms.json.
 Run: python benchmarks/nakl_120ms.py [--starts N]

@@ -106,7 +106,8 @@ def test_nakl_action_hessian_matches_differences_of_the_gradient(rule):
     from dalearn.problem import ActionEvaluator
     drive = da.chaotic_current(3.0, amplitude=10, offset=5, time_scale=0.2, seed=0)
     tw = da.twin_experiment(da.NaKL(hessian=True), N=6, dt=0.02, sigma=1.0, observed=[0],
-                            seed=0, k=2, drive=drive, rule=rule, estimate=True, n_future=0, substeps=5)
+                            seed=0, k=2, drive=drive, rule=rule, estimate=True, n_future=0,
+                            substeps=5)
     rng = np.random.default_rng(0)
     X = tw.truth.x.copy()
     X[0] += rng.normal(0, 3, X.shape[1])

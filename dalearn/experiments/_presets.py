@@ -58,8 +58,8 @@ OURS = {
         "points, dt = 0.02 ms, sigma = 1 mV, all 18 parameters within the group's bounds) "
         "with notebook 07's steps, alpha = 2, beta = 0, 5, .., 60: one step past the "
         "group's final R_f (beta = 55: 2^55 = 1.1^400 to 0.3 %), where at 120 ms the action "
-        "still rises 3e-4 per step, to its plateau; 2 starts.  The window that determines gNa to about "
-        "5 % (Fisher bars; 40 ms: about 40 %).",
+        "still rises 3e-4 per step, to its plateau; 2 starts.  The window that determines "
+        "gNa to about 5 % (Fisher bars; 40 ms: about 40 %).",
         "dalearn (ours): the group's recording settings (varanneal's NaKL tutorial) with "
         "dalearn's shorter schedule",
         _NAKL, AnnealSettings(betas=tuple(range(0, 61, 5)), Rf0=_NAKL_RF0, alpha=2.0,
