@@ -105,3 +105,17 @@ def test_cli_reports_laplace_error_bars_for_estimated_parameters(tmp_path, capsy
     main(["anneal", "--D", "8", "--L", "5", "--N", "30", "--betas", "0:4", "--n-init", "1",
           "--out", str(tmp_path / "q.npz"), "--json"])
     assert json.loads(capsys.readouterr().out)["param_std"] is None
+
+
+def test_workers_default_to_processes_only_for_many_starts(monkeypatch):
+    """Without --workers: serial below AUTO_WORKERS_FROM starts, one process per CPU (at most
+    one per start) from there on; a given --workers is kept (capped as before)."""
+    import dalearn.cli._anneal as ca
+    monkeypatch.setattr(ca.os, "cpu_count", lambda: 4)
+    k = ca.AUTO_WORKERS_FROM
+    assert k > 1
+    assert ca._workers(_args(["--n-init", str(k - 1)]), k - 1) == 1
+    assert ca._workers(_args(["--n-init", str(k)]), k) == min(4, k)
+    assert ca._workers(_args(["--n-init", "100"]), 100) == 4
+    assert ca._workers(_args(["--n-init", "100", "--workers", "1"]), 100) == 1
+    assert ca._workers(_args(["--n-init", "100", "--workers", "3"]), 100) == 3

@@ -55,8 +55,9 @@ def add_anneal_parser(sub) -> None:
     f.add_argument("--first", type=int, help="use the first N data rows")
     add_settings(a.add_argument_group("annealing"), AnnealSettings, skip=("seed",))
     o = a.add_argument_group("running and output")
-    o.add_argument("--workers", type=int, default=1,
-                   help="processes for the starts (default: 1, serial)")
+    o.add_argument("--workers", type=int, default=None,
+                   help=f"processes for the starts (default: one per CPU when --n-init >= "
+                        f"{AUTO_WORKERS_FROM}, else 1, serial)")
     add_outputs(o, "run.npz", "action-level plot (.png; default: beside --out)")
     add_json(o)
 
@@ -75,10 +76,18 @@ def add_twin_parser(sub) -> None:
 
 
 # --------------------------------------------------------------------------- anneal
+#: without --workers, this many starts or more run in one process per CPU (measured:
+#: benchmarks/cli_workers.py, docs/decisions.md)
+AUTO_WORKERS_FROM = 16
+
+
 def _workers(args, n_init: int) -> int:
-    """--workers, capped at the number of starts and of CPUs (with a note on stderr)."""
-    asked = check_int("--workers", args.workers, 1)
+    """--workers, capped at the number of starts and of CPUs (with a note on stderr);
+    without it, one per CPU from ``AUTO_WORKERS_FROM`` starts on, else 1."""
     cap = max(1, min(n_init, os.cpu_count() or 1))
+    if args.workers is None:
+        return cap if n_init >= AUTO_WORKERS_FROM else 1
+    asked = check_int("--workers", args.workers, 1)
     if asked > cap:
         print(f"note: --workers {asked} capped at {cap} ({n_init} starts, "
               f"{os.cpu_count()} CPUs)", file=sys.stderr)
@@ -177,7 +186,8 @@ def run_anneal(args) -> dict:
     wall = time.perf_counter() - t0
     fig = level_figure(result, f"{problem.model.name} D={problem.D} L={problem.L}", problem)
     write_outputs({out: result.write, plot: png(fig, plot)})
-    return anneal_summary(problem, truth, result, wall, str(out), str(plot))
+    return {**anneal_summary(problem, truth, result, wall, str(out), str(plot)),
+            "workers": workers}
 
 
 def _inputs(args) -> dict:

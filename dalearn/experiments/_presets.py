@@ -38,6 +38,9 @@ class Preset:
 _L96 = TwinSettings(model="lorenz96", D=20, sigma=0.4, N=200, dt=0.025, params={"nu": 8.17},
                     seed=0, n_future=200)
 _OURS_SCHEDULE = AnnealSettings(betas=21, Rf0=0.01, alpha=2.0, n_init=10, seed=0)
+_NAKL = TwinSettings(model="nakl", observed=(0,), sigma=1.0, N=6001, dt=0.02,
+                     rule="hermite-simpson", estimate=tuple(NAKL_PARAMS), seed=0, n_future=2500)
+_NAKL_RF0 = (1e-8, 1e-4, 1e-4, 1e-4)
 
 OURS = {
     "lorenz96-L12": Preset(
@@ -49,6 +52,18 @@ OURS = {
         "lorenz96-L6",
         "As lorenz96-L12 but L=6: too few measurements, several action levels persist.",
         "dalearn (ours)", _L96.with_(L=6), _OURS_SCHEDULE),
+    "nakl-120ms": Preset(
+        "nakl-120ms",
+        "NaKL from its voltage over the group's 120 ms (the group-nakl recording: 6001 "
+        "points, dt = 0.02 ms, sigma = 1 mV, all 18 parameters within the group's bounds) "
+        "with notebook 07's steps, alpha = 2, beta = 0, 5, .., 60: one step past the "
+        "group's final R_f (beta = 55: 2^55 = 1.1^400 to 0.3 %), where at 120 ms the action "
+        "still rises 3e-4 per step, to its plateau; 2 starts.  The window that determines "
+        "gNa to about 5 % (Fisher bars; 40 ms: about 40 %).",
+        "dalearn (ours): the group's recording settings (varanneal's NaKL tutorial) with "
+        "dalearn's shorter schedule",
+        _NAKL, AnnealSettings(betas=tuple(range(0, 61, 5)), Rf0=_NAKL_RF0, alpha=2.0,
+                              n_init=2, seed=0)),
 }
 
 GROUP = {
@@ -91,11 +106,7 @@ GROUP = {
         "(examples/jupyter-tutorial/VarAnneal_tutorial.ipynb, data "
         "NaKL_Vdata_dt0p02_N6001_sm1p0.npy), R_f0/alpha/beta as the group's; stimulus and "
         "number of starts chosen by dalearn",
-        TwinSettings(model="nakl", observed=(0,), sigma=1.0, N=6001, dt=0.02,
-                     rule="hermite-simpson", estimate=tuple(NAKL_PARAMS), seed=0,
-                     n_future=2500),
-        AnnealSettings(betas=401, Rf0=(1e-8, 1e-4, 1e-4, 1e-4), alpha=1.1, n_init=3,
-                       seed=0)),
+        _NAKL, AnnealSettings(betas=401, Rf0=_NAKL_RF0, alpha=1.1, n_init=3, seed=0)),
 }
 
 PRESETS = {**OURS, **GROUP}

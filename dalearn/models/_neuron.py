@@ -41,8 +41,15 @@ NAKL_BOUNDS = {n: (lo, hi) for n, _, lo, hi in _TABLE}
 class NaKL(Model):
     """The NaKL neuron (D = 4: V, m, h, n; 18 parameters; one input, the current I).
 
-    ``rhs(x, p, u)``, ``jac(x, p, u)`` and ``jac_p(x, p, u)`` are exact (x ``(..., 4)``,
-    u ``(..., 1)``); state bounds V in [-100, 100] mV, gates in [0, 1].
+    ``rhs(x, p, u)``, ``jac(x, p, u)``, ``jac_p(x, p, u)`` and the second derivatives
+    ``hess(x, p, w, u)`` are exact (x ``(..., 4)``, u ``(..., 1)``); state bounds V in
+    [-100, 100] mV, gates in [0, 1].
+
+    ``hessian=True`` declares the second derivatives (``has_hessian``): 'newton' becomes
+    the default method, finals are checked against the exact Hessian and Laplace bars use
+    it.  Off by default: where the group's bounds are active at the minimum (kinetic
+    parameters on their ±5 % bounds) the bounded Newton loop and the final check do not yet
+    hold the variables a Newton step would push through a bound (docs/decisions.md).
     """
 
     name = "nakl"
@@ -54,7 +61,10 @@ class NaKL(Model):
     time_unit = "ms"
     state_bounds = np.array([[-100.0, 100.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
 
-    def __init__(self, bounds: dict | None = None):
+    def __init__(self, bounds: dict | None = None, hessian: bool = False):
+        if not isinstance(hessian, bool):
+            raise TypeError(f"hessian must be True or False, got {hessian!r}")
+        self.has_hessian = hessian
         self.default_params = np.array(list(NAKL_PARAMS.values()))
         self.param_bounds = {**NAKL_BOUNDS, **dict(bounds or {})}
 
@@ -139,6 +149,87 @@ class NaKL(Model):
             Jp[..., i, j + 2] = -f / tau                  # ∂/∂t1
             Jp[..., i, j + 3] = -f / tau * sech2          # ∂/∂t2
         return Jp
+
+
+    def describe(self) -> dict:
+        return {**super().describe(), **({"hessian": True} if self.has_hessian else {})}
+
+    def hess(self, x, p, w, u=None):
+        """Weighted second derivatives (Hxx (..., 4, 4), Hxp (..., 4, 18), Hpp (..., 18, 18))
+        of F at ``x`` with weights ``w`` (..., 4) (see :meth:`Model.hess`); the input I
+        enters linearly, so ``u`` does not change them."""
+        x, w, p = _arr(x), _arr(w), np.asarray(p, dtype=float)
+        lead = np.broadcast_shapes(x.shape[:-1], w.shape[:-1])
+        Hxx, Hxp, Hpp = _voltage_hess(x, p, w[..., 0], lead)
+        V = x[..., 0]
+        for i, j in ((1, 6), (2, 10), (3, 14)):
+            Hy = w[..., i, None, None] * _gate_hess(V, x[..., i], *p[j:j + 4])
+            Hxx[..., 0, 0] += Hy[..., 0, 0]
+            Hxx[..., 0, i] += Hy[..., 0, 1]
+            Hxx[..., i, 0] += Hy[..., 1, 0]
+            Hxx[..., i, i] += Hy[..., 1, 1]
+            Hxp[..., 0, j:j + 4] += Hy[..., 0, 2:]
+            Hxp[..., i, j:j + 4] += Hy[..., 1, 2:]
+            Hpp[..., j:j + 4, j:j + 4] += Hy[..., 2:, 2:]
+        return Hxx, Hxp, Hpp
+
+
+def _voltage_hess(x, p, w0, lead):
+    """w0 times the second derivatives of dV/dt = gNa m³h (ENa - V) + gK n⁴ (EK - V)
+    + gL (EL - V) + I, in (x, x), (x, p) and (p, p); all zero beyond these."""
+    V, m, h, n = x[..., 0], x[..., 1], x[..., 2], x[..., 3]
+    gNa, gK, _, ENa, EK, _ = p[:6]
+    Hxx, Hxp = np.zeros(lead + (4, 4)), np.zeros(lead + (4, 18))
+    Hpp = np.zeros(lead + (18, 18))
+    m2h, m3, n3 = m * m * h, m ** 3, n ** 3
+    for (a, b), v in (((0, 1), -3.0 * gNa * m2h), ((0, 2), -gNa * m3),
+                      ((0, 3), -4.0 * gK * n3), ((1, 2), 3.0 * gNa * m * m * (ENa - V))):
+        Hxx[..., a, b] = Hxx[..., b, a] = w0 * v
+    Hxx[..., 1, 1] = w0 * 6.0 * gNa * m * h * (ENa - V)
+    Hxx[..., 3, 3] = w0 * 12.0 * gK * n * n * (EK - V)
+    for (a, j), v in (((0, 0), -m3 * h), ((0, 1), -n3 * n), ((0, 2), -1.0),
+                      ((1, 0), 3.0 * m2h * (ENa - V)), ((1, 3), 3.0 * gNa * m2h),
+                      ((2, 0), m3 * (ENa - V)), ((2, 3), gNa * m3),
+                      ((3, 1), 4.0 * n3 * (EK - V)), ((3, 4), 4.0 * gK * n3)):
+        Hxp[..., a, j] = w0 * v
+    for (i, j), v in (((0, 3), m3 * h), ((1, 4), n3 * n), ((2, 5), 1.0)):
+        Hpp[..., i, j] = Hpp[..., j, i] = w0 * v
+    return Hxx, Hxp, Hpp
+
+
+def _outer(a, b):
+    return a[..., :, None] * b[..., None, :]
+
+
+def _gate_hess(V, z, Vt, dV, t1, t2):
+    """Second derivatives (..., 6, 6) of one gate's G = (z∞(V) - z)/τ(V) in
+    y = (V, z, Vt, dV, t1, t2).  G is a function of u = (q, z, t1, t2), q = (V - Vt)/dV:
+    ∇²_y G = A ∇²_u G Aᵀ + ∂G/∂q ∇²_y q, with A = ∂u/∂y."""
+    q = (V - Vt) / dV
+    s = np.tanh(q)
+    c = 1.0 - s * s                                       # sech²q
+    tau, a = t1 + t2 * c, 0.5 * (1.0 + s) - z             # G = a / τ
+    lead = np.shape(q)
+    da, Ha = np.zeros(lead + (4,)), np.zeros(lead + (4, 4))
+    da[..., 0], da[..., 1], Ha[..., 0, 0] = 0.5 * c, -1.0, -s * c
+    dt, Ht = np.zeros(lead + (4,)), np.zeros(lead + (4, 4))
+    dt[..., 0], dt[..., 2], dt[..., 3] = -2.0 * t2 * s * c, 1.0, c
+    Ht[..., 0, 0] = -2.0 * t2 * c * (c - 2.0 * s * s)
+    Ht[..., 0, 3] = Ht[..., 3, 0] = -2.0 * s * c
+    r = 1.0 / tau
+    dr = -dt * (r * r)[..., None]
+    Hr = 2.0 * _outer(dt, dt) * (r ** 3)[..., None, None] - Ht * (r * r)[..., None, None]
+    Huu = (Ha * r[..., None, None] + _outer(da, dr) + _outer(dr, da)
+           + Hr * a[..., None, None])
+    Gq = da[..., 0] * r + a * dr[..., 0]
+    A = np.zeros(lead + (6, 4))
+    A[..., 0, 0], A[..., 2, 0], A[..., 3, 0] = 1.0 / dV, -1.0 / dV, -q / dV
+    A[..., 1, 1] = A[..., 4, 2] = A[..., 5, 3] = 1.0
+    Q = np.zeros(lead + (6, 6))                            # ∇²_y q
+    Q[..., 0, 3] = Q[..., 3, 0] = -1.0 / dV ** 2
+    Q[..., 2, 3] = Q[..., 3, 2] = 1.0 / dV ** 2
+    Q[..., 3, 3] = 2.0 * q / dV ** 2
+    return A @ Huu @ np.swapaxes(A, -1, -2) + Gq[..., None, None] * Q
 
 
 def chaotic_current(t_end: float, *, amplitude: float = 1.0, offset: float = 0.0,
