@@ -388,8 +388,8 @@ def check_02(page):
          new_solve=True)
     move("β to 3 after more starts", lambda: _drag_to(page, beta, "3"), ("levels", "paths"))
     assert "β = 3," in info.inner_text()
-    drawn = [t for t in _data(levels)[1] if t]          # 8 start curves, expected, marker
-    assert len(drawn) == 8 + 2, len(drawn)
+    drawn = [t for t in _data(levels)[1] if t]     # 8 start curves, the band's 2 edges, marker
+    assert len(drawn) == 8 + 2 + 1, len(drawn)
     assert "β = 3" in _names(levels)                     # the legend keeps the marker entry
     # every start reaches one level here, so only the numbers (not the curve) must change
     move("start picker", lambda: _select(page, "start", "start 2", scope=scrub), ())
