@@ -128,3 +128,18 @@ def test_cli_trains_digits_by_backprop(tmp_path):
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert s["test_accuracy"][0] >= 0.90 and s["wall_s"] > 0
+
+
+def test_layer_weights_flow_reproduces_the_bvp_paths_and_its_constant_limit(twin, trained):
+    from dalearn.continuous import layer_weights_flow, layer_weights_heldout_error
+    th0, bv, _ = trained
+    s = train_ode_bvp(twin, th0, [1e2, 1e3, 1e4, np.inf], weights="smooth", Rw=1e3, tol=1e-4)
+    assert s.success
+    x, _, _, _ = s.at(-1, [twin.T])
+    # at R_f = inf the BVP's paths are the W(t) network's forward pass (to collocation tol)
+    assert np.abs(layer_weights_flow(twin, s, twin.U_train) - x[..., 0]).max() < 1e-4
+    # large R_w: nearly constant weights, so the held-out error is the constant weights'
+    h_const = twin.heldout_error(bv.theta[-1])
+    assert abs(layer_weights_heldout_error(twin, s) / h_const - 1) < 1e-2
+    with pytest.raises(ValueError, match="training"):
+        layer_weights_flow(twin, bv, twin.U_train)

@@ -55,7 +55,8 @@ weight condition ∫ Σ_k (∂F/∂θ)ᵀ π^k dt = 0, and it is what determines
            (20, "x and π only"))))
 
 _C082 = {"a": "W(t) shrinks to zero at every t.",
-         "b": "W(t) becomes constant: the constant-weight BVP, whose weights are backprop's.",
+         "b": "W(t) becomes constant: the constant-weight BVP, whose solution at R_f = ∞ is a "
+              "stationary point of backprop's loss.",
          "c": "W(t) becomes the teacher's weights.",
          "d": "W(t) fits the training outputs exactly."}
 _B.append(Exercise(
@@ -74,8 +75,8 @@ _B.append(Exercise(
     """(b). The penalty prices the change of the weights from layer to layer. As R_w → ∞ any
 change costs too much, W(t) is constant, and the weights' momentum ρ = R_w Ẇ satisfies
 ρ(T) - ρ(0) = -∫ Σ_k (∂F/∂W)ᵀ π^k dt = 0: the integral condition, whose solution at
-R_f → ∞ is backprop's. The notebook checks it: at R_w = 10³ the layer-averaged weights are
-within 10⁻³ of the constant ones.""",
+R_f → ∞ is a stationary point of backprop's loss. The notebook checks it: at R_w = 10³ the
+layer-averaged weights are within 10⁻³ of the constant ones.""",
     answer="b", wrong=(("a", "weight decay"), ("d", "small R_w"))))
 
 # ---- 09: annealing against backprop on networks
