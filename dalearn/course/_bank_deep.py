@@ -82,9 +82,11 @@ layer-averaged weights are within 10⁻³ of the constant ones.""",
 # ---- 09: annealing against backprop on networks
 _B.append(Exercise(
     "09.1", "compute", "Starts for a 99 % chance",
-    """L-BFGS-B reached the lowest training loss from 2 of 50 starts: p ≈ 0.04. How many
+    """L-BFGS-B reached the lowest training loss from 2 of 50 starts: p ≈ 0.04 (95 % interval
+0.005 to 0.14, and biased upwards: one of those starts defines the lowest loss). How many
 independent starts give a 99 % chance that at least one reaches it? (Round up to a whole
-number; `dalearn.annealing.starts_needed` computes it.)""",
+number; `dalearn.annealing.starts_needed` computes it. Over the interval of p the answer
+ranges from 32 to 942.)""",
     _integer(lambda: _starts_for_99(0.04), mistakes={
         25: "1/p = 25 is the mean number of starts until the first success; a 99 % chance "
             "needs more: the smallest n with 1 - (1 - p)^n ≥ 0.99.",
