@@ -143,3 +143,19 @@ def test_layer_weights_flow_reproduces_the_bvp_paths_and_its_constant_limit(twin
     assert abs(layer_weights_heldout_error(twin, s) / h_const - 1) < 1e-2
     with pytest.raises(ValueError, match="training"):
         layer_weights_flow(twin, bv, twin.U_train)
+
+
+def test_compare_starts_records_how_each_run_ended():
+    from dalearn.network import compare_starts
+    _, pb = minima_problem(K=10)
+    c = compare_starts(pb, 2, seed=1, methods=("lbfgs", "adam"), maxiter=3,
+                       adam_kw={"steps": 5})
+    th0 = starting_weights(pb, 2, seed=1)
+    assert np.all(c.info["lbfgs"]["status"] == 1)          # 3 iterations: the limit
+    assert np.all(c.info["adam"]["status"] == -1)
+    for m in ("lbfgs", "adam"):
+        assert np.all(c.info[m]["max_grad"] > 0)
+        assert np.all((c.info[m]["saturated"] >= 0) & (c.info[m]["saturated"] <= 1))
+    # a few steps from U(±1/√3) weights: max |θ| stays near the start's
+    assert np.all(np.abs(c.info["lbfgs"]["max_theta"] - np.abs(th0).max(axis=1)) < 1.0)
+    assert np.all(c.info["lbfgs"]["max_theta"] > 0)
