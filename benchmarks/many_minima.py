@@ -39,6 +39,9 @@ for m, row in table.items():
           f"({row['fraction']:.2f}, 95 % [{lo:.2f}, {hi:.2f}]); median loss "
           f"{row['median_loss']:.4f}; median wall per start {row['median_wall_s']}")
 print(f"lowest loss {c.lowest:.6f}; total wall {wall:.1f} s on {a.workers} workers")
+for m, v in c.info.items():
+    print(f"{m:>10}: {int(np.sum(v['status'] == 0))} converged; max|grad| median "
+          f"{np.median(v['max_grad']):.2g}; max|theta| median {np.median(v['max_theta']):.3g}")
 out = {"problem": problem.describe(), "starts": a.starts, "seed_starts": 1, "twin_seed": 0,
        "anneal": {k: np.asarray(v).tolist() for k, v in anneal_kw.items()},
        "adam": adam_kw, "lbfgs": {"maxiter": 3000, "ftol": 1e-13, "gtol": 1e-9},
@@ -46,6 +49,7 @@ out = {"problem": problem.describe(), "starts": a.starts, "seed_starts": 1, "twi
        "loss": {k: v.tolist() for k, v in c.loss.items()},
        "wall_s": {k: [None if not np.isfinite(x) else float(x) for x in v]
                   for k, v in c.wall_s.items()},
+       "info": {k: {f: x.tolist() for f, x in v.items()} for k, v in c.info.items()},
        "total_wall_s": wall, "workers": a.workers,
        "load_avg_1min": [load_before, os.getloadavg()[0]]}
 Path(a.out).write_text(json.dumps(out, indent=1))

@@ -128,3 +128,34 @@ def test_cli_trains_digits_by_backprop(tmp_path):
     assert r.returncode == 0, r.stderr
     s = json.loads(r.stdout)
     assert s["test_accuracy"][0] >= 0.90 and s["wall_s"] > 0
+
+
+def test_layer_weights_flow_reproduces_the_bvp_paths_and_its_constant_limit(twin, trained):
+    from dalearn.continuous import layer_weights_flow, layer_weights_heldout_error
+    th0, bv, _ = trained
+    s = train_ode_bvp(twin, th0, [1e2, 1e3, 1e4, np.inf], weights="smooth", Rw=1e3, tol=1e-4)
+    assert s.success
+    x, _, _, _ = s.at(-1, [twin.T])
+    # at R_f = inf the BVP's paths are the W(t) network's forward pass (to collocation tol)
+    assert np.abs(layer_weights_flow(twin, s, twin.U_train) - x[..., 0]).max() < 1e-4
+    # large R_w: nearly constant weights, so the held-out error is the constant weights'
+    h_const = twin.heldout_error(bv.theta[-1])
+    assert abs(layer_weights_heldout_error(twin, s) / h_const - 1) < 1e-2
+    with pytest.raises(ValueError, match="training"):
+        layer_weights_flow(twin, bv, twin.U_train)
+
+
+def test_compare_starts_records_how_each_run_ended():
+    from dalearn.network import compare_starts
+    _, pb = minima_problem(K=10)
+    c = compare_starts(pb, 2, seed=1, methods=("lbfgs", "adam"), maxiter=3,
+                       adam_kw={"steps": 5})
+    th0 = starting_weights(pb, 2, seed=1)
+    assert np.all(c.info["lbfgs"]["status"] == 1)          # 3 iterations: the limit
+    assert np.all(c.info["adam"]["status"] == -1)
+    for m in ("lbfgs", "adam"):
+        assert np.all(c.info[m]["max_grad"] > 0)
+        assert np.all((c.info[m]["saturated"] >= 0) & (c.info[m]["saturated"] <= 1))
+    # a few steps from U(±1/√3) weights: max |θ| stays near the start's
+    assert np.all(np.abs(c.info["lbfgs"]["max_theta"] - np.abs(th0).max(axis=1)) < 1.0)
+    assert np.all(c.info["lbfgs"]["max_theta"] > 0)

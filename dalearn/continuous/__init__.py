@@ -29,7 +29,8 @@ from ._bvp import BVPResult, EndMeasurement, continuum_problem, solve_euler_lagr
 from ._hamiltonian import Hamiltonian
 from ._jumps import JumpResult, solve_euler_lagrange_jumps
 from ._train import NeuralODE, ODETraining, ODETwin, ode_twin, train_ode_adjoint
-from ._train_bvp import BVPTraining, train_ode_bvp
+from ._train_bvp import (BVPTraining, layer_weights_flow, layer_weights_heldout_error,
+                         train_ode_bvp)
 from ._maps import (MAPS, explicit_euler_step, implicit_midpoint_step, map_jacobian,
                     polygon_area, push_cloud, symplectic_euler_step, symplecticity_error)
 
@@ -39,4 +40,4 @@ __all__ = ["Hamiltonian", "BVPResult", "EndMeasurement", "solve_euler_lagrange",
            "polygon_area", "euler_backprop_gradient", "adjoint_gradient", "adjoint_path",
            "final_state_cost", "JumpResult", "solve_euler_lagrange_jumps", "NeuralODE",
            "ODETwin", "ode_twin", "ODETraining", "train_ode_adjoint", "BVPTraining",
-           "train_ode_bvp"]
+           "train_ode_bvp", "layer_weights_flow", "layer_weights_heldout_error"]

@@ -16,11 +16,14 @@ Stationarity.  π^k = Rf (ẋ^k - F) (canonical momentum); in x and π Hamilton'
 G(t) = Σ_k ∫_0^t (∂F/∂θ)ᵀ π^k ds with G(0) = G(T) = 0, the weight condition makes one
 two-point boundary value problem for (x, π, G) with θ its unknown parameters
 (``scipy.integrate.solve_bvp``: 2KD + P states, P parameters, 2KD + 2P conditions).  At
-1/Rf = 0 it is exactly backprop's optimality: π = -λ, λ the adjoint of the loss.
+1/Rf = 0 it is exactly backprop's optimality: π = -λ, λ̇ = -(∂F/∂x)ᵀ λ with
+λ(T) = Rm (x(T) - v) = ∂A/∂x(T) on the forward pass (the adjoint of A; the loss's is 2λ/(KD)).
 
-Layer-dependent weights W(t) (``weights="smooth"``) need a regulariser: H = πᵀF(x, W) is
-linear in each W(t) through g, so the pointwise condition Σ_k (∂F/∂W)ᵀ π^k = 0 alone does not
-determine W(t) (the problem is singular, as for controls entering linearly).  We penalise the
+Layer-dependent weights W(t) (``weights="smooth"``) need a regulariser: a whole function W(t)
+can generally fit the K outputs exactly; then π(T) = 0, hence π ≡ 0, and the pointwise
+condition Σ_k (∂F/∂W)ᵀ π^k = 0 holds for every W(t) that interpolates the data (a continuum
+of stationary points: the Hessian of H = πᵀF in W, proportional to π, vanishes there, a
+singular problem), each one reproducing the noise.  We penalise the
 layer-to-layer change, Rw/2 ∫ |Ẇ|² dt (a random-walk prior on the weights across layers):
 W(t) becomes a state with momentum ρ = Rw Ẇ, ρ̇ = -Σ_k (∂F/∂W)ᵀ π^k (the pointwise condition,
 now an equation of motion), ρ(0) = ρ(T) = 0.  Rw → ∞ recovers the constant weights (ρ(T) -

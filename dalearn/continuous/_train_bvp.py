@@ -6,13 +6,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.integrate import solve_bvp
+from scipy.integrate import solve_bvp, solve_ivp
 
 from .._checks import check_choice, check_int, check_positive
 from ..models import ACTIVATIONS
 from ._train import NeuralODE, ODETwin
 
-__all__ = ["BVPTraining", "train_ode_bvp"]
+__all__ = ["BVPTraining", "train_ode_bvp", "layer_weights_flow", "layer_weights_heldout_error"]
 
 
 @dataclass(frozen=True)
@@ -232,3 +232,30 @@ def _bvp_training(twin, steps: list, Rf_values, weights: str, wall: float) -> BV
                        np.array(losses), np.array([s.x.size for s in steps]),
                        [s.sol if s.status == 0 else None for s in steps],
                        [s.message for s in steps], wall, K, D, weights)
+
+
+def layer_weights_flow(twin: ODETwin, training: BVPTraining, U, i: int = -1,
+                       rtol: float = 1e-10) -> np.ndarray:
+    """x(T) (K, D) of the layer-dependent network dx/dt = g(W(t) x + b(t)) from x(0) = ``U``
+    (K, D), with W(t), b(t) of continuation step ``i`` of a ``weights="smooth"`` training
+    (solve_bvp's interpolant), integrated by RK45 at ``rtol``."""
+    if training.weights != "smooth":
+        raise ValueError("training must come from train_ode_bvp(..., weights='smooth'), got "
+                         f"weights={training.weights!r}")
+    U = twin.model._check_io(U)
+    K, D = U.shape
+    g = ACTIVATIONS[twin.model.activation][0]
+
+    def rhs(t, z):
+        _, _, W, b = training.at(i, [t])
+        return g(z.reshape(K, D) @ W[..., 0].T + b[:, 0]).ravel()
+
+    sol = solve_ivp(rhs, (0.0, twin.T), U.ravel(), rtol=rtol, atol=rtol * 1e-2)
+    return sol.y[:, -1].reshape(K, D)
+
+
+def layer_weights_heldout_error(twin: ODETwin, training: BVPTraining, i: int = -1) -> float:
+    """RMS of the layer-dependent network's outputs (:func:`layer_weights_flow`) against the
+    teacher's clean held-out outputs, as :meth:`ODETwin.heldout_error` for constant weights."""
+    xT = layer_weights_flow(twin, training, twin.U_test, i)
+    return float(np.sqrt(np.mean((xT - twin.V_test) ** 2)))

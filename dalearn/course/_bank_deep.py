@@ -55,7 +55,8 @@ weight condition ∫ Σ_k (∂F/∂θ)ᵀ π^k dt = 0, and it is what determines
            (20, "x and π only"))))
 
 _C082 = {"a": "W(t) shrinks to zero at every t.",
-         "b": "W(t) becomes constant: the constant-weight BVP, whose weights are backprop's.",
+         "b": "W(t) becomes constant: the constant-weight BVP, whose solution at R_f = ∞ is a "
+              "stationary point of backprop's loss.",
          "c": "W(t) becomes the teacher's weights.",
          "d": "W(t) fits the training outputs exactly."}
 _B.append(Exercise(
@@ -74,16 +75,18 @@ _B.append(Exercise(
     """(b). The penalty prices the change of the weights from layer to layer. As R_w → ∞ any
 change costs too much, W(t) is constant, and the weights' momentum ρ = R_w Ẇ satisfies
 ρ(T) - ρ(0) = -∫ Σ_k (∂F/∂W)ᵀ π^k dt = 0: the integral condition, whose solution at
-R_f → ∞ is backprop's. The notebook checks it: at R_w = 10³ the layer-averaged weights are
-within 10⁻³ of the constant ones.""",
+R_f → ∞ is a stationary point of backprop's loss. The notebook checks it: at R_w = 10³ the
+layer-averaged weights are within 10⁻³ of the constant ones.""",
     answer="b", wrong=(("a", "weight decay"), ("d", "small R_w"))))
 
 # ---- 09: annealing against backprop on networks
 _B.append(Exercise(
     "09.1", "compute", "Starts for a 99 % chance",
-    """L-BFGS-B reached the lowest training loss from 2 of 50 starts: p ≈ 0.04. How many
+    """L-BFGS-B reached the lowest training loss from 2 of 50 starts: p ≈ 0.04 (95 % interval
+0.005 to 0.14, and biased upwards: one of those starts defines the lowest loss). How many
 independent starts give a 99 % chance that at least one reaches it? (Round up to a whole
-number; `dalearn.annealing.starts_needed` computes it.)""",
+number; `dalearn.annealing.starts_needed` computes it. Over the interval of p the answer
+ranges from 32 to 942.)""",
     _integer(lambda: _starts_for_99(0.04), mistakes={
         25: "1/p = 25 is the mean number of starts until the first success; a 99 % chance "
             "needs more: the smallest n with 1 - (1 - p)^n ≥ 0.99.",

@@ -8,9 +8,16 @@ Methods compared per start θ0 (weights U(±weight_scale/√D), as :func:`train_
 - ``"adam"``: backprop with full-batch Adam (numpy, :func:`train_adam`);
 - ``"anneal"``: precision annealing (:func:`dalearn.anneal`) of the action from the same θ0,
   the states starting on θ0's forward pass; its final weights are then finished by L-BFGS-B
-  on the training loss (``"anneal"``: the minimum of the training loss annealing leads to;
-  ``"anneal_raw"``: the training loss of the annealed weights as they are, at the last R_f
-  and with the inputs estimated rather than clamped).
+  on the training loss (``"anneal"``: where at most ``maxiter`` L-BFGS-B iterations from the
+  annealed weights end; ``"anneal_raw"``: the training loss of the annealed weights as they
+  are, at the last R_f and with the inputs estimated rather than clamped).
+
+Per start and method :attr:`StartsComparison.info` records how each run ended: ``status``
+(scipy's L-BFGS-B status, 0 converged, 1 iteration limit; -1 for Adam, which has none),
+``max_grad`` = max |∂loss/∂θ|, ``max_theta`` = max |θ| and ``saturated`` (the fraction of
+pre-activations with |a| > 3, where tanh' < 0.01, on the forward pass from the clamped
+inputs) at the end; for ``"anneal_raw"``
+also annealing's own final ``action`` and its optimiser ``status`` at the last R_f.
 """
 from __future__ import annotations
 
@@ -64,7 +71,17 @@ def _lbfgs(problem, theta0, maxiter):
     res = minimize(lambda th: strong_loss_grad(problem, th), theta0, jac=True,
                    method="L-BFGS-B", options={"maxiter": maxiter, "maxfun": 2 * maxiter,
                                                "ftol": 1e-13, "gtol": 1e-9})
-    return res.x, float(res.fun)
+    return res.x, float(res.fun), int(res.status)
+
+
+def _end_info(problem, th, status):
+    """How a run ended: optimiser status, max |∂loss/∂θ|, max |θ| at weights ``th`` and the
+    fraction of saturated units (pre-activations |a| > 3 on the clamped forward pass)."""
+    g = strong_loss_grad(problem, th)[1]
+    X = problem.net.forward(th, problem.input_states(), problem.drive)
+    a = problem._layer_terms(X, th)[1]
+    return {"status": float(status), "max_grad": float(np.max(np.abs(g))),
+            "max_theta": float(np.max(np.abs(th))), "saturated": float(np.mean(np.abs(a) > 3))}
 
 
 def _anneal_from(problem, theta0, anneal_kw):
@@ -78,34 +95,38 @@ def _anneal_from(problem, theta0, anneal_kw):
 
     pb.initial_vectors = given
     r = anneal(pb, n_init=1, seed=0, **anneal_kw)
-    return r.params[-1][0]
+    return r.params[-1][0], float(r.final_action[0]), int(r.status[-1][0])
 
 
 def _one_start(problem, theta0, methods, anneal_kw, adam_kw, maxiter):
-    """Every method from one start: {method: (loss, wall_s)} (and 'anneal_raw')."""
+    """Every method from one start: {method: (loss, wall_s, info)} (and 'anneal_raw')."""
     out = {}
     with _runtime.tuned_for_annealing():
         for m in methods:
             t0 = time.perf_counter()
             if m == "lbfgs":
-                _, loss = _lbfgs(problem, theta0, maxiter)
+                th, loss, status = _lbfgs(problem, theta0, maxiter)
             elif m == "adam":
-                _, loss = train_adam(problem, theta0, **adam_kw)
+                (th, loss), status = train_adam(problem, theta0, **adam_kw), -1
             else:
-                th = _anneal_from(problem, theta0, anneal_kw)
-                out["anneal_raw"] = (float(strong_loss_grad(problem, th)[0]), np.nan)
-                _, loss = _lbfgs(problem, th, maxiter)
-            out[m] = (loss, time.perf_counter() - t0)
+                tha, action, st_a = _anneal_from(problem, theta0, anneal_kw)
+                info = {**_end_info(problem, tha, st_a), "action": action}
+                out["anneal_raw"] = (float(strong_loss_grad(problem, tha)[0]), np.nan, info)
+                th, loss, status = _lbfgs(problem, tha, maxiter)
+            wall = time.perf_counter() - t0
+            out[m] = (loss, wall, _end_info(problem, th, status))
     return out
 
 
 @dataclass(frozen=True)
 class StartsComparison:
     """Final training losses ``loss[method]`` (n,) and wall times ``wall_s[method]`` (n,)
-    per start, the starts ``theta0`` (n, n_weights)."""
+    per start, the starts ``theta0`` (n, n_weights); ``info[method][key]`` (n,): how each
+    run ended (module docstring; empty when the record predates it)."""
     loss: dict
     wall_s: dict
     theta0: np.ndarray
+    info: dict = None
 
     @property
     def n(self) -> int:
@@ -156,8 +177,10 @@ def compare_starts(problem, n_starts: int = 50, seed=0, methods=METHODS, *,
                 for t in th0]
         outs = [f.result() for f in futs]
     keys = list(outs[0])
+    info = {k: {f: np.array([o[k][2][f] for o in outs]) for f in outs[0][k][2]}
+            for k in keys}
     return StartsComparison({k: np.array([o[k][0] for o in outs]) for k in keys},
-                            {k: np.array([o[k][1] for o in outs]) for k in keys}, th0)
+                            {k: np.array([o[k][1] for o in outs]) for k in keys}, th0, info)
 
 
 def minima_problem(seed: int = 0, K: int = 20, sigma: float = 0.05):
@@ -192,4 +215,6 @@ def load_comparison(path=None):
     loss = {k: np.asarray(v, float) for k, v in rec["loss"].items()}
     wall = {k: np.array([np.nan if x is None else x for x in v], float)
             for k, v in rec["wall_s"].items()}
-    return StartsComparison(loss, wall, theta0), rec
+    info = {k: {f: np.asarray(x, float) for f, x in v.items()}
+            for k, v in rec.get("info", {}).items()}
+    return StartsComparison(loss, wall, theta0, info), rec
