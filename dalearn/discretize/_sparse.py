@@ -29,7 +29,7 @@ __all__ = ["SPARSE_RULES", "SPARSE_MIN_D", "sparse_applies", "SparseAction", "re
 #: rules whose stage points are grid points (A, B are ±I minus a multiple of J)
 SPARSE_RULES = {"euler": (1.0, 0.0), "trapezoid": (0.5, 0.5)}
 #: from this many states on the sparse Hessian is the default (the measured crossover)
-SPARSE_MIN_D = 100
+SPARSE_MIN_D = 150
 
 
 def sparse_applies(model, rule: str, u=None) -> bool:

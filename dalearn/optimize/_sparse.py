@@ -65,53 +65,74 @@ def solver_for(hb, solver=None):
     return solver if isinstance(solver, cls) else cls()
 
 
+#: fill-reducing orders of recent sparsity patterns (one pattern per problem size)
+_ORDERS: dict = {}
+
+
+def _ordering(H) -> np.ndarray:
+    """The symmetric fill-reducing order q of ``H``'s pattern (H[q][:, q] is factored):
+    SuperLU's minimum degree on AᵀA + A, computed once per pattern and kept."""
+    key = (H.shape, H.nnz, hash(H.indptr.tobytes()), hash(H.indices.tobytes()))
+    if key not in _ORDERS:
+        lu = splu(H, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                  options={"SymmetricMode": True})
+        if len(_ORDERS) >= 8:
+            _ORDERS.pop(next(iter(_ORDERS)))
+        _ORDERS[key] = np.argsort(lu.perm_c)
+    return _ORDERS[key]
+
+
 class SparseSolver:
     """Damped solves (H + λ S) δ = -g for one :class:`SparseHessian` at a time; the
     interface of :class:`~dalearn.optimize.BandedSolver` (``perm`` is None: packed order)."""
 
     perm = None
 
-    def __init__(self):
-        self._order, self._key = None, None
-
     def prepare(self, hb) -> None:
-        """Take the matrix and gradient of ``hb``."""
-        self.H = hb.H.tocsc()
+        """Take the matrix and gradient of ``hb``; the matrix is put in the factor's order
+        (computed once per sparsity pattern) here, so each damped factor only adds λ S."""
+        H = hb.H.tocsc()
+        H.sort_indices()
         self.g = np.asarray(hb.g, dtype=float)
-        diag = self.H.diagonal()
+        diag = H.diagonal()
         self.scale = np.maximum(np.abs(diag), 1e-12 * max(np.abs(diag).max(initial=0.0),
                                                           1e-300))
         self._lu, self.failure, self.pivot = None, None, 0
+        self._q = q = _ordering(H)
+        self.Hq = H[q][:, q].tocsc()
+        self.Hq.sort_indices()
+        # where each diagonal entry of Hq sits in its data (every diagonal entry is stored:
+        # the action's Hessian has a positive diagonal pattern; a missing one is added)
+        n = H.shape[0]
+        if np.count_nonzero(self.Hq.diagonal() != 0) < n or not self._diag_positions(n):
+            self.Hq = (self.Hq + sp.diags(np.full(n, 1e-300))).tocsc()
+            self.Hq.sort_indices()
+            self._diag_positions(n)
+        self._dq = self.scale[q]
 
-    def _ordering(self, A):
-        """The fill-reducing column order of A's pattern (computed once per pattern)."""
-        key = (A.shape, A.nnz, hash(A.indices[:: max(1, A.nnz // 4096)].tobytes()))
-        if self._key != key:
-            lu = splu(A, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                      options={"SymmetricMode": True})
-            self._order, self._key = np.argsort(lu.perm_c), key   # A[q][:, q]: its order
-            return lu
-        return None
+    def _diag_positions(self, n) -> bool:
+        Hq = self.Hq
+        col = np.repeat(np.arange(n), np.diff(Hq.indptr))
+        pos = np.flatnonzero(Hq.indices == col)
+        self._dpos = pos
+        return pos.size == n
 
     def factor(self, lam: float, held=None) -> bool:
         """LDLᵀ-like factor of H + λ S (``held`` rows damped by 1e12 S); False when H + λ S
         is not positive definite (a pivot <= 0 or a singular matrix)."""
-        damp = lam * self.scale
+        damp = lam * self._dq
         if held is not None and held.any():
-            damp = damp + np.where(held, 1e12 * self.scale, 0.0)
-        A = (self.H + sp.diags(damp)).tocsc() if np.any(damp) else self.H
-        A.sort_indices()
+            damp = damp + np.where(held[self._q], 1e12 * self._dq, 0.0)
+        Hq = self.Hq
+        A = Hq
+        if np.any(damp):
+            data = Hq.data.copy()
+            data[self._dpos] += damp
+            A = sp.csc_matrix((data, Hq.indices, Hq.indptr), shape=Hq.shape)
         self._lu = None
         try:
-            lu = self._ordering(A)
-            if lu is None:
-                q = self._order
-                Aq = A[q][:, q].tocsc()
-                lu = splu(Aq, permc_spec="NATURAL", diag_pivot_thresh=0.0,
-                          options={"SymmetricMode": True})
-                self._q = q
-            else:
-                self._q = None
+            lu = splu(A, permc_spec="NATURAL", diag_pivot_thresh=0.0,
+                      options={"SymmetricMode": True})
         except RuntimeError:                       # exactly singular
             self.failure, self.pivot = "band", -1
             return False
@@ -126,8 +147,6 @@ class SparseSolver:
     def solve_factored(self, rhs: np.ndarray) -> np.ndarray:
         """(H + λ S)⁻¹ rhs with the last successful :meth:`factor`; ``rhs`` (n,) or (n, k)."""
         lu, q = self._lu, self._q
-        if q is None:
-            return lu.solve(np.asarray(rhs, dtype=float))
         x = lu.solve(np.asarray(rhs, dtype=float)[q])
         out = np.empty_like(x)
         out[q] = x
