@@ -150,6 +150,12 @@ def main():
             print(f"D={D:5d} {mode:15s} cpu {r['cpu_s']:8.2f} s  iterations {r['iterations']:7d}"
                   f"  final {r['final_action']:.8f}  verified {r['verified']}"
                   f"  peak RSS {r['peak_rss_mb']:7.0f} MB", flush=True)
+            write(rows)
+    write(rows, report=True)
+
+
+def write(rows, report=False):
+    """Write the runs so far with the fitted exponents and ratios (and print them)."""
     fits = {m: exponent(rows, m) for m in ENV}
     out = {"runs": rows, "cpu_exponent_from_D50": fits, "cpus": os.cpu_count()}
     ratios = {}
@@ -161,6 +167,8 @@ def main():
     out["ratios"] = dict(sorted(ratios.items()))
     OUT.parent.mkdir(exist_ok=True)
     OUT.write_text(json.dumps(out, indent=1))
+    if not report:
+        return
     print("cost exponent k (CPU ∝ D^k, D >= 50):",
           {m: None if k is None else round(k, 2) for m, k in fits.items()})
     print(json.dumps(out["ratios"], indent=1))
