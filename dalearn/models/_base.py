@@ -81,6 +81,38 @@ class Model:
         lead = np.shape(x)[:-1]
         return Hxx, np.zeros(lead + (self.D, self.P)), np.zeros(lead + (self.P, self.P))
 
+    def jac_pattern(self):
+        """Where ∂F/∂x may be nonzero: (rows, cols) int arrays (nnz,), or None (dense, the
+        default).  With :meth:`hess_pattern` it gives the action a sparse exact Hessian
+        (:mod:`dalearn.discretize`), assembled from :meth:`jac_values` and
+        :meth:`hess_values` without dense (D, D) blocks."""
+        return None
+
+    def hess_pattern(self):
+        """Where Σ_a w_a ∂²F_a/∂x∂x may be nonzero: (rows, cols) int arrays, repeats
+        allowed (their values are summed), or None."""
+        return None
+
+    def jac_values(self, x, p, *u):
+        """∂F/∂x at :meth:`jac_pattern`, shape ``(..., nnz)`` (this default reads the dense
+        Jacobian; a model declaring a pattern computes them directly)."""
+        rows, cols = self.jac_pattern()
+        return self.jac(x, p, *u)[..., rows, cols]
+
+    def hess_values(self, x, p, w, *u):
+        """Σ_a w_a ∂²F_a/∂x∂x at :meth:`hess_pattern` (repeats summed), ``(..., nnz)``."""
+        rows, cols = self.hess_pattern()
+        Hxx = self.hess(x, p, w, *u)[0]
+        keep = np.zeros(Hxx.shape[-2:], dtype=bool)
+        first = np.zeros(len(rows), dtype=bool)
+        for i, (r, c) in enumerate(zip(rows, cols)):      # each entry once, repeats get 0
+            first[i], keep[r, c] = not keep[r, c], True
+        return np.where(first, Hxx[..., rows, cols], 0.0)
+
+    def hess_params(self, x, p, w, *u):
+        """(Σ_a w_a ∂²F_a/∂x∂p (..., D, P), Σ_a w_a ∂²F_a/∂p∂p (..., P, P))."""
+        return self.hess(x, p, w, *u)[1:]
+
     def jvp(self, x, p, v):
         """J(x) v, shape ``(..., D)``."""
         return np.einsum("...ab,...b->...a", self.jac(x, p), v)

@@ -44,6 +44,36 @@ class NeuralField(Model):
     def vjp(self, x, p, w):
         return (self._g(x)[1] * w) @ self.W
 
+    def jac_pattern(self):
+        """W's nonzeros when W is sparse (at most a quarter of its entries), else None."""
+        r, c = np.nonzero(self.W)
+        return (r, c) if 4 * r.size <= self.D * self.D else None
+
+    def jac_values(self, x, p, *u):
+        r, c = self.jac_pattern()
+        return self._g(x)[1][..., r] * self.W[r, c]
+
+    def hess_pattern(self):
+        """Every pair (b, c) of W's nonzeros in one row a (Wᵀ diag(w g'') W), repeats
+        included; None with :meth:`jac_pattern`."""
+        if self.jac_pattern() is None:
+            return None
+        a, b, c = self._hess_triples()
+        return b, c
+
+    def _hess_triples(self):
+        rows = [np.nonzero(w)[0] for w in self.W]
+        a = np.concatenate([np.full(len(k) ** 2, i) for i, k in enumerate(rows)]).astype(int)
+        b = np.concatenate([np.repeat(k, len(k)) for k in rows]).astype(int)
+        c = np.concatenate([np.tile(k, len(k)) for k in rows]).astype(int)
+        return a, b, c
+
+    def hess_values(self, x, p, w, *u):
+        g, dg = self._g(x)
+        d2 = _arr(w) * ACTIVATION_D2[self.activation](g, dg)
+        a, b, c = self._hess_triples()
+        return d2[..., a] * (self.W[a, b] * self.W[a, c])
+
     has_hessian = True
 
     def hess(self, x, p, w):

@@ -79,6 +79,28 @@ class Lorenz96(Model):
         H[..., self._im1, self._im2] -= w
         return self._zero_hess(w, H)
 
+    def jac_pattern(self):
+        a = np.arange(self.D)
+        return np.tile(a, 4), np.concatenate([self._ip1, self._im2, self._im1, a])
+
+    def jac_values(self, x, p, *u):
+        x = _arr(x)
+        xm1 = x[..., self._im1]
+        return np.concatenate([xm1, -xm1, x[..., self._ip1] - x[..., self._im2],
+                               np.full_like(xm1, -1.0)], axis=-1)
+
+    def hess_pattern(self):
+        return (np.concatenate([self._ip1, self._im1, self._im2, self._im1]),
+                np.concatenate([self._im1, self._ip1, self._im1, self._im2]))
+
+    def hess_values(self, x, p, w, *u):
+        w = _arr(w)
+        return np.concatenate([w, w, -w, -w], axis=-1)
+
+    def hess_params(self, x, p, w, *u):
+        lead = np.shape(w)[:-1]
+        return np.zeros(lead + (self.D, self.P)), np.zeros(lead + (self.P, self.P))
+
     def describe(self):
         return {**super().describe(), "D": self.D}
 

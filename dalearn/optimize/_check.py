@@ -13,8 +13,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ._banded import BandedSolver
 from ._contract import STATUS, OptResult
+from ._sparse import second_blocks, solver_for
 
 __all__ = ["held", "free_grad", "checked", "tangent", "continuation_start"]
 
@@ -68,7 +68,7 @@ def _grad_max(ev, z) -> float:
 
 def _decrement(hb, mask):
     """(½ gᵀH⁻¹g, True) from a fresh Cholesky of ``hb``, or (NaN, False) when it fails."""
-    solver = BandedSolver()
+    solver = solver_for(hb)
     solver.prepare(hb)
     if not solver.factor(0.0, mask):
         return float("nan"), False
@@ -86,7 +86,7 @@ def checked(ev, res: OptResult, ftol: float, hb=None, verified=None, mask=None,
         grad = _grad_max(ev, res.z) if hb is None else float(np.max(np.abs(hb.g), initial=0.0))
         return replace(res, grad_max=grad)
     if hb is None or not hb.exact:
-        hb = ev.hessian(res.z)
+        hb = second_blocks(ev, res.z, True)
     if mask is None and getattr(ev, "bounds", None) is not None:
         mask = held(res.z, hb.g, ev.bounds)
     grad_max = float(np.max(np.abs(free_grad(hb, mask)))) if hb.g.size else 0.0

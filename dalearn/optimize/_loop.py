@@ -21,9 +21,9 @@ from typing import Protocol
 
 import numpy as np
 
-from ._banded import BandedSolver
 from ._check import checked, free_grad, held, tangent
 from ._contract import STATUS, OptResult
+from ._sparse import second_blocks, solver_for
 
 __all__ = ["Step", "Trial", "Iterate", "StepRule", "second_order"]
 
@@ -64,19 +64,20 @@ class Iterate:
             self.bounds = tuple(np.asarray(v, dtype=float) for v in bounds)
             self.z = np.clip(self.z, *self.bounds)
         self.hb = self._build(self.z)
-        self.solver = BandedSolver()
+        self.solver = solver_for(self.hb)
         self.nfev, self.mask, self.gn_phase = 1, None, False
 
-    def _build(self, z):
-        return self.ev.hessian(z) if self.exact else self.ev.gauss_newton(z)
+    def _build(self, z, exact=None):
+        return second_blocks(self.ev, z, self.exact if exact is None else exact)
 
     def finite(self) -> bool:
         return bool(np.isfinite(self.hb.total) and np.all(np.isfinite(self.hb.g)))
 
     def rebuild(self, gauss_newton: bool = False) -> None:
         """New blocks at ``z`` (Gauss-Newton ones with ``gauss_newton``), prepared."""
-        self.hb = self.ev.gauss_newton(self.z) if gauss_newton else self._build(self.z)
+        self.hb = self._build(self.z, False if gauss_newton else None)
         self.nfev += 1
+        self.solver = solver_for(self.hb, self.solver)
         self.solver.prepare(self.hb)
 
     def enter_gauss_newton(self) -> None:

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..optimize import BlockHessian
-from ..discretize import residual_curvature
+from ..optimize import BlockHessian, SparseHessian
+from ..discretize import SparseAction, residual_curvature, residual_vjp, sparse_applies
 from ..discretize import residual
 
 __all__ = ["ActionValue", "action", "ActionEvaluator"]
@@ -75,6 +75,8 @@ class ActionEvaluator:
         self.bounds = problem.bounds
         self.nx = problem.M * problem.D
         self.n_calls = 0
+        #: the optimisers ask for :meth:`sparse_hessian` (see dalearn.discretize.sparse_applies)
+        self.sparse = sparse_applies(self.model, self.rule, self.u)
 
     def terms(self, z) -> ActionValue:
         """The action at ``z`` and its two terms."""
@@ -99,7 +101,17 @@ class ActionEvaluator:
         return dm, res, p
 
     def value_grad_terms(self, z):
-        """(A, dA/dz, measurement term, model term)."""
+        """(A, dA/dz, measurement term, model term); O(M D) through the model's ``vjp``
+        where the rule allows (:func:`dalearn.discretize.residual_vjp`)."""
+        Xt, p = self._split(np.asarray(z, dtype=float))
+        if self.rule in ("euler", "trapezoid") and self.u is None:
+            r = residual(self.model, self.rule, Xt, p, self.h).r
+            dm = Xt - self.Y0
+            wdm, wr = self.w_meas * dm, self.wf * r
+            gx, gp = residual_vjp(self.model, self.rule, Xt, p, self.h, 2.0 * wr, self.est_idx)
+            self.n_calls += 1
+            meas, mod = float(np.sum(wdm * dm)), float(np.sum(wr * r))
+            return meas + mod, np.concatenate([(gx + 2.0 * wdm).ravel(), gp]), meas, mod
         dm, res, _ = self._pieces(z)
         r = res.r
         wdm = self.w_meas * dm
@@ -138,6 +150,19 @@ class ActionEvaluator:
     def hessian(self, z) -> BlockHessian:
         """Gradient and exact Hessian blocks at ``z`` (a :class:`dalearn.optimize.BlockHessian`)."""
         return self.gauss_newton(z, exact=True)
+
+    def sparse_hessian(self, z, exact: bool = True) -> SparseHessian:
+        """Gradient and exact Hessian (Gauss-Newton matrix without ``exact``) at ``z`` as
+        one sparse matrix (a :class:`dalearn.optimize.SparseHessian`); needs a model that
+        declares its Jacobian's sparsity (see :class:`dalearn.discretize.SparseAction`)."""
+        Xt, p = self._split(np.asarray(z, dtype=float))
+        sa = SparseAction(self.model, self.rule, Xt, p, self.h, self.est_idx, self.u)
+        self.n_calls += 1
+        dm = Xt - self.Y0
+        wdm, wr = self.w_meas * dm, self.wf * sa.r
+        meas, mod = float(np.sum(wdm * dm)), float(np.sum(wr * sa.r))
+        return SparseHessian(meas + mod, meas, mod, sa.gradient(wr, wdm),
+                             sa.hessian(self.wf, self.w_meas, exact), exact)
 
     def gauss_newton(self, z, exact: bool = False) -> BlockHessian:
         """Gradient and Gauss-Newton blocks at ``z`` (exact Hessian blocks with ``exact``)."""

@@ -1,0 +1,167 @@
+"""The sparse path of the second-order optimisers: a Hessian held as a scipy.sparse matrix
+and the damped solves (H + λ S) δ = -g by a sparse direct factorisation.
+
+The factorisation is SuperLU's (``scipy.sparse.linalg.splu``) with a fill-reducing
+symmetric ordering (minimum degree on AᵀA + A, ``MMD_AT_PLUS_A``), symmetric mode and no
+off-diagonal pivoting (``diag_pivot_thresh = 0``): for a symmetric matrix the factor is
+then P (L D Lᵀ) Pᵀ with D the diagonal of U, so by Sylvester's law of inertia H + λ S is
+positive definite exactly when every pivot is positive; a failed or non-positive pivot is
+the failed Cholesky of the banded path (``factor`` returns False).  The ordering is
+computed once per sparsity pattern and reused (the pattern of the action's Hessian does not
+change between iterations).
+
+:func:`solver_for` picks :class:`SparseSolver` for a :class:`SparseHessian`, else the banded
+:class:`~dalearn.optimize.BandedSolver`; :func:`second_blocks` asks an evaluator for the
+sparse Hessian where it offers one (``ev.sparse``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import splu
+
+from ._banded import BandedSolver
+
+__all__ = ["SparseHessian", "SparseSolver", "solver_for", "second_blocks"]
+
+
+@dataclass
+class SparseHessian:
+    """:class:`~dalearn.optimize.HessianBlocks` held as one sparse symmetric matrix ``H``
+    (CSR, (n, n), packed order) with the action's terms and gradient ``g`` (n,)."""
+    total: float
+    meas: float
+    model: float
+    g: np.ndarray
+    H: sp.csr_matrix
+    exact: bool = False
+    chains: int = 0
+
+    def matvec(self, v) -> np.ndarray:
+        """H v for a packed vector ``v`` (n,)."""
+        return self.H @ v
+
+    def to_dense(self) -> np.ndarray:
+        """H as a dense (n, n) array (tests and small problems)."""
+        return self.H.toarray()
+
+    def band(self):
+        raise TypeError("a SparseHessian has no band storage; use SparseSolver")
+
+
+def second_blocks(ev, z, exact: bool):
+    """The exact Hessian (``exact``) or Gauss-Newton matrix of ``ev`` at ``z``: sparse when
+    the evaluator offers it (``ev.sparse``), else its blocks."""
+    if getattr(ev, "sparse", False):
+        return ev.sparse_hessian(z, exact)
+    return ev.hessian(z) if exact else ev.gauss_newton(z)
+
+
+def solver_for(hb, solver=None):
+    """``solver`` when it fits ``hb``'s kind, else a new one of the right kind."""
+    cls = SparseSolver if isinstance(hb, SparseHessian) else BandedSolver
+    return solver if isinstance(solver, cls) else cls()
+
+
+#: fill-reducing orders of recent sparsity patterns (one pattern per problem size)
+_ORDERS: dict = {}
+
+
+def _ordering(H) -> np.ndarray:
+    """The symmetric fill-reducing order q of ``H``'s pattern (H[q][:, q] is factored):
+    SuperLU's minimum degree on AᵀA + A, computed once per pattern and kept."""
+    key = (H.shape, H.nnz, hash(H.indptr.tobytes()), hash(H.indices.tobytes()))
+    if key not in _ORDERS:
+        lu = splu(H, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                  options={"SymmetricMode": True})
+        if len(_ORDERS) >= 8:
+            _ORDERS.pop(next(iter(_ORDERS)))
+        _ORDERS[key] = np.argsort(lu.perm_c)
+    return _ORDERS[key]
+
+
+class SparseSolver:
+    """Damped solves (H + λ S) δ = -g for one :class:`SparseHessian` at a time; the
+    interface of :class:`~dalearn.optimize.BandedSolver` (``perm`` is None: packed order)."""
+
+    perm = None
+
+    def prepare(self, hb) -> None:
+        """Take the matrix and gradient of ``hb``; the matrix is put in the factor's order
+        (computed once per sparsity pattern) here, so each damped factor only adds λ S."""
+        H = hb.H.tocsc()
+        H.sort_indices()
+        self.g = np.asarray(hb.g, dtype=float)
+        diag = H.diagonal()
+        self.scale = np.maximum(np.abs(diag), 1e-12 * max(np.abs(diag).max(initial=0.0),
+                                                          1e-300))
+        self._lu, self.failure, self.pivot = None, None, 0
+        self._q = q = _ordering(H)
+        self.Hq = H[q][:, q].tocsc()
+        self.Hq.sort_indices()
+        # where each diagonal entry of Hq sits in its data (every diagonal entry is stored:
+        # the action's Hessian has a positive diagonal pattern; a missing one is added)
+        n = H.shape[0]
+        if np.count_nonzero(self.Hq.diagonal() != 0) < n or not self._diag_positions(n):
+            self.Hq = (self.Hq + sp.diags(np.full(n, 1e-300))).tocsc()
+            self.Hq.sort_indices()
+            self._diag_positions(n)
+        self._dq = self.scale[q]
+
+    def _diag_positions(self, n) -> bool:
+        Hq = self.Hq
+        col = np.repeat(np.arange(n), np.diff(Hq.indptr))
+        pos = np.flatnonzero(Hq.indices == col)
+        self._dpos = pos
+        return pos.size == n
+
+    def factor(self, lam: float, held=None) -> bool:
+        """LDLᵀ-like factor of H + λ S (``held`` rows damped by 1e12 S); False when H + λ S
+        is not positive definite (a pivot <= 0 or a singular matrix)."""
+        damp = lam * self._dq
+        if held is not None and held.any():
+            damp = damp + np.where(held[self._q], 1e12 * self._dq, 0.0)
+        Hq = self.Hq
+        A = Hq
+        if np.any(damp):
+            data = Hq.data.copy()
+            data[self._dpos] += damp
+            A = sp.csc_matrix((data, Hq.indices, Hq.indptr), shape=Hq.shape)
+        self._lu = None
+        try:
+            lu = splu(A, permc_spec="NATURAL", diag_pivot_thresh=0.0,
+                      options={"SymmetricMode": True})
+        except RuntimeError:                       # exactly singular
+            self.failure, self.pivot = "band", -1
+            return False
+        piv = lu.U.diagonal()
+        symmetric = np.array_equal(lu.perm_r, lu.perm_c)
+        if not symmetric or not np.all(piv > 0) or not np.all(np.isfinite(piv)):
+            self.failure, self.pivot = "band", int(np.argmin(piv)) + 1
+            return False
+        self._lu, self.failure = lu, None
+        return True
+
+    def solve_factored(self, rhs: np.ndarray) -> np.ndarray:
+        """(H + λ S)⁻¹ rhs with the last successful :meth:`factor`; ``rhs`` (n,) or (n, k)."""
+        lu, q = self._lu, self._q
+        x = lu.solve(np.asarray(rhs, dtype=float)[q])
+        out = np.empty_like(x)
+        out[q] = x
+        return out
+
+    def step(self, lam: float, held=None):
+        """δ = -(H + λ S)⁻¹ g, or None when the factorisation fails (see BandedSolver)."""
+        if not self.factor(lam, held):
+            return None
+        if held is None or not held.any():
+            return self.solve_factored(-self.g)
+        dz = self.solve_factored(-np.where(held, 0.0, self.g))
+        dz[held] = 0.0
+        return dz
+
+    def damping_norm(self, dz: np.ndarray) -> float:
+        """δᵀ S δ."""
+        return float(np.sum(self.scale * dz * dz))
