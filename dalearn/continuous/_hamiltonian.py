@@ -1,4 +1,4 @@
-"""H(x, π) of a model with model precision Rf and data y(t); Hamilton's equations."""
+"""ℋ(x, π) of a model with model precision Rf and data y(t); Hamilton's equations."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,7 +14,7 @@ __all__ = ["Hamiltonian"]
 
 @dataclass(frozen=True)
 class Hamiltonian:
-    """H(x, π) of ``model`` with model precision ``Rf`` and data ``y(t)``.
+    """ℋ(x, π) of ``model`` with model precision ``Rf`` and data ``y(t)``.
 
     ``Rm``: scalar or (D,) measurement precision per unit time (0 = unobserved component);
     ``y``: callable t -> (..., D) data, NaN where nothing is measured (ignored where Rm is
@@ -68,12 +68,12 @@ class Hamiltonian:
         return self.Rf * (xdot - self.model.rhs(x, self.p_model))
 
     def H(self, t, x, pi):
-        """H(x, π) = π·F(x) + |π|²/(2 Rf) - Rm/2 Σ_l (x_l - y_l)²."""
+        """ℋ(x, π) = π·F(x) + |π|²/(2 Rf) - Rm/2 Σ_l (x_l - y_l)²."""
         return np.sum(pi * self.model.rhs(x, self.p_model), -1) + \
             np.sum(pi * pi, -1) / (2 * self.Rf) - self._measurement_term(t, x)
 
     def vector_field(self, t, x, pi):
-        """Hamilton's equations: (ẋ, π̇) = (∂H/∂π, -∂H/∂x)."""
+        """Hamilton's equations: (ẋ, π̇) = (∂ℋ/∂π, -∂ℋ/∂x)."""
         pm = self.p_model
         xdot = self.model.rhs(x, pm) + pi / self.Rf
         pidot = -self.model.vjp(x, pm, pi) + self._misfit(t, x)

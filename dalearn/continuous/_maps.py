@@ -17,9 +17,9 @@ def explicit_euler_step(ham: Hamiltonian, t, x, pi, h):
 
 
 def symplectic_euler_step(ham: Hamiltonian, t, x, pi, h):
-    """x' = x + h ∂H/∂π(x, π'),  π' = π - h ∂H/∂x(x, π')  (π' solves a linear system).
+    """x' = x + h ∂ℋ/∂π(x, π'),  π' = π - h ∂ℋ/∂x(x, π')  (π' solves a linear system).
 
-    At finite Rf the update is x' = x + h (F(x) + π'/Rf).  Only for H = π·F (Rf → ∞, no data
+    At finite Rf the update is x' = x + h (F(x) + π'/Rf).  Only for ℋ = π·F (Rf → ∞, no data
     inside the interval) is it the forward Euler step x' = x + h F(x) together with
     backpropagation π = (I + h J(x))ᵀ π' read backwards; either way the pair is symplectic.
     """
