@@ -97,3 +97,17 @@ def test_running_and_saving_a_notebook_does_not_break_the_tests(tmp_path):
                           "tests/test_notebooks.py", "-k", "not running_and_saving"],
                          cwd=clone, capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stdout[-2000:]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_uses_no_moved_module_path(path):
+    """The course teaches the current layout: no cell imports a path that only forwards
+    (with a DeprecationWarning) to its new home, e.g. dalearn.datasets -> dalearn.network."""
+    import re
+
+    from dalearn._compat import MOVED
+    source = "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"]
+                       if c["cell_type"] == "code")
+    old = re.findall(rf"\bdalearn\.({'|'.join(MOVED)})\b", source)
+    assert not old, f"{path.name}: moved module path(s) {sorted(set(old))}: use " + ", ".join(
+        f"dalearn.{MOVED[o]}" for o in sorted(set(old)))
