@@ -152,16 +152,7 @@ class SparseSolver:
         out[q] = x
         return out
 
-    def step(self, lam: float, held=None):
-        """δ = -(H + λ S)⁻¹ g, or None when the factorisation fails (see BandedSolver)."""
-        if not self.factor(lam, held):
-            return None
-        if held is None or not held.any():
-            return self.solve_factored(-self.g)
-        dz = self.solve_factored(-np.where(held, 0.0, self.g))
-        dz[held] = 0.0
-        return dz
-
-    def damping_norm(self, dz: np.ndarray) -> float:
-        """δᵀ S δ."""
-        return float(np.sum(self.scale * dz * dz))
+    # the damped step (held variables get no gradient and stay put) and δᵀ S δ, over this
+    # factor: the banded solver's, which use only factor/solve_factored/g/scale (perm is None)
+    step = BandedSolver.step
+    damping_norm = BandedSolver.damping_norm
