@@ -12,6 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from _jupyterlab import jupyterlab
@@ -568,3 +569,48 @@ def test_a_reopened_autosaved_notebook_says_how_to_get_its_panel_back(lab, brows
         _shut_down_kernels(url, token)
     # the only console errors are ipywidgets' own "widget model not found"
     assert all("model not found" in e or "favicon" in e for e in errors), errors[:5]
+
+
+#: shortens the anywidget front end's 2 s window for a widget's module to load and
+#: initialise to 0.3 s, as if the machine were ~7× slower (what a loaded CI machine does):
+#: a plotly FigureWidget (a 5 MB module per figure) then drops its data and stays empty
+SLOW_FRONT_END = ("{ const t = AbortSignal.timeout.bind(AbortSignal);"
+                  " AbortSignal.timeout = ms => t(ms === 2000 ? 300 : ms); }")
+
+
+def test_panel_figures_draw_and_update_when_the_widget_front_end_is_slow(lab, browser):
+    """Two figures of a panel, drawn and then updated from the kernel, in a page whose
+    anywidget front end gives each widget 0.3 s instead of 2 s to start."""
+    import nbformat
+    url, token, work = lab
+    source = ("import numpy as np, ipywidgets as w\n"
+              "from dalearn.plots import Panel, Series, render, update_figure\n"
+              "def panels(k):\n"
+              "    x = np.linspace(0, 1, 50)\n"
+              "    return [Panel(f'k = {k}', 'x', 'y', [Series(x, np.sin(k * x), 'sin')])]\n"
+              "figs = [render(panels(1), widget=True), render(panels(2), widget=True)]\n"
+              "w.VBox(figs)")
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3", "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell(source),
+                nbformat.v4.new_code_cell("for k, f in enumerate(figs):\n"
+                                          "    update_figure(f, panels(5 + k))")]
+    nbformat.write(nb, work / "slow_front_end.ipynb")
+    page, errors = _page(browser)
+    page.add_init_script(SLOW_FRONT_END)
+    try:
+        _run_all(page, url, token, "slow_front_end.ipynb")
+        box = page.locator(".widget-vbox").filter(has=page.locator(".js-plotly-plot")).last
+        figs = _figs(box, 2, timeout=60.0)
+        t0 = time.time()
+        while [f.evaluate("el => el.layout.annotations[0].text") for f in figs] != [
+                "k = 5", "k = 6"]:
+            assert time.time() - t0 < 60, "the figures did not take the kernel's update"
+            page.wait_for_timeout(250)
+        y = figs[1].evaluate("el => Array.from(el._fullData[0].y)")
+        assert abs(y[-1] - np.sin(6.0)) < 1e-12
+    finally:
+        page.screenshot(path=str(SHOTS / "slow_front_end.png"))
+        page.close()
+        _shut_down_kernels(url, token)
+    assert not errors, errors[:5]

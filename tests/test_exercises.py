@@ -30,6 +30,15 @@ def test_the_correct_answer_passes(eid):
     assert check.passed and check.status == "correct", str(check)
 
 
+@pytest.mark.parametrize("eid", [e.id for e in exercises() if e.kind == "choice"])
+def test_a_right_choice_is_told_why_it_is_right_not_its_option_again(eid):
+    import re
+    ex = da.exercise(eid)
+    option = re.search(rf"^- \({ex.answer}\) (.+)$", ex.question, re.M).group(1)
+    said = str(ex.check(ex.answer))
+    assert option[:40] not in said and len(said) > len(f"Yes, ({ex.answer}).") + 40, said
+
+
 @pytest.mark.parametrize("eid", ALL)
 def test_each_typical_wrong_answer_fails_with_its_specific_message(eid):
     ex = da.exercise(eid)

@@ -223,7 +223,10 @@ _B.append(Exercise(
         "c": "the data term cannot fall below the noise, and the model term grows.",
         "d": "it cannot rise without bound: at every R_f the minimum is at most the action of "
              "the best exact Euler trajectory (model term zero), so it levels off. Run to "
-             "beta = 50."}),
+             "beta = 50."},
+        "The minimum can never exceed the action of the best exact Euler trajectory, whose "
+        "model term is zero, so the curve levels off; that trajectory misses the data by "
+        "more than the noise, so it levels off far above 1."),
     ("Forward Euler's error per step is O(h²), the trapezoid rule's O(h³).",
      "At any R_f the minimum is at most the action of the best path that satisfies the Euler "
      "model exactly (its model term is zero). What does that bound do as R_f grows?"),

@@ -133,7 +133,10 @@ _B.append(Exercise(
              "below σ: discretisation is not the floor.",
         "c": "it has the teacher's exact form; the same pairs with clean inputs give a much "
              "smaller error.",
-        "d": "every backprop start reports status 0 (converged)."}),
+        "d": "every backprop start reports status 0 (converged)."},
+        "With the discretisation error removed (the teacher's own weights in a 100-layer "
+        "student) the error stays far below σ, and with clean inputs it falls: what is left "
+        "is the input noise carried into the fitted weights, which shrinks with more pairs."),
     ("Which of the measurements changes only the inputs, and which only the number of pairs?",),
     """(b). Clean inputs with the same noisy outputs lower the held-out error well below the
 noisy-input value, while the discretisation error alone is far below σ. The mechanism is

@@ -2,8 +2,8 @@
 (interactive) or matplotlib (static) from the same spec, so the two cannot drift apart.
 
 Every public function takes results and returns a figure; ``backend="plotly"`` (default) gives
-a ``go.Figure`` (``widget=True``: a ``go.FigureWidget`` that :func:`update_figure` changes in
-place), ``backend="mpl"`` a matplotlib ``Figure`` (no pyplot state; ``fig.savefig`` to PNG).
+a ``go.Figure`` (``widget=True``: a :class:`LiveFigure`, a ``go.FigureWidget`` that
+:func:`update_figure` changes in place), ``backend="mpl"`` a matplotlib ``Figure`` (no pyplot state; ``fig.savefig`` to PNG).
 A figure is first described as panels of series (plain arrays), then rendered, so the two
 backends always show the same thing.  Builders compute only what they draw (a forward pass
 for a network's states, a fitted slope for a convergence plot); the science is elsewhere.
@@ -20,4 +20,12 @@ __all__ = ["action_levels", "action_terms", "paths", "param_vs_beta", "network_s
            "momentum_panels", "laplace_panels", "shared_yrange", "convergence", "phase_clouds",
            "prediction", "sweep", "update_figure", "action_levels_mpl", "Panel", "Series",
            "render", "render_frames", "level_panel", "terms_panel", "path_panels",
-           "shared_xrange", "landscape_panels", "ode_training_panels"]
+           "shared_xrange", "landscape_panels", "ode_training_panels", "LiveFigure"]
+
+
+def __getattr__(name):
+    # LiveFigure is an ipywidget: importing it imports ipywidgets, so only on first use
+    if name == "LiveFigure":
+        from ._live import LiveFigure
+        return LiveFigure
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

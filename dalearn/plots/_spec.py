@@ -126,7 +126,10 @@ def _to_plotly(panels, widget, title, height):
     fig.update_layout(height=height, margin=dict(l=60, r=20, t=60 if title else 40, b=50),
                       title=title or None, template="plotly_white",
                       legend=dict(font=dict(size=10)))
-    return go.FigureWidget(fig) if widget else fig
+    if not widget:
+        return fig
+    from ._live import LiveFigure     # imports ipywidgets: only when a widget is asked for
+    return LiveFigure(fig)
 
 
 def _axis_style(log: bool, arrays, yrange=None) -> dict:
