@@ -11,14 +11,19 @@ from ._backend import BACKENDS, get_backend
 class _RerunNote:
     """One line under a panel, hidden by CSS while the panel is live: a notebook re-opened
     from disk (autosave stores outputs, not the kernel's widgets) shows JupyterLab's "Error
-    displaying widget: model not found" where the panel was, and this line says what to do."""
+    displaying widget: model not found" where the panel was; this line takes its place and
+    says what to do."""
 
     def _repr_html_(self) -> str:
+        # a live panel (a .widget-box): hide this line; no panel (JupyterLab's "Error
+        # displaying widget: model not found" node, no .widget-box): hide that, keep this line
         return ("<style>.jp-OutputArea-child:has(.widget-box) + "
-                ".jp-OutputArea-child:has(.dalearn-rerun) {display: none}</style>"
-                '<div class="dalearn-rerun" style="color:#555">↑ The panel above lives in '
+                ".jp-OutputArea-child:has(.dalearn-rerun) {display: none}"
+                ".jp-OutputArea-child:has(> .jupyter-widgets):not(:has(.widget-box)):has("
+                "+ .jp-OutputArea-child .dalearn-rerun) {display: none}</style>"
+                '<div class="dalearn-rerun" style="color:#555">This cell\'s panel lives in '
                 "the running kernel and is not saved with the notebook: run the cell (or "
-                "Run All) to show it again.</div>")
+                "Run All) to show it.</div>")
 
     def __repr__(self) -> str:
         return "(run the cell to show the panel)"
