@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dalearn import AnnealSettings, TwinSettings
 from dalearn.widgets import AnnealExplorer
 
 OUT = Path(__file__).parent / "results" / "widgets_scrub.json"
@@ -17,7 +18,7 @@ OUT = Path(__file__).parent / "results" / "widgets_scrub.json"
 
 def main():
     t = time.perf_counter()
-    ex = AnnealExplorer(D=20, L=12, sigma=0.4, N=100, n_init=5)
+    ex = AnnealExplorer(TwinSettings(D=20, L=12, sigma=0.4, N=100), AnnealSettings(n_init=5))
     build = time.perf_counter() - t
     sc = ex.scrubber
     times = []
