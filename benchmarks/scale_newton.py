@@ -7,7 +7,9 @@ RSS by getrusage of that process, which includes the Python interpreter and impo
 
 - ``default``: ``dalearn.anneal`` with its default method (Newton; the sparse Hessian from
   ``SPARSE_MIN_D`` states on);
-- ``dense`` / ``sparse``: the same with ``DALEARN_SPARSE=never`` / ``always`` (crossover);
+- ``dense`` / ``sparse`` / ``krylov``: the same with ``DALEARN_SPARSE=never`` / ``always`` /
+  ``krylov`` (banded Cholesky / a sparse factorisation per solve / conjugate gradients
+  preconditioned by a kept factor: the crossovers);
 - ``lbfgsb``: scipy's L-BFGS-B at tight tolerances (ftol = gtol = 1e-12, maxiter = maxfun =
   10^7) on the same action, with its own O(M D) numpy gradient (below), the same schedule
   and start;
@@ -108,7 +110,7 @@ print(json.dumps({"D": D, "mode": mode, "cpu_s": cpu, "iterations": nit, "nfev":
 '''
 
 ENV = {"default": {}, "dense": {"DALEARN_SPARSE": "never"}, "sparse": {"DALEARN_SPARSE": "always"},
-       "lbfgsb": {}, "dalearn_lbfgsb": {}}
+       "krylov": {"DALEARN_SPARSE": "krylov"}, "lbfgsb": {}, "dalearn_lbfgsb": {}}
 
 
 #: one BLAS thread in every mode (dalearn's annealing sets it anyway; idle BLAS threads

@@ -92,7 +92,9 @@ class Iterate:
         Gauss-Newton phase) whose decrement ½ gᵀH⁻¹g is at most ftol A, else None."""
         if not step.undamped or self.gn_phase:
             return None
+        # an iterative solver's step underestimates the decrement by up to its error bound
         dec = -0.5 * float(self.free_grad() @ step.dz)
+        dec += getattr(self.solver, "decrement_error", 0.0)
         return (dec, True) if dec <= self.ftol * max(self.hb.total, 1e-300) else None
 
     def trial(self, step: Step, xtol: float) -> Trial:
