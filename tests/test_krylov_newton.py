@@ -162,5 +162,7 @@ def test_krylov_is_chosen_by_size_and_bad_input_errors(monkeypatch):
     assert krylov_applies(Lorenz96(5))
     with pytest.raises(ValueError, match="rtol"):
         KrylovSolver(rtol=0.0)
+    with pytest.raises(ValueError, match="rtol_other"):
+        KrylovSolver(rtol_other=1.0)
     with pytest.raises(ValueError, match="refactor_after"):
         KrylovSolver(refactor_after=0)

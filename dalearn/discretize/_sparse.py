@@ -32,9 +32,9 @@ __all__ = ["SPARSE_RULES", "SPARSE_MIN_D", "KRYLOV_MIN_D", "sparse_applies", "kr
 #: rules whose stage points are grid points (A, B are ±I minus a multiple of J)
 SPARSE_RULES = {"euler": (1.0, 0.0), "trapezoid": (0.5, 0.5)}
 #: from this many states on the sparse Hessian is the default (the measured crossover)
-SPARSE_MIN_D = 150
+SPARSE_MIN_D = 80
 #: from this many states on the sparse solves are by conjugate gradients (measured)
-KRYLOV_MIN_D = 200
+KRYLOV_MIN_D = 80
 _MODES = ("auto", "always", "never", "krylov")
 
 

@@ -49,9 +49,11 @@ def clear_preconditioner() -> None:
     _KEPT.clear()
 
 
-def pcg(matvec, precond, b, rtol: float, maxiter: int):
+def pcg(matvec, precond, b, rtol: float, maxiter: int, enough: float | None = None):
     """Conjugate gradients for A x = b, A given by ``matvec``, the symmetric positive
-    definite preconditioner by ``precond`` (r -> P⁻¹ r); from x = 0.
+    definite preconditioner by ``precond`` (r -> P⁻¹ r); from x = 0.  ``enough``: also stop
+    (after at least 3 iterations) once the upper estimate of ½ bᵀA⁻¹b, -q(x) + ½ rz /
+    min_ritz, is at most half of it (a Newton decrement already small enough to stop on).
 
     Returns (x, status, iterations, min_ritz, rz): status "converged" (rᵀP⁻¹r <= rtol²
     bᵀP⁻¹b), "negative" (a direction p with pᵀAp <= 0 was met: A is not positive definite; x
@@ -66,7 +68,7 @@ def pcg(matvec, precond, b, rtol: float, maxiter: int):
         return x, "converged", 0, float("nan"), 0.0
     stop = rtol * rtol * rz
     p = np.array(zr, copy=True)                 # precond may hand back r itself
-    alphas, betas = [], []
+    alphas, betas, lower = [], [], 0.0
     for k in range(1, maxiter + 1):
         Ap = matvec(p)
         pAp = float(p @ Ap)
@@ -78,8 +80,13 @@ def pcg(matvec, precond, b, rtol: float, maxiter: int):
         zr = precond(r)
         rz_new = float(r @ zr)
         alphas.append(alpha)
+        lower += 0.5 * alpha * rz                  # -q(x) grows by ½ α rᵀP⁻¹r each step
         if rz_new <= stop:
             return x, "converged", k, _min_ritz(alphas, betas), rz_new
+        if enough is not None and k >= 3:
+            ritz = _min_ritz(alphas, betas)
+            if ritz > 0 and lower + 0.5 * rz_new / ritz <= 0.5 * enough:
+                return x, "converged", k, ritz, rz_new
         beta = rz_new / rz
         betas.append(beta)
         p = zr + beta * p
@@ -108,9 +115,18 @@ class KrylovSolver:
 
     perm = None
 
-    def __init__(self, rtol: float = 1e-4, refactor_after: int = 40):
-        if not 0.0 < rtol < 1.0:
-            raise ValueError(f"rtol must be in (0, 1), got {rtol!r}")
+    #: a decrement this small is enough to stop on (set by the Newton loop: ftol A)
+    enough = None
+    #: the Newton loop's Gauss-Newton phase (from an indefinite start) lasts until a step
+    #: lowers the action by less than this fraction (0.1 on the direct paths): Gauss-Newton
+    #: solves are positive definite, exact ones there fail and refactor (docs/decisions.md)
+    gn_exit = 1e-3
+
+    def __init__(self, rtol: float = 1e-4, refactor_after: int = 40, rtol_other: float = 1e-2):
+        for name, v in (("rtol", rtol), ("rtol_other", rtol_other)):
+            if not 0.0 < v < 1.0:
+                raise ValueError(f"{name} must be in (0, 1), got {v!r}")
+        self.rtol_other = float(rtol_other)
         if int(refactor_after) < 1:
             raise ValueError(f"refactor_after must be >= 1, got {refactor_after!r}")
         self.rtol, self.refactor_after = float(rtol), int(refactor_after)
@@ -167,7 +183,7 @@ class KrylovSolver:
             return out if free is None else out * free
         return matvec, precond
 
-    def _solve(self, rhs):
+    def _solve(self, rhs, rtol=None, enough=None):
         """PCG for (H + λS) x = rhs; (x, status).  A new factor is made first when the PCG
         time spent on the kept one has reached what that factor cost (rent or buy), and
         when PCG has not converged after ``refactor_after`` iterations."""
@@ -181,7 +197,7 @@ class KrylovSolver:
             matvec, precond = self._operators()
             cap = self.refactor_after if attempt == 0 else 10 * self.refactor_after
             t = time.process_time()
-            x, status, k, ritz, rz = pcg(matvec, precond, rhs, self.rtol, cap)
+            x, status, k, ritz, rz = pcg(matvec, precond, rhs, rtol or self.rtol, cap, enough)
             kept.spent += time.process_time() - t
             self.iterations += k
             self.solves += 1
@@ -213,7 +229,7 @@ class KrylovSolver:
         self.free = None if self.held is None else (~self.held).astype(float)
         self.failure, self.pivot = None, 0
         rhs = -np.where(self.held, 0.0, self.g) if self.held is not None else -self.g
-        x, status = self._solve(rhs)
+        x, status = self._solve(rhs, enough=self.enough if self.lam == 0.0 else None)
         self._ok = x is not None
         if self._ok:
             self._cache = (rhs, x, self.decrement_error)
@@ -223,7 +239,9 @@ class KrylovSolver:
 
     def solve_factored(self, rhs: np.ndarray) -> np.ndarray:
         """(H + λ S)⁻¹ rhs (free part) for the λ of the last successful :meth:`factor`;
-        ``rhs`` (n,) or (n, k)."""
+        ``rhs`` (n,) or (n, k).  The step's right-hand side ±(-g) is answered from the
+        factor() solve; any other (the continuation tangent, a trust-region iteration) is
+        solved to ``rtol_other``."""
         rhs = np.asarray(rhs, dtype=float)
         if rhs.ndim == 2:
             return np.column_stack([self.solve_factored(c) for c in rhs.T])
@@ -231,7 +249,7 @@ class KrylovSolver:
         if c is not None and (np.array_equal(c[0], rhs) or np.array_equal(c[0], -rhs)):
             self.decrement_error = c[2]
             return c[1].copy() if np.array_equal(c[0], rhs) else -c[1]
-        x, status = self._solve(rhs)
+        x, status = self._solve(rhs, self.rtol_other)
         if x is None:
             raise np.linalg.LinAlgError("PCG failed on a matrix it had solved before")
         return x
