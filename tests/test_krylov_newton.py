@@ -171,7 +171,8 @@ def test_krylov_is_chosen_by_size_and_bad_input_errors(monkeypatch):
 @pytest.mark.parametrize("mode", ["never", "krylov"])
 def test_newton_reaches_the_minimum_on_a_bound_like_lbfgsb(mode, monkeypatch):
     """ν bounded below its true value: the constrained minimum sits on the bound; Newton's
-    active-set steps reach it (a verified minimum of the free variables) at L-BFGS-B's level."""
+    projected steps (ν held at the bound, the free variables solved for; by PCG on the
+    free subspace on the Krylov path) reach it, verified, at L-BFGS-B's level."""
     monkeypatch.setenv("DALEARN_SPARSE", mode)
     clear_preconditioner()
     twin, _ = lorenz96_twin(D=8, L=4, N=25, seed=2)            # true ν = 8.17
