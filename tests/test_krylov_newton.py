@@ -186,3 +186,20 @@ def test_newton_reaches_the_minimum_on_a_bound_like_lbfgsb(mode, monkeypatch):
     assert newton.z[-1] == 7.0                      # held exactly at the bound
     assert lb.z[-1] == pytest.approx(7.0, abs=1e-6)
     assert newton.total <= lb.total * (1 + 1e-7)
+
+
+@pytest.mark.parametrize("method", ["tr", "lm"])
+def test_the_other_second_order_methods_work_on_the_krylov_path(method, monkeypatch):
+    """Trust region (inverse iteration and λ search through PCG solves) and
+    Levenberg-Marquardt reach verified minima at the direct path's level: both within
+    their decrement tolerance (1e-8 A) of one minimum."""
+    problem = _problem(7)
+    z0 = problem.pack(problem.initial_paths(1, np.random.default_rng(1), -2.0, 2.0)[0])
+    res = {}
+    for mode in ("always", "krylov"):
+        monkeypatch.setenv("DALEARN_SPARSE", mode)
+        clear_preconditioner()
+        res[mode] = minimize(problem.evaluator(2.0), z0, method=method)
+    a, b = res["always"], res["krylov"]
+    assert a.status == 0 and b.status == 0 and a.pos_def and b.pos_def
+    assert b.total == pytest.approx(a.total, rel=2e-8)
