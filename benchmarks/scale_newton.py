@@ -5,17 +5,20 @@ start dalearn's ``anneal`` draws with seed 0), R_f = 0.01 * 2^beta for beta = 0.
 warm starts.  Modes, each in a fresh subprocess (CPU seconds by time.process_time, peak
 RSS by getrusage of that process, which includes the Python interpreter and imports):
 
-- ``default``: ``dalearn.anneal`` with its default method (Newton; the sparse Hessian from
-  ``SPARSE_MIN_D`` states on);
-- ``dense`` / ``sparse``: the same with ``DALEARN_SPARSE=never`` / ``always`` (crossover);
+- ``default``: ``dalearn.anneal`` with its default method (Newton; the banded Hessian below
+  ``SPARSE_MIN_D`` states, from there the sparse one solved by conjugate gradients
+  preconditioned by a kept factor, ``KRYLOV_MIN_D``);
+- ``dense`` / ``sparse`` / ``krylov``: the same with ``DALEARN_SPARSE=never`` / ``always`` /
+  ``krylov`` (banded Cholesky / a sparse factorisation per solve / conjugate gradients
+  preconditioned by a kept factor: the crossovers);
 - ``lbfgsb``: scipy's L-BFGS-B at tight tolerances (ftol = gtol = 1e-12, maxiter = maxfun =
   10^7) on the same action, with its own O(M D) numpy gradient (below), the same schedule
   and start;
 - ``dalearn_lbfgsb``: dalearn's own ``method="lbfgsb"`` (its O(M D) gradient).
 
-Every final point (last beta) is checked with dalearn's own test: the exact Hessian there
-(sparse) has a positive-pivot factorisation and the Newton decrement ½ gᵀH⁻¹g / A is at
-most 1e-8 (dalearn's ftol).  Prints a table, fits CPU ∝ D^k, writes
+Every final point (last beta) is checked with dalearn's own test, outside the timing and
+by a factorisation whatever the mode: the exact Hessian there (sparse) has positive pivots
+and the Newton decrement ½ gᵀH⁻¹g / A is at most 1e-8 (dalearn's ftol).  Prints a table, fits CPU ∝ D^k, writes
 benchmarks/results/scale_newton.json (merging sizes already there).
 Run: python benchmarks/scale_newton.py [--sizes 20,50,100,200] [--modes default,lbfgsb]
 (D = 500 and 1000 take minutes: run them alone on a quiet machine.)
@@ -37,7 +40,7 @@ import json, resource, sys, time
 import numpy as np
 from scipy.optimize import minimize
 import dalearn
-from dalearn.optimize import SparseSolver
+from dalearn.optimize import KRYLOV_COUNTS, SparseSolver
 D, mode = int(sys.argv[1]), sys.argv[2]
 problem, truth = dalearn.lorenz96_twin(D=D, L=D // 2, N=200, dt=0.025, seed=0)
 kw = dict(betas=21, Rf0=0.01, alpha=2.0, seed=0, n_init=1)
@@ -101,14 +104,15 @@ else:
     z = problem.pack(r.paths[0], r.params[-1, 0])
     actions, nit = r.action[:, 0].tolist(), int(r.nit.sum())
 cpu = time.process_time() - c
+krylov = dict(KRYLOV_COUNTS)
 ok, dec = verify(z, Rfs[-1])
 print(json.dumps({"D": D, "mode": mode, "cpu_s": cpu, "iterations": nit, "nfev": locals().get("nfev"), "actions": actions,
-                  "final_action": actions[-1], "verified": ok, "decrement": dec,
+                  "final_action": actions[-1], "verified": ok, "decrement": dec, "krylov": krylov,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 '''
 
 ENV = {"default": {}, "dense": {"DALEARN_SPARSE": "never"}, "sparse": {"DALEARN_SPARSE": "always"},
-       "lbfgsb": {}, "dalearn_lbfgsb": {}}
+       "krylov": {"DALEARN_SPARSE": "krylov"}, "lbfgsb": {}, "dalearn_lbfgsb": {}}
 
 
 #: one BLAS thread in every mode (dalearn's annealing sets it anyway; idle BLAS threads

@@ -17,6 +17,7 @@ from .. import _runtime
 from ._result import AnnealResult
 from .._checks import (as_generator, check_finite, check_int, check_memory, check_positive,
                        check_range)
+from ..discretize import sparse_applies
 from ..optimize import continuation_start, minimize
 from .._settings import AnnealSettings
 
@@ -191,12 +192,19 @@ def _given_starts(problem, init):
     return [problem.pack(X0[i], P0[i]) for i in range(n)], X0, P0
 
 
+#: numbers per unknown a sparse Hessian's solver holds (two factors of <= ~330 entries per
+#: unknown with indices, measured on Lorenz96 up to D = 1000; the matrix; the Jacobian)
+SPARSE_NUMBERS = 1000
+
+
 def bytes_needed(n_unknowns: int, D: int, n_init: int, n_beta: int,
-                 keep_all: bool = False) -> float:
+                 keep_all: bool = False, sparse: bool = False) -> float:
     """Memory an annealing run plans: the starts' paths (every β with ``keep_all``) and one
-    solver's banded matrices (about 12 D numbers per unknown)."""
+    solver's banded matrices (about 12 D numbers per unknown; ``SPARSE_NUMBERS`` with
+    ``sparse``, the sparse Hessian's solvers)."""
     n = float(n_unknowns)
-    return 8.0 * n * (n_init * (n_beta + 2 if keep_all else 3) + 12 * D)
+    solver = SPARSE_NUMBERS if sparse else 12 * D
+    return 8.0 * n * (n_init * (n_beta + 2 if keep_all else 3) + solver)
 
 
 class AnnealInterrupted(KeyboardInterrupt):
@@ -339,10 +347,17 @@ def _starts(problem, init, n_init: int, seed, init_range: tuple, ranges: dict, n
         z0s, X0, P0 = _given_starts(problem, init)
         n_init = len(z0s)
     check_memory(f"annealing {n_init} starts x {n_beta} betas",
-                 bytes_needed(problem.n_unknowns, problem.D, n_init, n_beta, keep_all))
+                 bytes_needed(problem.n_unknowns, problem.D, n_init, n_beta, keep_all,
+                              _sparse(problem)))
     if init is None:
         z0s, X0, P0 = problem.initial_vectors(n_init, rng, init_range, ranges)
     return z0s, X0, P0, n_init
+
+
+def _sparse(problem) -> bool:
+    """Whether ``problem``'s second-order solves use the sparse Hessian."""
+    model, rule = getattr(problem, "model", None), getattr(problem, "rule", None)
+    return isinstance(rule, str) and model is not None and sparse_applies(model, rule, problem.u)
 
 
 def _interrupted(e, problem, meta, betas, Rf_table, X0, P0, t_start, settings,

@@ -15,7 +15,9 @@ are O(M nnz), never O(M D²).  :func:`residual_vjp` gives the gradient's Jrᵀ �
 through the model's ``vjp`` (no Jacobian at all).
 
 ``DALEARN_SPARSE`` (environment): ``auto`` (default: sparse from ``SPARSE_MIN_D`` states
-on, the measured crossover, see docs/decisions.md), ``always`` or ``never``.
+on, solved by preconditioned conjugate gradients from ``KRYLOV_MIN_D`` on: the measured
+crossovers, see docs/decisions.md), ``always`` (sparse, a factorisation per solve, at any
+size), ``krylov`` (sparse with conjugate gradients at any size) or ``never``.
 """
 from __future__ import annotations
 
@@ -24,26 +26,43 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["SPARSE_RULES", "SPARSE_MIN_D", "sparse_applies", "SparseAction", "residual_vjp"]
+__all__ = ["SPARSE_RULES", "SPARSE_MIN_D", "KRYLOV_MIN_D", "sparse_applies", "krylov_applies",
+           "SparseAction", "residual_vjp"]
 
 #: rules whose stage points are grid points (A, B are ±I minus a multiple of J)
 SPARSE_RULES = {"euler": (1.0, 0.0), "trapezoid": (0.5, 0.5)}
 #: from this many states on the sparse Hessian is the default (the measured crossover)
-SPARSE_MIN_D = 150
+SPARSE_MIN_D = 80
+#: from this many states on the sparse solves are by conjugate gradients (measured)
+KRYLOV_MIN_D = 80
+_MODES = ("auto", "always", "never", "krylov")
+
+
+def _mode() -> str:
+    mode = os.environ.get("DALEARN_SPARSE", "auto").lower()
+    if mode not in _MODES:
+        raise ValueError(f"DALEARN_SPARSE must be one of {', '.join(_MODES)}, got {mode!r}")
+    return mode
 
 
 def sparse_applies(model, rule: str, u=None) -> bool:
     """Whether the action of ``model`` under ``rule`` gets the sparse Hessian: the model
     declares its Jacobian and Hessian patterns, the rule is in ``SPARSE_RULES``, and D is
     at least ``SPARSE_MIN_D`` (``DALEARN_SPARSE=always``/``never`` overrides the size)."""
-    mode = os.environ.get("DALEARN_SPARSE", "auto").lower()
-    if mode not in ("auto", "always", "never"):
-        raise ValueError(f"DALEARN_SPARSE must be auto, always or never, got {mode!r}")
+    mode = _mode()
     if mode == "never" or rule not in SPARSE_RULES or model.jac_pattern() is None:
         return False
     if getattr(model, "has_hessian", False) and model.hess_pattern() is None:
         return False
-    return mode == "always" or model.D >= SPARSE_MIN_D
+    return mode in ("always", "krylov") or model.D >= SPARSE_MIN_D
+
+
+def krylov_applies(model) -> bool:
+    """Whether a sparse action of ``model`` is solved by conjugate gradients (see
+    :class:`dalearn.optimize.KrylovSolver`): from ``KRYLOV_MIN_D`` states on, or always with
+    ``DALEARN_SPARSE=krylov`` (never with ``always``)."""
+    mode = _mode()
+    return mode == "krylov" or (mode == "auto" and model.D >= KRYLOV_MIN_D)
 
 
 def _extra(model, u):

@@ -10,16 +10,20 @@
   second-order methods share
 - :class:`SparseHessian` and :class:`SparseSolver`: the same for a Hessian held as a
   scipy.sparse matrix (sparse direct factorisation with a fill-reducing ordering)
+- :class:`KrylovSolver`: the same by conjugate gradients preconditioned by an earlier
+  factor (truncated Newton for large problems); ``clear_preconditioner`` frees that factor
 - :func:`continuation_start`: the start at the next R_f predicted along a minimum's tangent
 """
 from ._banded import BandedSolver, block_band
 from ._check import continuation_start
 from ._contract import STATUS, BlockHessian, Evaluator, HessianBlocks, OptResult
 from ._sparse import SparseHessian, SparseSolver
+from ._krylov import KRYLOV_COUNTS, KrylovSolver, clear_preconditioner
 from ._methods import (LBFGSB, METHODS, Hybrid, LevenbergMarquardt, Newton, TrustRegion,
                        minimize, minimize_lbfgsb, minimize_lm)
 
 __all__ = ["minimize", "METHODS", "STATUS", "OptResult", "Newton", "LevenbergMarquardt",
            "TrustRegion", "LBFGSB", "Hybrid", "Evaluator", "HessianBlocks", "BlockHessian",
            "BandedSolver", "block_band", "continuation_start", "minimize_lm",
-           "minimize_lbfgsb", "SparseHessian", "SparseSolver"]
+           "minimize_lbfgsb", "SparseHessian", "SparseSolver", "KrylovSolver",
+           "clear_preconditioner", "KRYLOV_COUNTS"]

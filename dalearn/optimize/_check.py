@@ -73,7 +73,8 @@ def _decrement(hb, mask):
     if not solver.factor(0.0, mask):
         return float("nan"), False
     g = free_grad(hb, mask)
-    return 0.5 * float(g @ solver.solve_factored(g)), True
+    dec = 0.5 * float(g @ solver.solve_factored(g))
+    return dec + getattr(solver, "decrement_error", 0.0), True
 
 
 def checked(ev, res: OptResult, ftol: float, hb=None, verified=None, mask=None,

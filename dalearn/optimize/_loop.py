@@ -7,7 +7,7 @@ action is evaluated at z + δ and the step accepted when the actual decrease is 
 (ρ > 1e-4) of the quadratic model's prediction.  The rule then adapts its damping (λ) or
 radius (Δ) and may stop.  Far from a minimum, where the exact Hessian is indefinite, the
 rules may ask for Gauss-Newton blocks (positive semi-definite) until a step lowers the
-action by less than 10 %.
+action by less than 10 % (the solver's ``gn_exit`` where it has one).
 
 A step rule (:class:`StepRule`) is a small stateful object made fresh for each solve:
 ``exact`` says which blocks it works on (the exact Hessian or Gauss-Newton),
@@ -92,7 +92,9 @@ class Iterate:
         Gauss-Newton phase) whose decrement ½ gᵀH⁻¹g is at most ftol A, else None."""
         if not step.undamped or self.gn_phase:
             return None
+        # an iterative solver's step underestimates the decrement by up to its error bound
         dec = -0.5 * float(self.free_grad() @ step.dz)
+        dec += getattr(self.solver, "decrement_error", 0.0)
         return (dec, True) if dec <= self.ftol * max(self.hb.total, 1e-300) else None
 
     def trial(self, step: Step, xtol: float) -> Trial:
@@ -161,6 +163,8 @@ def second_order(ev, z0, rule: StepRule, maxiter: int, ftol: float, xtol: float,
     status, nit, verified = 1, 0, None
     for nit in range(1, maxiter + 1):
         it.mask = held(it.z, it.hb.g, it.bounds) if it.bounds is not None else None
+        if hasattr(it.solver, "enough"):           # an iterative solve may stop there
+            it.solver.enough = ftol * max(it.hb.total, 1e-300)
         step = rule.propose(it)
         if step is None or isinstance(step, int):
             if step is None:
@@ -189,7 +193,7 @@ def _judge(it: Iterate, rule: StepRule, trial: Trial) -> int | None:
     if trial.rho > 1e-4:
         old = it.hb.total
         it.z = it.z + trial.dz
-        left_gn = it.gn_phase and trial.actual < 0.1 * old
+        left_gn = it.gn_phase and trial.actual < getattr(it.solver, "gn_exit", 0.1) * old
         if left_gn:
             it.gn_phase = False
         it.rebuild(gauss_newton=it.gn_phase)

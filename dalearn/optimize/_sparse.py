@@ -24,7 +24,7 @@ from scipy.sparse.linalg import splu
 
 from ._banded import BandedSolver
 
-__all__ = ["SparseHessian", "SparseSolver", "solver_for", "second_blocks"]
+__all__ = ["SparseHessian", "SparseSolver", "solver_for", "second_blocks", "pattern_key"]
 
 
 @dataclass
@@ -38,6 +38,9 @@ class SparseHessian:
     H: sp.csr_matrix
     exact: bool = False
     chains: int = 0
+    #: solve by preconditioned conjugate gradients (:class:`KrylovSolver`) instead of a
+    #: factorisation of every matrix
+    krylov: bool = False
 
     def matvec(self, v) -> np.ndarray:
         """H v for a packed vector ``v`` (n,)."""
@@ -61,25 +64,39 @@ def second_blocks(ev, z, exact: bool):
 
 def solver_for(hb, solver=None):
     """``solver`` when it fits ``hb``'s kind, else a new one of the right kind."""
-    cls = SparseSolver if isinstance(hb, SparseHessian) else BandedSolver
-    return solver if isinstance(solver, cls) else cls()
+    if isinstance(hb, SparseHessian):
+        if hb.krylov:
+            from ._krylov import KrylovSolver
+            cls = KrylovSolver
+        else:
+            cls = SparseSolver
+    else:
+        cls = BandedSolver
+    return solver if type(solver) is cls else cls()
+
+
+def pattern_key(H) -> tuple:
+    """A key of ``H``'s sparsity pattern (shape, nnz and hashes of its index arrays)."""
+    return (H.shape, H.nnz, hash(H.indptr.tobytes()), hash(H.indices.tobytes()))
 
 
 #: fill-reducing orders of recent sparsity patterns (one pattern per problem size)
 _ORDERS: dict = {}
 
 
-def _ordering(H) -> np.ndarray:
-    """The symmetric fill-reducing order q of ``H``'s pattern (H[q][:, q] is factored):
-    SuperLU's minimum degree on AᵀA + A, computed once per pattern and kept."""
-    key = (H.shape, H.nnz, hash(H.indptr.tobytes()), hash(H.indices.tobytes()))
+def _ordering(H):
+    """(q, lu): the symmetric fill-reducing order q of ``H``'s pattern (H[q][:, q] is
+    factored), SuperLU's minimum degree on AᵀA + A, computed once per pattern and kept;
+    ``lu`` is the factor of ``H`` itself made on the way when the order is new, else None."""
+    key = pattern_key(H)
+    lu = None
     if key not in _ORDERS:
         lu = splu(H, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
                   options={"SymmetricMode": True})
         if len(_ORDERS) >= 8:
             _ORDERS.pop(next(iter(_ORDERS)))
         _ORDERS[key] = np.argsort(lu.perm_c)
-    return _ORDERS[key]
+    return _ORDERS[key], lu
 
 
 class SparseSolver:
@@ -97,8 +114,10 @@ class SparseSolver:
         diag = H.diagonal()
         self.scale = np.maximum(np.abs(diag), 1e-12 * max(np.abs(diag).max(initial=0.0),
                                                           1e-300))
-        self._lu, self.failure, self.pivot = None, None, 0
-        self._q = q = _ordering(H)
+        self._lu, self.failure, self.pivot, self._packed = None, None, 0, False
+        # a new pattern's order comes with a factor of H itself: the first factor(0)
+        self._q, self._first = _ordering(H)
+        q = self._q
         self.Hq = H[q][:, q].tocsc()
         self.Hq.sort_indices()
         # where each diagonal entry of Hq sits in its data (every diagonal entry is stored:
@@ -123,19 +142,15 @@ class SparseSolver:
         damp = lam * self._dq
         if held is not None and held.any():
             damp = damp + np.where(held[self._q], 1e12 * self._dq, 0.0)
-        Hq = self.Hq
-        A = Hq
-        if np.any(damp):
-            data = Hq.data.copy()
-            data[self._dpos] += damp
-            A = sp.csc_matrix((data, Hq.indices, Hq.indptr), shape=Hq.shape)
-        self._lu = None
-        try:
-            lu = splu(A, permc_spec="NATURAL", diag_pivot_thresh=0.0,
-                      options={"SymmetricMode": True})
-        except RuntimeError:                       # exactly singular
-            self.failure, self.pivot = "band", -1
-            return False
+        first, self._first = self._first, None
+        self._lu, self._packed = None, first is not None and not np.any(damp)
+        if self._packed:
+            lu = first
+        else:
+            lu = self._splu(damp)
+            if lu is None:                         # exactly singular
+                self.failure, self.pivot = "band", -1
+                return False
         piv = lu.U.diagonal()
         symmetric = np.array_equal(lu.perm_r, lu.perm_c)
         if not symmetric or not np.all(piv > 0) or not np.all(np.isfinite(piv)):
@@ -144,9 +159,25 @@ class SparseSolver:
         self._lu, self.failure = lu, None
         return True
 
+    def _splu(self, damp):
+        """The factor of Hq + diag(damp) in the kept order, or None when it is singular."""
+        Hq = self.Hq
+        A = Hq
+        if np.any(damp):
+            data = Hq.data.copy()
+            data[self._dpos] += damp
+            A = sp.csc_matrix((data, Hq.indices, Hq.indptr), shape=Hq.shape)
+        try:
+            return splu(A, permc_spec="NATURAL", diag_pivot_thresh=0.0,
+                        options={"SymmetricMode": True})
+        except RuntimeError:
+            return None
+
     def solve_factored(self, rhs: np.ndarray) -> np.ndarray:
         """(H + λ S)⁻¹ rhs with the last successful :meth:`factor`; ``rhs`` (n,) or (n, k)."""
         lu, q = self._lu, self._q
+        if self._packed:                           # the order's own factor of H
+            return lu.solve(np.asarray(rhs, dtype=float))
         x = lu.solve(np.asarray(rhs, dtype=float)[q])
         out = np.empty_like(x)
         out[q] = x

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..optimize import BlockHessian, SparseHessian
-from ..discretize import SparseAction, residual_curvature, residual_vjp, sparse_applies
+from ..discretize import (SparseAction, krylov_applies, residual_curvature, residual_vjp,
+                          sparse_applies)
 from ..discretize import residual
 
 __all__ = ["ActionValue", "action", "ActionEvaluator"]
@@ -77,6 +78,7 @@ class ActionEvaluator:
         self.n_calls = 0
         #: the optimisers ask for :meth:`sparse_hessian` (see dalearn.discretize.sparse_applies)
         self.sparse = sparse_applies(self.model, self.rule, self.u)
+        self.krylov = self.sparse and krylov_applies(self.model)
 
     def terms(self, z) -> ActionValue:
         """The action at ``z`` and its two terms."""
@@ -162,7 +164,8 @@ class ActionEvaluator:
         wdm, wr = self.w_meas * dm, self.wf * sa.r
         meas, mod = float(np.sum(wdm * dm)), float(np.sum(wr * sa.r))
         return SparseHessian(meas + mod, meas, mod, sa.gradient(wr, wdm),
-                             sa.hessian(self.wf, self.w_meas, exact), exact)
+                             sa.hessian(self.wf, self.w_meas, exact), exact,
+                             krylov=self.krylov)
 
     def gauss_newton(self, z, exact: bool = False) -> BlockHessian:
         """Gradient and Gauss-Newton blocks at ``z`` (exact Hessian blocks with ``exact``)."""
