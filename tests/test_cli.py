@@ -119,3 +119,18 @@ def test_workers_default_to_processes_only_for_many_starts(monkeypatch):
     assert ca._workers(_args(["--n-init", "100"]), 100) == 4
     assert ca._workers(_args(["--n-init", "100", "--workers", "1"]), 100) == 1
     assert ca._workers(_args(["--n-init", "100", "--workers", "3"]), 100) == 3
+
+
+def test_the_memory_check_plans_the_sparse_hessian_at_large_D(monkeypatch):
+    """D = 1000, N = 200: the dense band would need ~18 GiB and is refused; the sparse
+    Hessian the run will use needs ~1.6 GB and passes (same plan as anneal's own check)."""
+    from dalearn.cli._anneal_flags import check_run
+    from dalearn.models import get_model
+    from dalearn import AnnealSettings, TwinSettings
+    monkeypatch.setattr("dalearn._checks.memory_limit", lambda: 8 * 2 ** 30)
+    twin, schedule = TwinSettings(D=1000, L=500, N=200), AnnealSettings(n_init=1, betas=21)
+    model = get_model("lorenz96", D=1000)
+    check_run(twin, schedule, model)
+    monkeypatch.setenv("DALEARN_SPARSE", "never")
+    with pytest.raises(ValueError, match="--n-init: annealing would need about 1[78]"):
+        check_run(twin, schedule, model)

@@ -12,7 +12,7 @@ from .._checks import (check_choice, check_finite, check_int, check_memory, chec
                        check_positive, check_range)
 from .._settings import AnnealSettings, TwinSettings
 from ..annealing import bytes_needed, check_schedule
-from ..discretize import RULES
+from ..discretize import RULES, sparse_applies
 from ..experiments import PRESETS
 from ..models import MODELS, SIZED, get_model
 from ..problem import Problem, check_truth_work, path_bytes
@@ -227,4 +227,5 @@ def check_run(twin: TwinSettings, schedule: AnnealSettings, model,
     if not annealing:
         return
     check_memory(f"{sizes}/--n-init: annealing",
-                 bytes_needed(M * model.D + len(estimated), model.D, schedule.n_init, n_beta))
+                 bytes_needed(M * model.D + len(estimated), model.D, schedule.n_init, n_beta,
+                              sparse=sparse_applies(model, twin.rule)))
