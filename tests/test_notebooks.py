@@ -111,3 +111,17 @@ def test_notebook_uses_no_moved_module_path(path):
     old = re.findall(rf"\bdalearn\.({'|'.join(MOVED)})\b", source)
     assert not old, f"{path.name}: moved module path(s) {sorted(set(old))}: use " + ", ".join(
         f"dalearn.{MOVED[o]}" for o in sorted(set(old)))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_stated_run_times_agree_with_the_measured_ones(path):
+    """A notebook's "Time: about N seconds" and the README table's "~N s" say the same, and
+    N is the quiet-machine time of benchmarks/notebook_times.py to the nearest 5 s."""
+    import re
+    measured = json.loads((ROOT / "benchmarks" / "results" / "notebook_times.json")
+                          .read_text())["notebooks"][path.name]["wall_s"]
+    first = "".join(json.loads(path.read_text())["cells"][0]["source"])
+    header = int(re.search(r"Time:\*\* about (\d+) seconds", first).group(1))
+    row = re.search(rf"\| `{path.stem}` \|[^\n]*\| ~(\d+) s \|", (ROOT / "README.md").read_text())
+    assert row and int(row.group(1)) == header, (header, row and row.group(0)[-40:])
+    assert abs(header - measured) <= 2.5 or header == 5 and measured < 7.5, (header, measured)
