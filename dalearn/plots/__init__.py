@@ -3,7 +3,8 @@
 
 Every public function takes results and returns a figure; ``backend="plotly"`` (default) gives
 a ``go.Figure`` (``widget=True``: a :class:`LiveFigure`, a ``go.FigureWidget`` that
-:func:`update_figure` changes in place), ``backend="mpl"`` a matplotlib ``Figure`` (no pyplot state; ``fig.savefig`` to PNG).
+:func:`update_figure` changes in place), ``backend="mpl"`` a matplotlib ``Figure`` (no pyplot
+state; ``fig.savefig`` to PNG).
 A figure is first described as panels of series (plain arrays), then rendered, so the two
 backends always show the same thing.  Builders compute only what they draw (a forward pass
 for a network's states, a fitted slope for a convergence plot); the science is elsewhere.

@@ -4,8 +4,8 @@
 ``batch_update``, ``update_layout``) with its own small front end.  Why: plotly's own widget
 front end is a 5 MB module that the anywidget front end evaluates once per figure and allows
 2 s to load; on a loaded machine it can take longer, and then the anywidget front end drops
-every later message to that figure, so it stays empty (docs/decisions.md, "A figure that
-draws under load").  Here
+every later message to that figure, so it stays empty (docs/decisions.md, "Figures that
+draw under load").  Here
 
 * the front end module is a few hundred bytes and does nothing in ``initialize``, so it is
   ready at once; plotly.js itself is evaluated once per page (cached), inside ``render``;
