@@ -48,7 +48,7 @@ CASES = [
     (["--N", "1"], "--N must be an integer >= 2"),
     (["--N", "2000000"], "RK4 steps"),
     (["--D", "1000000"], "GiB"),
-    (["--D", "3000"], "GiB"),
+    (["--D", "300000"], "GiB"),     # beyond even the sparse Hessian's plan (N = 20)
     (["--D", "3"], "--D"),
     (["--n-future", "1000000000"], "the limit is"),
     (["--n-future", "1e9"], "invalid int value"),
