@@ -577,7 +577,7 @@ def test_a_reopened_autosaved_notebook_says_how_to_get_its_panel_back(lab, brows
 
 #: shortens the anywidget front end's 2 s window for a widget's module to load and
 #: initialise to 0.3 s, as if the machine were ~7× slower (what a loaded CI machine does):
-#: a plotly FigureWidget (a 5 MB module per figure) then drops its data and stays empty
+#: a plotly FigureWidget then drops its data and stays empty (docs/decisions.md)
 SLOW_FRONT_END = ("{ const t = AbortSignal.timeout.bind(AbortSignal);"
                   " AbortSignal.timeout = ms => t(ms === 2000 ? 300 : ms); }")
 

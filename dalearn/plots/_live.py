@@ -1,10 +1,8 @@
 """A plotly figure as a widget whose synced state is always the whole figure.
 
 :class:`LiveFigure` is a ``go.FigureWidget`` (same Python API: ``.data``, ``.layout``,
-``batch_update``, ``update_layout``) with its own small front end.  Why: plotly's own widget
-front end is a 5 MB module that the anywidget front end evaluates once per figure and allows
-2 s to load; on a loaded machine it can take longer, and then the anywidget front end drops
-every later message to that figure, so it stays empty (docs/decisions.md, "Figures that
+``batch_update``, ``update_layout``) with its own small front end, so a figure draws on a
+loaded machine too (why plotly's own front end may not: docs/decisions.md, "Figures that
 draw under load").  Here
 
 * the front end module is a few hundred bytes and does nothing in ``initialize``, so it is
