@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from ._banded import BandedSolver
+from ._ordering import GRID_ORDER_MIN_D, grid_order
 
 __all__ = ["SparseHessian", "SparseSolver", "solver_for", "second_blocks", "pattern_key"]
 
@@ -41,6 +42,9 @@ class SparseHessian:
     #: solve by preconditioned conjugate gradients (:class:`KrylovSolver`) instead of a
     #: factorisation of every matrix
     krylov: bool = False
+    #: (M, D) when the first M D unknowns are an M × D time-major grid coupled one step in
+    #: time (factors then use its nested-dissection order, :func:`grid_order`)
+    grid: tuple | None = None
 
     def matvec(self, v) -> np.ndarray:
         """H v for a packed vector ``v`` (n,)."""
@@ -84,18 +88,25 @@ def pattern_key(H) -> tuple:
 _ORDERS: dict = {}
 
 
-def _ordering(H):
+def _ordering(H, grid=None):
     """(q, lu): the symmetric fill-reducing order q of ``H``'s pattern (H[q][:, q] is
-    factored), SuperLU's minimum degree on AᵀA + A, computed once per pattern and kept;
-    ``lu`` is the factor of ``H`` itself made on the way when the order is new, else None."""
-    key = pattern_key(H)
+    factored), computed once per pattern and kept: nested dissection of the time × space
+    ``grid`` (M, D) when given with D >= ``GRID_ORDER_MIN_D`` (:func:`grid_order`), else
+    SuperLU's minimum degree on AᵀA + A; ``lu`` is the factor of ``H`` itself made on the
+    way by the latter when the order is new, else None."""
+    key = (pattern_key(H), grid)
     lu = None
     if key not in _ORDERS:
-        lu = splu(H, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                  options={"SymmetricMode": True})
+        q = None
+        if grid is not None and grid[1] >= GRID_ORDER_MIN_D:
+            q = grid_order(H, *grid)
+        if q is None:
+            lu = splu(H, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                      options={"SymmetricMode": True})
+            q = np.argsort(lu.perm_c)
         if len(_ORDERS) >= 8:
             _ORDERS.pop(next(iter(_ORDERS)))
-        _ORDERS[key] = np.argsort(lu.perm_c)
+        _ORDERS[key] = q
     return _ORDERS[key], lu
 
 
@@ -116,7 +127,7 @@ class SparseSolver:
                                                           1e-300))
         self._lu, self.failure, self.pivot, self._packed = None, None, 0, False
         # a new pattern's order comes with a factor of H itself: the first factor(0)
-        self._q, self._first = _ordering(H)
+        self._q, self._first = _ordering(H, hb.grid)
         q = self._q
         self.Hq = H[q][:, q].tocsc()
         self.Hq.sort_indices()

@@ -165,7 +165,7 @@ class ActionEvaluator:
         meas, mod = float(np.sum(wdm * dm)), float(np.sum(wr * sa.r))
         return SparseHessian(meas + mod, meas, mod, sa.gradient(wr, wdm),
                              sa.hessian(self.wf, self.w_meas, exact), exact,
-                             krylov=self.krylov)
+                             krylov=self.krylov, grid=(sa.M, sa.D))
 
     def gauss_newton(self, z, exact: bool = False) -> BlockHessian:
         """Gradient and Gauss-Newton blocks at ``z`` (exact Hessian blocks with ``exact``)."""
