@@ -10,9 +10,11 @@ of :class:`~dalearn.optimize.SparseSolver`:
 
 - ``factor(λ, held)`` solves (H + λS) x = -g (g with held entries zeroed, on the free
   variables only) by PCG with the kept factor, to a relative preconditioned residual
-  ``rtol``.  A direction of non-positive curvature proves H + λS is not positive definite
-  (False, as a failed Cholesky).  H + λS itself is factored (:class:`SparseSolver`, exact
-  definiteness test by the pivots) and becomes the kept preconditioner when the CPU time
+  ``rtol`` (``rtol_damped`` for a damped Gauss-Newton matrix: far from a minimum, where
+  the step is a rough one anyway; an inexact Newton step).  A direction of non-positive
+  curvature proves H + λS is not positive definite (False, as a failed Cholesky).
+  H + λS itself is factored (:class:`SparseSolver`, exact definiteness test by the
+  pivots) and becomes the kept preconditioner when the CPU time
   PCG has spent with the kept factor reaches what that factor cost (the rent-or-buy rule:
   never more than twice the best choice in hindsight), or when PCG has not converged after
   ``refactor_after`` iterations.
@@ -122,11 +124,12 @@ class KrylovSolver:
     #: solves are positive definite, exact ones there fail and refactor (docs/decisions.md)
     gn_exit = 1e-3
 
-    def __init__(self, rtol: float = 1e-4, refactor_after: int = 40, rtol_other: float = 1e-2):
-        for name, v in (("rtol", rtol), ("rtol_other", rtol_other)):
+    def __init__(self, rtol: float = 1e-4, refactor_after: int = 40, rtol_other: float = 1e-2,
+                 rtol_damped: float = 1e-2):
+        for name, v in (("rtol", rtol), ("rtol_other", rtol_other), ("rtol_damped", rtol_damped)):
             if not 0.0 < v < 1.0:
                 raise ValueError(f"{name} must be in (0, 1), got {v!r}")
-        self.rtol_other = float(rtol_other)
+        self.rtol_other, self.rtol_damped = float(rtol_other), float(rtol_damped)
         if int(refactor_after) < 1:
             raise ValueError(f"refactor_after must be >= 1, got {refactor_after!r}")
         self.rtol, self.refactor_after = float(rtol), int(refactor_after)
@@ -229,7 +232,9 @@ class KrylovSolver:
         self.free = None if self.held is None else (~self.held).astype(float)
         self.failure, self.pivot = None, 0
         rhs = -np.where(self.held, 0.0, self.g) if self.held is not None else -self.g
-        x, status = self._solve(rhs, enough=self.enough if self.lam == 0.0 else None)
+        loose = self.lam > 0.0 and not self.hb.exact
+        x, status = self._solve(rhs, self.rtol_damped if loose else self.rtol,
+                                self.enough if self.lam == 0.0 else None)
         self._ok = x is not None
         if self._ok:
             self._cache = (rhs, x, self.decrement_error)
