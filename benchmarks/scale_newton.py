@@ -12,8 +12,8 @@ RSS by getrusage of that process, which includes the Python interpreter and impo
   ``krylov`` (banded Cholesky / a sparse factorisation per solve / conjugate gradients
   preconditioned by a kept factor: the crossovers);
 - ``lbfgsb``: scipy's L-BFGS-B at tight tolerances (ftol = gtol = 1e-12, maxiter = maxfun =
-  10^7) on the same action, with its own O(M D) numpy gradient (below), the same schedule
-  and start;
+  10^7) on the same action, with its own O(M D) numpy gradient (``lorenz_fg`` of
+  benchmarks/lorenz96_peers.py), the same schedule and start;
 - ``dalearn_lbfgsb``: dalearn's own ``method="lbfgsb"`` (its O(M D) gradient).
 
 Every final point (last beta) is checked with dalearn's own test, outside the timing and
@@ -41,6 +41,7 @@ import numpy as np
 from scipy.optimize import minimize
 import dalearn
 from dalearn.optimize import KRYLOV_COUNTS, SparseSolver
+from lorenz96_peers import lorenz_fg
 D, mode = int(sys.argv[1]), sys.argv[2]
 problem, truth = dalearn.lorenz96_twin(D=D, L=D // 2, N=200, dt=0.025, seed=0)
 kw = dict(betas=21, Rf0=0.01, alpha=2.0, seed=0, n_init=1)
@@ -59,41 +60,11 @@ def verify(z, Rf):
     return bool(dec <= 1e-8), dec
 
 
-def lorenz_fg(ev):
-    """The action and its O(M D) gradient for Lorenz96 under the trapezoid rule."""
-    M, h, wm, Y0, wf = problem.M, problem.h, ev.w_meas, ev.Y0, ev.wf
-    nu = problem.params[0]
-
-    def F(X):
-        return (np.roll(X, -1, 1) - np.roll(X, 2, 1)) * np.roll(X, 1, 1) - X + nu
-
-    def vjp(X, w):      # (J(x)ᵀ w) for every row
-        xm1, xp1, xm2 = np.roll(X, 1, 1), np.roll(X, -1, 1), np.roll(X, 2, 1)
-        return (np.roll(w * xm1, 1, 1) - np.roll(w * xm1, -2, 1)
-                + np.roll(w * (xp1 - xm2), -1, 1) - w)
-
-    def fg(z):
-        X = z.reshape(M, D)
-        Fx = F(X)
-        r = X[1:] - X[:-1] - 0.5 * h * (Fx[:-1] + Fx[1:])
-        dm = X - Y0
-        wr, wdm = wf * r, wm * dm
-        lam = 2.0 * wr
-        s = np.zeros_like(X)
-        s[:-1] += lam
-        s[1:] += lam
-        g = 2.0 * wdm - 0.5 * h * vjp(X, s)
-        g[:-1] -= lam
-        g[1:] += lam
-        return float(np.sum(wdm * dm) + np.sum(wr * r)), g.ravel()
-    return fg
-
-
 c = time.process_time()
 if mode == "lbfgsb":
     z, actions, nit = z0.copy(), [], 0
     for Rf in Rfs:
-        r = minimize(lorenz_fg(problem.evaluator(Rf)), z, jac=True, method="L-BFGS-B",
+        r = minimize(lorenz_fg(problem, problem.evaluator(Rf)), z, jac=True, method="L-BFGS-B",
                      options={"ftol": 1e-12, "gtol": 1e-12, "maxiter": 10**7, "maxfun": 10**7,
                               "maxcor": 10})
         z, nit = r.x, nit + r.nit
@@ -121,7 +92,8 @@ ONE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THRE
 
 
 def run(D: int, mode: str) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), **ENV[mode], **ONE_THREAD}
+    path = os.pathsep.join([str(ROOT), str(ROOT / "benchmarks")])    # + lorenz96_peers
+    env = {**os.environ, "PYTHONPATH": path, **ENV[mode], **ONE_THREAD}
     p = subprocess.run([sys.executable, "-c", CASE, str(D), mode], env=env, cwd="/",
                        capture_output=True, text=True)
     if p.returncode:
