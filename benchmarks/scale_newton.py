@@ -102,9 +102,10 @@ def run(D: int, mode: str) -> dict:
 
 
 def exponent(rows, mode):
-    """k of CPU ∝ D^k (least squares in log-log) over the sizes of ``mode`` from D = 50."""
+    """k of CPU ∝ D^k (least squares in log-log) over the sizes of ``mode`` from D = 50
+    (None with fewer than three)."""
     pts = sorted((r["D"], r["cpu_s"]) for r in rows.values() if r["mode"] == mode and r["D"] >= 50)
-    if len(pts) < 2:
+    if len(pts) < 3:                # (rows of other runs may cover a size or two)
         return None
     d, t = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
     return float(np.polyfit(d, t, 1)[0])
