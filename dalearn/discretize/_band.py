@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import reverse_cuthill_mckee
 
-from ._sparse import SPARSE_RULES, residual_vjp
+from ._sparse import SPARSE_RULES
 
 __all__ = ["band_applies", "band_layout", "BandLayout", "band_hessian"]
 
@@ -49,7 +49,7 @@ class BandLayout:
     pattern value, ``dpos`` of each diagonal one; pairs ``up_e, up_f`` (upper triangle in
     band order) and ``all_e, all_f``; ``hup`` the model Hessian's entries on or above the
     diagonal; ``ST`` (D (kd + 1), K) sums the K products of a time block into its band
-    columns."""
+    columns; ``col_table`` (D, k) the entries in each column, padded with q."""
     order: np.ndarray
     kd: int
     er: np.ndarray
@@ -63,6 +63,7 @@ class BandLayout:
     all_f: np.ndarray
     hup: np.ndarray
     ST: sp.csr_matrix
+    col_table: np.ndarray
 
 
 def _fold(D: int) -> np.ndarray:
@@ -108,16 +109,24 @@ def _layout(D: int, jr: bytes, jc: bytes, hr: bytes, hc: bytes) -> BandLayout:
         its time block's columns of the storage read as one C-ordered (D, kd + 1) array."""
         return pos[j] * (kd + 1) + kd + pos[i] - pos[j] - shift
 
-    locs = np.concatenate([loc(ec[pe[up]], ec[pf[up]], 0), loc(ec[pe[up]], ec[pf[up]], 0),
-                           loc(ec[pe], ec[pf], D), loc(np.arange(D), np.arange(D), 0),
-                           loc(hrow[hup], hcol[hup], 0)])
+    locs = np.concatenate([loc(ec[pe[up]], ec[pf[up]], 0), loc(ec[pe], ec[pf], D),
+                           loc(np.arange(D), np.arange(D), 0), loc(hrow[hup], hcol[hup], 0)])
     ST = sp.csr_matrix((np.ones(locs.size), (locs, np.arange(locs.size))),
                        shape=(D * (kd + 1), locs.size))
     ro = lambda x: (x.setflags(write=False), x)[1]     # noqa: E731  (cached: read-only)
     return BandLayout(ro(order), kd, ro(er), ro(ec), ro(np.searchsorted(key, keys)),
                       bool(np.unique(keys).size < keys.size),
                       ro(np.searchsorted(key, np.arange(D) * (D + 1))), ro(pe[up]),
-                      ro(pf[up]), ro(pe), ro(pf), ro(hup), ST)
+                      ro(pf[up]), ro(pe), ro(pf), ro(hup), ST, ro(_column_table(ec, D)))
+
+
+def _column_table(ec, D: int) -> np.ndarray:
+    """(D, k): the entries of each column c (ec == c), padded with ec.size."""
+    cols = [np.flatnonzero(ec == c) for c in range(D)]
+    table = np.full((D, max(c.size for c in cols)), ec.size)
+    for c, e in enumerate(cols):
+        table[c, :e.size] = e
+    return table
 
 
 def band_layout(model) -> BandLayout:
@@ -156,27 +165,37 @@ def band_hessian(model, rule: str, X, p, h: float, wf, w_meas, exact: bool):
     wf = np.broadcast_to(np.asarray(wf, dtype=float), (D,))
     wr = wf * r
     mod = float(np.sum(wr * r))
-    gx, _ = residual_vjp(model, rule, X, p, h, 2.0 * wr, np.zeros(0, dtype=int))
     VT = model.jac_values(X, p).T                                    # (nnz, M)
     a = _entries(lay, VT, c0, h, -1.0, M)[:, :-1]                    # A(n), n < M - 1
     b = _entries(lay, VT, c1, h, 1.0, M)[:, 1:]                      # B(n)
     w2 = (2.0 * wf)[lay.er][:, None]
+    # the gradient 2 Jrᵀ W r: entry (a, c) of A(n) (B(n)) adds its λ_a(n) to x_c(n) (x_c(n+1))
+    lam = (2.0 * wr).T[lay.er]
+    G = np.empty((lay.er.size + 1, M))             # its last row zero: the table's padding
+    G[:-1, :-1] = a * lam
+    G[:, -1] = 0.0
+    G[:-1, 1:] += b * lam
+    G[-1] = 0.0
+    gx = G[lay.col_table].sum(axis=1).T
+    wa = w2 * a
     n1, n3 = lay.up_e.size, lay.all_e.size
+    n4 = n1 + n3 + D
+    # the products in the order of lay.ST's columns: Hd's (A(n)ᵀ W A(n) at n, B(n-1)ᵀ W
+    # B(n-1) at n), Ho(n-1)'s (at n: its band columns are block n's), measurements, curvature
     V = np.empty((lay.ST.shape[1], M))
-    V[:n1, :-1] = (w2 * a)[lay.up_e] * a[lay.up_f]
+    V[:n1, :-1] = wa[lay.up_e] * a[lay.up_f]
     V[:n1, -1] = 0.0
-    V[n1:2 * n1, 1:] = (w2 * b)[lay.up_e] * b[lay.up_f]
-    V[n1:2 * n1, 0] = 0.0
-    V[2 * n1:2 * n1 + n3, 1:] = (w2 * a)[lay.all_e] * b[lay.all_f]
-    V[2 * n1:2 * n1 + n3, 0] = 0.0
-    V[2 * n1 + n3:2 * n1 + n3 + D] = 2.0 * np.broadcast_to(w_meas, (M, D)).T
+    V[:n1, 1:] += (w2 * b)[lay.up_e] * b[lay.up_f]
+    V[n1:n1 + n3, 1:] = wa[lay.all_e] * b[lay.all_f]
+    V[n1:n1 + n3, 0] = 0.0
+    V[n1 + n3:n4] = 2.0 * np.broadcast_to(w_meas, (M, D)).T
     if exact:
         w = np.zeros((M, D))
         w[:-1] -= (h * c0) * (2.0 * wr)
         w[1:] -= (h * c1) * (2.0 * wr)
-        V[2 * n1 + n3 + D:] = model.hess_values(X, p, w).T[lay.hup]
+        V[n4:] = model.hess_values(X, p, w).T[lay.hup]
     else:
-        V[2 * n1 + n3 + D:] = 0.0
+        V[n4:] = 0.0
     ab = np.empty((lay.kd + 1, M * D), order="F")
     ab.T.reshape(M, D * (lay.kd + 1))[...] = (lay.ST @ V).T
     return mod, gx, ab, lay

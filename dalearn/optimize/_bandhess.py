@@ -31,6 +31,17 @@ def _block_index(M: int, D: int, kd: int, order: bytes):
     return d_idx, o_idx, inside
 
 
+@lru_cache(maxsize=16)
+def _perm(M: int, order: bytes):
+    """Packed index of each storage row/column (read-only), or None for the identity."""
+    o = np.frombuffer(order, dtype=np.int64)
+    if np.array_equal(o, np.arange(o.size)):
+        return None
+    perm = (np.arange(M)[:, None] * o.size + o[None]).ravel()
+    perm.setflags(write=False)
+    return perm
+
+
 @dataclass
 class BandHessian:
     """:class:`~dalearn.optimize.HessianBlocks` of a path problem without estimated
@@ -51,9 +62,7 @@ class BandHessian:
 
     def __post_init__(self):
         D = self.order.size
-        if not np.array_equal(self.order, np.arange(D)):
-            M = self.ab.shape[1] // D
-            self.perm = (np.arange(M)[:, None] * D + self.order[None]).ravel()
+        self.perm = _perm(self.ab.shape[1] // D, np.asarray(self.order, np.int64).tobytes())
 
     def band(self):
         """(a copy of the band storage, empty border, empty Hpp, perm)."""
