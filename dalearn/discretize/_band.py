@@ -46,7 +46,7 @@ def band_applies(model, rule: str, u=None, n_est: int = 0) -> bool:
 class BandLayout:
     """Where each product lands: ``order`` (D,) the states of a time block in band order,
     ``kd`` the bandwidth; entries ``er, ec`` (q,) of A and B, ``jpos`` the entry of each
-    pattern value, ``dpos`` of each diagonal one; pairs ``up_e, up_f`` (upper triangle in
+    pattern value (``jdup``: the pattern repeats some), ``dpos`` of each diagonal one; pairs ``up_e, up_f`` (upper triangle in
     band order) and ``all_e, all_f``; ``hup`` the model Hessian's entries on or above the
     diagonal; ``ST`` (D (kd + 1), K) sums the K products of a time block into its band
     columns; ``col_table`` (D, k) the entries in each column, padded with q."""
@@ -82,6 +82,7 @@ def _orders(D: int, rows, cols) -> list:
 
 @lru_cache(maxsize=16)
 def _layout(D: int, jr: bytes, jc: bytes, hr: bytes, hc: bytes) -> BandLayout:
+    """The layout of Jacobian pattern (jr, jc) and Hessian pattern (hr, hc) (int64 bytes)."""
     rows, cols = np.frombuffer(jr, dtype=np.int64), np.frombuffer(jc, dtype=np.int64)
     hrow, hcol = np.frombuffer(hr, dtype=np.int64), np.frombuffer(hc, dtype=np.int64)
     keys = rows * D + cols
@@ -169,7 +170,8 @@ def band_hessian(model, rule: str, X, p, h: float, wf, w_meas, exact: bool):
     a = _entries(lay, VT, c0, h, -1.0, M)[:, :-1]                    # A(n), n < M - 1
     b = _entries(lay, VT, c1, h, 1.0, M)[:, 1:]                      # B(n)
     w2 = (2.0 * wf)[lay.er][:, None]
-    # the gradient 2 Jrᵀ W r: entry (a, c) of A(n) (B(n)) adds its λ_a(n) to x_c(n) (x_c(n+1))
+    # the gradient 2 Jrᵀ W r: entry (a, c) of A(n) (of B(n)) times λ_a(n) goes to x_c(n)
+    # (to x_c(n+1)), λ = 2 W r
     lam = (2.0 * wr).T[lay.er]
     G = np.empty((lay.er.size + 1, M))             # its last row zero: the table's padding
     G[:-1, :-1] = a * lam
