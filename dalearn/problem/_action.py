@@ -210,6 +210,7 @@ class ActionEvaluator:
         return BlockHessian(meas + mod, meas, mod, g, Hd, Ho, Hxp, Hpp, exact)
 
     def _band_hessian(self, z, exact: bool) -> BandHessian:
+        """The whole matrix in band storage, no dense block (dalearn.discretize.band_hessian)."""
         Xt, p = self._split(np.asarray(z, dtype=float))
         mod, gx, ab, lay = band_hessian(self.model, self.rule, Xt, p, self.h, self.wf,
                                         self.w_meas, exact)
