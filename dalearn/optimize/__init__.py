@@ -5,7 +5,7 @@
   (each carries its options); :class:`OptResult` and the status codes ``STATUS``
 - the contracts: :class:`Evaluator` (what a problem hands the optimisers) and
   :class:`HessianBlocks` (second derivatives in banded form; :class:`BlockHessian` is the
-  block-tridiagonal implementation)
+  block-tridiagonal implementation, :class:`BandHessian` the same held as band storage)
 - :class:`BandedSolver`: the banded Cholesky (with a border for parameters) the
   second-order methods share
 - :class:`SparseHessian` and :class:`SparseSolver`: the same for a Hessian held as a
@@ -17,6 +17,7 @@
 from ._banded import BandedSolver, block_band
 from ._check import continuation_start
 from ._contract import STATUS, BlockHessian, Evaluator, HessianBlocks, OptResult
+from ._bandhess import BandHessian
 from ._sparse import SparseHessian, SparseSolver
 from ._krylov import KRYLOV_COUNTS, KrylovSolver, clear_preconditioner
 from ._methods import (LBFGSB, METHODS, Hybrid, LevenbergMarquardt, Newton, TrustRegion,
@@ -24,6 +25,6 @@ from ._methods import (LBFGSB, METHODS, Hybrid, LevenbergMarquardt, Newton, Trus
 
 __all__ = ["minimize", "METHODS", "STATUS", "OptResult", "Newton", "LevenbergMarquardt",
            "TrustRegion", "LBFGSB", "Hybrid", "Evaluator", "HessianBlocks", "BlockHessian",
-           "BandedSolver", "block_band", "continuation_start", "minimize_lm",
+           "BandHessian", "BandedSolver", "block_band", "continuation_start", "minimize_lm",
            "minimize_lbfgsb", "SparseHessian", "SparseSolver", "KrylovSolver",
            "clear_preconditioner", "KRYLOV_COUNTS"]

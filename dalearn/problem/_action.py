@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..optimize import BlockHessian, SparseHessian
-from ..discretize import (SparseAction, krylov_applies, residual_curvature, residual_vjp,
-                          sparse_applies)
+from ..optimize import BandHessian, BlockHessian, SparseHessian
+from ..discretize import (SparseAction, band_applies, band_hessian, krylov_applies,
+                          residual_curvature, residual_vjp, sparse_applies)
 from ..discretize import residual
 
 __all__ = ["ActionValue", "action", "ActionEvaluator"]
@@ -79,6 +79,9 @@ class ActionEvaluator:
         #: the optimisers ask for :meth:`sparse_hessian` (see dalearn.discretize.sparse_applies)
         self.sparse = sparse_applies(self.model, self.rule, self.u)
         self.krylov = self.sparse and krylov_applies(self.model)
+        #: :meth:`gauss_newton` writes the band directly (dalearn.discretize.band_hessian)
+        self.direct_band = not self.sparse and band_applies(self.model, self.rule, self.u,
+                                                            self.est_idx.size)
 
     def terms(self, z) -> ActionValue:
         """The action at ``z`` and its two terms."""
@@ -167,8 +170,11 @@ class ActionEvaluator:
                              sa.hessian(self.wf, self.w_meas, exact), exact,
                              krylov=self.krylov, grid=(sa.M, sa.D))
 
-    def gauss_newton(self, z, exact: bool = False) -> BlockHessian:
-        """Gradient and Gauss-Newton blocks at ``z`` (exact Hessian blocks with ``exact``)."""
+    def gauss_newton(self, z, exact: bool = False) -> BlockHessian | BandHessian:
+        """Gradient and Gauss-Newton blocks at ``z`` (exact Hessian blocks with ``exact``);
+        a :class:`dalearn.optimize.BandHessian` where ``direct_band``."""
+        if self.direct_band:
+            return self._band_hessian(z, exact)
         dm, res, p = self._pieces(z)
         r = res.r
         A, B, C = res.A, res.B, res.C[:, :, self.est_idx]
@@ -202,6 +208,17 @@ class ActionEvaluator:
         if exact:
             self._add_curvature(res, p, 2.0 * wr, Hd, Ho, Hxp, Hpp)
         return BlockHessian(meas + mod, meas, mod, g, Hd, Ho, Hxp, Hpp, exact)
+
+    def _band_hessian(self, z, exact: bool) -> BandHessian:
+        """The whole matrix in band storage, no dense block (dalearn.discretize.band_hessian)."""
+        Xt, p = self._split(np.asarray(z, dtype=float))
+        mod, gx, ab, lay = band_hessian(self.model, self.rule, Xt, p, self.h, self.wf,
+                                        self.w_meas, exact)
+        self.n_calls += 1
+        wdm = self.w_meas * (Xt - self.Y0)
+        meas = float(np.sum(wdm * (Xt - self.Y0)))
+        g = (gx + 2.0 * wdm).ravel()
+        return BandHessian(meas + mod, meas, mod, g, ab, lay.order, exact)
 
     def _add_curvature(self, res, p, wr, Hd, Ho, Hxp, Hpp):
         """Add Σ_a λ_a ∇² r_a at params ``p`` in place (``wr`` = λ = 2 W r: the action's
