@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dalearn import Problem, lorenz96_twin, twin_experiment
-from dalearn.discretize import sparse_applies
+from dalearn.discretize import SPARSE_MIN_D, SPARSE_MIN_D_DIRECT_BAND, sparse_applies
 from dalearn.models import ForcedLorenz96, Lorenz96, NeuralField
 from dalearn.optimize import BandedSolver, Newton, SparseSolver, minimize
 
@@ -112,6 +112,18 @@ def test_sparse_is_chosen_by_size_pattern_and_rule(monkeypatch):
     monkeypatch.delenv("DALEARN_SPARSE", raising=False)
     assert not sparse_applies(Lorenz96(20), "trapezoid")
     assert sparse_applies(Lorenz96(400), "trapezoid")
+    # the band written directly (no input, no estimated parameter) stays below its own size
+    n = SPARSE_MIN_D_DIRECT_BAND
+    assert SPARSE_MIN_D < n
+    assert not sparse_applies(Lorenz96(n - 1), "trapezoid")
+    assert sparse_applies(Lorenz96(n), "trapezoid")
+    assert sparse_applies(Lorenz96(SPARSE_MIN_D), "trapezoid", n_est=1)
+    assert not sparse_applies(Lorenz96(SPARSE_MIN_D - 1), "trapezoid", n_est=1)
+    assert sparse_applies(Lorenz96(SPARSE_MIN_D), "trapezoid", u=np.zeros((3, 1)))
+    problem, _ = lorenz96_twin(D=SPARSE_MIN_D, L=4, N=5, seed=0)
+    assert not problem.evaluator(1.0).sparse and problem.evaluator(1.0).direct_band
+    problem, _ = lorenz96_twin(D=SPARSE_MIN_D, L=4, N=5, seed=0, estimate=("nu",))
+    assert problem.evaluator(1.0).sparse
     assert not sparse_applies(Lorenz96(400), "hermite-simpson")
     dense_field = NeuralField(np.ones((4, 4)), np.zeros(4))
     monkeypatch.setenv("DALEARN_SPARSE", "always")

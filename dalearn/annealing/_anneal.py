@@ -357,7 +357,8 @@ def _starts(problem, init, n_init: int, seed, init_range: tuple, ranges: dict, n
 def _sparse(problem) -> bool:
     """Whether ``problem``'s second-order solves use the sparse Hessian."""
     model, rule = getattr(problem, "model", None), getattr(problem, "rule", None)
-    return isinstance(rule, str) and model is not None and sparse_applies(model, rule, problem.u)
+    return (isinstance(rule, str) and model is not None
+            and sparse_applies(model, rule, problem.u, len(problem.est_idx)))
 
 
 def _interrupted(e, problem, meta, betas, Rf_table, X0, P0, t_start, settings,

@@ -228,4 +228,5 @@ def check_run(twin: TwinSettings, schedule: AnnealSettings, model,
         return
     check_memory(f"{sizes}/--n-init: annealing",
                  bytes_needed(M * model.D + len(estimated), model.D, schedule.n_init, n_beta,
-                              sparse=sparse_applies(model, twin.rule)))
+                              sparse=sparse_applies(model, twin.rule,
+                                                    n_est=len(estimated))))

@@ -26,7 +26,7 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["SPARSE_RULES", "SPARSE_MIN_D", "KRYLOV_MIN_D", "sparse_applies", "krylov_applies",
+__all__ = ["SPARSE_RULES", "SPARSE_MIN_D", "KRYLOV_MIN_D", "SPARSE_MIN_D_DIRECT_BAND", "sparse_applies", "krylov_applies",
            "SparseAction", "residual_vjp"]
 
 #: rules whose stage points are grid points (A, B are ±I minus a multiple of J)
@@ -35,6 +35,9 @@ SPARSE_RULES = {"euler": (1.0, 0.0), "trapezoid": (0.5, 0.5)}
 SPARSE_MIN_D = 80
 #: from this many states on the sparse solves are by conjugate gradients (measured)
 KRYLOV_MIN_D = 80
+#: where the band is written straight from the Jacobian's pattern (no input, no estimated
+#: parameter: dalearn.discretize.band_applies) it stays faster up to here (measured)
+SPARSE_MIN_D_DIRECT_BAND = 200
 _MODES = ("auto", "always", "never", "krylov")
 
 
@@ -45,16 +48,20 @@ def _mode() -> str:
     return mode
 
 
-def sparse_applies(model, rule: str, u=None) -> bool:
-    """Whether the action of ``model`` under ``rule`` gets the sparse Hessian: the model
-    declares its Jacobian and Hessian patterns, the rule is in ``SPARSE_RULES``, and D is
-    at least ``SPARSE_MIN_D`` (``DALEARN_SPARSE=always``/``never`` overrides the size)."""
+def sparse_applies(model, rule: str, u=None, n_est: int = 0) -> bool:
+    """Whether the action of ``model`` under ``rule`` (input ``u``, ``n_est`` estimated
+    parameters) gets the sparse Hessian: the model declares its Jacobian and Hessian
+    patterns, the rule is in ``SPARSE_RULES``, and D is at least ``SPARSE_MIN_D`` (at least
+    ``SPARSE_MIN_D_DIRECT_BAND`` where the band is written directly: no input, no
+    estimated parameter); ``DALEARN_SPARSE=always``/``krylov``/``never`` overrides the size."""
     mode = _mode()
     if mode == "never" or rule not in SPARSE_RULES or model.jac_pattern() is None:
         return False
     if getattr(model, "has_hessian", False) and model.hess_pattern() is None:
         return False
-    return mode in ("always", "krylov") or model.D >= SPARSE_MIN_D
+    direct = u is None and not n_est
+    return mode in ("always", "krylov") or model.D >= (SPARSE_MIN_D_DIRECT_BAND if direct
+                                                       else SPARSE_MIN_D)
 
 
 def krylov_applies(model) -> bool:

@@ -77,7 +77,7 @@ class ActionEvaluator:
         self.nx = problem.M * problem.D
         self.n_calls = 0
         #: the optimisers ask for :meth:`sparse_hessian` (see dalearn.discretize.sparse_applies)
-        self.sparse = sparse_applies(self.model, self.rule, self.u)
+        self.sparse = sparse_applies(self.model, self.rule, self.u, self.est_idx.size)
         self.krylov = self.sparse and krylov_applies(self.model)
         #: :meth:`gauss_newton` writes the band directly (dalearn.discretize.band_hessian)
         self.direct_band = not self.sparse and band_applies(self.model, self.rule, self.u,
