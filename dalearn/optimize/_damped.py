@@ -8,7 +8,9 @@ bad ones or when H + λ S has no Cholesky factor (an indefinite exact Hessian).
 - :class:`NewtonDamping` (``newton``): H the exact Hessian.  λ drops to 0 once it is small,
   so near a minimum the steps are Newton's and the undamped decrement verifies the minimum.
   Where the model's predicted decrease is at rounding level the ratio test is noise, so λ = 0
-  is tried then rather than growing λ.
+  is tried then rather than growing λ.  Once λ = 0 has failed in a solve (no Cholesky, or
+  its step rejected), λ falls by Nielsen's rule alone until it is below rounding, and a
+  rejected damped step doubles λ rather than jumping to LAM0.
 """
 from __future__ import annotations
 
@@ -20,6 +22,8 @@ __all__ = ["LMDamping", "NewtonDamping"]
 LAM0 = 1e-5
 #: beyond this damping no useful step exists
 LAM_MAX = 1e16
+#: a damping this small changes H + λS by less than the rounding of H's diagonal
+LAM_ROUNDING = 1e-15
 
 
 class _Damping:
@@ -48,6 +52,10 @@ class _Damping:
     def _retry_undamped(self, it: Iterate, trial: Trial) -> bool:
         return False
 
+    def _grow(self) -> None:
+        """λ after a rejected step."""
+        self.lam = max(self.lam * self.nu, LAM0)
+
     def accepted(self, it: Iterate, trial: Trial, old: float, left_gn: bool) -> bool:
         self.lam *= max(1.0 / 3.0, 1.0 - (2.0 * trial.rho - 1.0) ** 3)
         self.nu = 2.0
@@ -58,7 +66,7 @@ class _Damping:
             return 0
         if self._retry_undamped(it, trial):
             return None
-        self.lam = max(self.lam * self.nu, LAM0)
+        self._grow()
         self.nu *= 2.0
         if self.lam > LAM_MAX:
             return 0 if it.converged_at_rounding(trial.pred) else -2
@@ -86,7 +94,7 @@ class NewtonDamping(_Damping):
 
     def start(self, it: Iterate) -> None:
         super().start(it)
-        self.first, self.floor_tries = True, 0
+        self.first, self.floor_tries, self.zero_failed = True, 0, False
 
     def _solve(self, it: Iterate):
         dz = it.solver.step(self.lam, it.mask)
@@ -95,15 +103,28 @@ class NewtonDamping(_Damping):
             self.lam = LAM0
             dz = it.solver.step(self.lam, it.mask)
         self.first = False
+        if dz is None and self.lam == 0.0:
+            self.zero_failed = True
         return dz
 
     def _undamped(self) -> bool:
         return self.lam == 0.0
 
+    def _grow(self) -> None:
+        # from λ = 0 to LAM0; a damped step's λ doubles (a floor at LAM0 would jump far
+        # past the λ that worked where the Hessian's S-relative eigenvalues are ~1e-14)
+        if self.lam == 0.0:
+            self.zero_failed = True
+            self.lam = LAM0
+        else:
+            self.lam *= self.nu
+
     def accepted(self, it: Iterate, trial: Trial, old: float, left_gn: bool) -> bool:
         super().accepted(it, trial, old, left_gn)
-        # a lightly damped step whose model was exact to rounding: take Newton's next
-        if not it.gn_phase and (self.lam < 1e-7 or (self.lam < 1e-4 and trial.pred <= 1e-6 * old)):
+        # a lightly damped step whose model was exact to rounding: take Newton's next,
+        # unless λ = 0 already failed in this solve (then only once λ is below rounding)
+        small = self.lam < 1e-7 or (self.lam < 1e-4 and trial.pred <= 1e-6 * old)
+        if not it.gn_phase and small and (not self.zero_failed or self.lam < LAM_ROUNDING):
             self.lam = 0.0
         return False
 
