@@ -130,7 +130,8 @@ def test_krylov_and_direct_newton_reach_the_same_minimum(est, monkeypatch):
     a, b = res["always"], res["krylov"]
     assert a.status == 0 and b.status == 0 and a.pos_def and b.pos_def
     assert b.decrement <= 1e-8
-    assert b.total == pytest.approx(a.total, rel=1e-9)
+    # each action lies within its decrement (<= 1e-8 A) of the minimum's
+    assert b.total == pytest.approx(a.total, rel=2e-8)
     # both within the decrement tolerance of one minimum: ½ dᵀHd <= 1e-8 A each, so
     # their distance in the Hessian's norm is at most 2 sqrt(2e-8 A)
     d = b.z - a.z

@@ -8,9 +8,11 @@ bad ones or when H + λ S has no Cholesky factor (an indefinite exact Hessian).
 - :class:`NewtonDamping` (``newton``): H the exact Hessian.  λ drops to 0 once it is small,
   so near a minimum the steps are Newton's and the undamped decrement verifies the minimum.
   Where the model's predicted decrease is at rounding level the ratio test is noise, so λ = 0
-  is tried then rather than growing λ.  Once λ = 0 has failed in a solve (no Cholesky, or
-  its step rejected), λ falls by Nielsen's rule alone until it is below rounding, and a
-  rejected damped step doubles λ rather than jumping to LAM0.
+  is tried then rather than growing λ.  Each time λ = 0 fails again in a solve (no
+  Cholesky, or its step rejected), the λ from which Newton's step is tried again falls
+  1000-fold, and a rejected damped step doubles λ rather than jumping to LAM0: where the
+  Hessian's eigenvalues relative to S reach 1e-14 (NaKL at large R_f) the damping then
+  comes down to them instead of alternating between λ = 0 and LAM0.
 """
 from __future__ import annotations
 
@@ -22,8 +24,6 @@ __all__ = ["LMDamping", "NewtonDamping"]
 LAM0 = 1e-5
 #: beyond this damping no useful step exists
 LAM_MAX = 1e16
-#: a damping this small changes H + λS by less than the rounding of H's diagonal
-LAM_ROUNDING = 1e-15
 
 
 class _Damping:
@@ -89,12 +89,14 @@ class NewtonDamping(_Damping):
     start where the Hessian is indefinite takes Gauss-Newton steps until they slow."""
     exact = True
     lam0 = 0.0
+    #: variables a step would carry through a bound are held at it, the rest re-solved
+    active_set = True
     #: λ = 0 retries after a rejected step whose predicted decrease is at rounding level
     floor_retries = 2
 
     def start(self, it: Iterate) -> None:
         super().start(it)
-        self.first, self.floor_tries, self.zero_failed = True, 0, False
+        self.first, self.floor_tries, self.zero_fails = True, 0, 0
 
     def _solve(self, it: Iterate):
         dz = it.solver.step(self.lam, it.mask)
@@ -104,7 +106,7 @@ class NewtonDamping(_Damping):
             dz = it.solver.step(self.lam, it.mask)
         self.first = False
         if dz is None and self.lam == 0.0:
-            self.zero_failed = True
+            self.zero_fails += 1
         return dz
 
     def _undamped(self) -> bool:
@@ -114,19 +116,25 @@ class NewtonDamping(_Damping):
         # from λ = 0 to LAM0; a damped step's λ doubles (a floor at LAM0 would jump far
         # past the λ that worked where the Hessian's S-relative eigenvalues are ~1e-14)
         if self.lam == 0.0:
-            self.zero_failed = True
+            self.zero_fails += 1
             self.lam = LAM0
         else:
             self.lam *= self.nu
 
     def accepted(self, it: Iterate, trial: Trial, old: float, left_gn: bool) -> bool:
         super().accepted(it, trial, old, left_gn)
-        # a lightly damped step whose model was exact to rounding: take Newton's next,
-        # unless λ = 0 already failed in this solve (then only once λ is below rounding)
-        small = self.lam < 1e-7 or (self.lam < 1e-4 and trial.pred <= 1e-6 * old)
-        if not it.gn_phase and small and (not self.zero_failed or self.lam < LAM_ROUNDING):
+        if not it.gn_phase and self._newton_next(trial.pred <= 1e-6 * old):
             self.lam = 0.0
         return False
+
+    def _newton_next(self, model_exact: bool) -> bool:
+        """Whether λ drops to 0 after an accepted step: a lightly damped step (λ < 1e-4)
+        whose model was exact to rounding (``model_exact``), or λ < 1e-7; after the second
+        failure of λ = 0 in this solve only λ < 1e-7, after the third 1e-10, and so on."""
+        k = self.zero_fails
+        if k <= 1:
+            return self.lam < 1e-7 or (self.lam < 1e-4 and model_exact)
+        return self.lam < 1e-7 * 1e-3 ** (k - 2)
 
     def _retry_undamped(self, it: Iterate, trial: Trial) -> bool:
         if (not it.gn_phase and self.lam > 0.0 and it.converged_at_rounding(trial.pred)
