@@ -8,11 +8,7 @@ bad ones or when H + λ S has no Cholesky factor (an indefinite exact Hessian).
 - :class:`NewtonDamping` (``newton``): H the exact Hessian.  λ drops to 0 once it is small,
   so near a minimum the steps are Newton's and the undamped decrement verifies the minimum.
   Where the model's predicted decrease is at rounding level the ratio test is noise, so λ = 0
-  is tried then rather than growing λ.  Each time λ = 0 fails again in a solve (no
-  Cholesky, or its step rejected), the λ from which Newton's step is tried again falls
-  1000-fold, and a rejected damped step doubles λ rather than jumping to LAM0: where the
-  Hessian's eigenvalues relative to S reach 1e-14 (NaKL at large R_f) the damping then
-  comes down to them instead of alternating between λ = 0 and LAM0.
+  is tried then rather than growing λ.
 """
 from __future__ import annotations
 
@@ -52,10 +48,6 @@ class _Damping:
     def _retry_undamped(self, it: Iterate, trial: Trial) -> bool:
         return False
 
-    def _grow(self) -> None:
-        """λ after a rejected step."""
-        self.lam = max(self.lam * self.nu, LAM0)
-
     def accepted(self, it: Iterate, trial: Trial, old: float, left_gn: bool) -> bool:
         self.lam *= max(1.0 / 3.0, 1.0 - (2.0 * trial.rho - 1.0) ** 3)
         self.nu = 2.0
@@ -66,7 +58,7 @@ class _Damping:
             return 0
         if self._retry_undamped(it, trial):
             return None
-        self._grow()
+        self.lam = max(self.lam * self.nu, LAM0)
         self.nu *= 2.0
         if self.lam > LAM_MAX:
             return 0 if it.converged_at_rounding(trial.pred) else -2
@@ -89,14 +81,12 @@ class NewtonDamping(_Damping):
     start where the Hessian is indefinite takes Gauss-Newton steps until they slow."""
     exact = True
     lam0 = 0.0
-    #: variables a step would carry through a bound are held at it, the rest re-solved
-    active_set = True
     #: λ = 0 retries after a rejected step whose predicted decrease is at rounding level
     floor_retries = 2
 
     def start(self, it: Iterate) -> None:
         super().start(it)
-        self.first, self.floor_tries, self.zero_fails = True, 0, 0
+        self.first, self.floor_tries = True, 0
 
     def _solve(self, it: Iterate):
         dz = it.solver.step(self.lam, it.mask)
@@ -105,36 +95,17 @@ class NewtonDamping(_Damping):
             self.lam = LAM0
             dz = it.solver.step(self.lam, it.mask)
         self.first = False
-        if dz is None and self.lam == 0.0:
-            self.zero_fails += 1
         return dz
 
     def _undamped(self) -> bool:
         return self.lam == 0.0
 
-    def _grow(self) -> None:
-        # from λ = 0 to LAM0; a damped step's λ doubles (a floor at LAM0 would jump far
-        # past the λ that worked where the Hessian's S-relative eigenvalues are ~1e-14)
-        if self.lam == 0.0:
-            self.zero_fails += 1
-            self.lam = LAM0
-        else:
-            self.lam *= self.nu
-
     def accepted(self, it: Iterate, trial: Trial, old: float, left_gn: bool) -> bool:
         super().accepted(it, trial, old, left_gn)
-        if not it.gn_phase and self._newton_next(trial.pred <= 1e-6 * old):
+        # a lightly damped step whose model was exact to rounding: take Newton's next
+        if not it.gn_phase and (self.lam < 1e-7 or (self.lam < 1e-4 and trial.pred <= 1e-6 * old)):
             self.lam = 0.0
         return False
-
-    def _newton_next(self, model_exact: bool) -> bool:
-        """Whether λ drops to 0 after an accepted step: a lightly damped step (λ < 1e-4)
-        whose model was exact to rounding (``model_exact``), or λ < 1e-7; after the second
-        failure of λ = 0 in this solve only λ < 1e-7, after the third 1e-10, and so on."""
-        k = self.zero_fails
-        if k <= 1:
-            return self.lam < 1e-7 or (self.lam < 1e-4 and model_exact)
-        return self.lam < 1e-7 * 1e-3 ** (k - 2)
 
     def _retry_undamped(self, it: Iterate, trial: Trial) -> bool:
         if (not it.gn_phase and self.lam > 0.0 and it.converged_at_rounding(trial.pred)

@@ -2,9 +2,7 @@
 
 Each iteration: the rule proposes a step δ from the current blocks (one or more banded
 Cholesky factors); an undamped Newton step whose decrement ½ gᵀH⁻¹g is at most ftol A stops
-at a verified minimum without being taken; otherwise (for a rule with ``active_set``)
-variables δ would carry through a bound are put at it and the others re-solved
-(:func:`bound_step`), δ is clipped into the bounds, the
+at a verified minimum without being taken; otherwise δ is clipped into the bounds, the
 action is evaluated at z + δ and the step accepted when the actual decrease is a fair share
 (ρ > 1e-4) of the quadratic model's prediction.  The rule then adapts its damping (λ) or
 radius (Δ) and may stop.  Far from a minimum, where the exact Hessian is indefinite, the
@@ -27,7 +25,7 @@ from ._check import checked, free_grad, held, tangent
 from ._contract import STATUS, OptResult
 from ._sparse import second_blocks, solver_for
 
-__all__ = ["Step", "Trial", "Iterate", "StepRule", "second_order", "bound_step"]
+__all__ = ["Step", "Trial", "Iterate", "StepRule", "second_order"]
 
 
 @dataclass
@@ -177,8 +175,6 @@ def second_order(ev, z0, rule: StepRule, maxiter: int, ftol: float, xtol: float,
         if verified is not None:
             status = 0
             break
-        if getattr(rule, "active_set", False):
-            step = bound_step(it, step)
         stop = _judge(it, rule, it.trial(step, xtol))
         if stop is not None:
             status = stop
@@ -190,30 +186,6 @@ def second_order(ev, z0, rule: StepRule, maxiter: int, ftol: float, xtol: float,
     t = None if verified is None else tangent(ev, it.z, hb, it.solver, it.mask)
     res = OptResult(it.z, hb.total, hb.meas, hb.model, status, message, nit, it.nfev)
     return checked(ev, res, ftol, hb, verified, it.mask, t, check=check or rule.exact)
-
-
-def bound_step(it: Iterate, step: Step) -> Step:
-    """``step`` with the variables it would carry through a bound put AT that bound and
-    held there, the others re-solved: with d_B the moves to the bound, (H + λS)_FF δ_F =
-    -(g + H d_B)_F on the free set F (an active-set step instead of clipping a step computed
-    as if there were no bound).  ``step`` itself when nothing crosses or the reduced matrix
-    has no factor."""
-    if it.bounds is None:
-        return step
-    lo, hi = it.bounds
-    target = it.z + step.dz
-    cross = (target < lo) | (target > hi)
-    if it.mask is not None:
-        cross &= ~it.mask
-    if not cross.any():
-        return step
-    d_b = np.where(cross, np.clip(target, lo, hi) - it.z, 0.0)
-    hold = cross if it.mask is None else cross | it.mask
-    if not it.solver.factor(step.lam, hold):
-        return step
-    dz = it.solver.solve_factored(np.where(hold, 0.0, -(it.hb.g + it.hb.matvec(d_b))))
-    dz[hold] = 0.0
-    return Step(dz + d_b, step.lam)
 
 
 def _judge(it: Iterate, rule: StepRule, trial: Trial) -> int | None:
