@@ -14,6 +14,20 @@ defines them (the same weights, read from it).
 import numpy as np
 
 
+def verify(problem, z, Rf, ftol=1e-8):
+    """dalearn's test of a minimum of ``problem``'s action at ``Rf``, by a factorisation
+    whatever path the solve took: (positive pivots and Newton decrement ½ gᵀH⁻¹g / A <=
+    ``ftol``, that decrement; NaN without a factor)."""
+    from dalearn.optimize import SparseSolver
+    hb = problem.evaluator(Rf).sparse_hessian(z, True)
+    s = SparseSolver()
+    s.prepare(hb)
+    if not s.factor(0.0):
+        return False, float("nan")
+    dec = 0.5 * float(hb.g @ s.solve_factored(hb.g)) / hb.total
+    return bool(dec <= ftol), dec
+
+
 def lorenz_fg(problem, ev):
     """``fg(z) -> (A, grad (M D,))``: the action of evaluator ``ev`` and its O(M D) numpy
     gradient (Lorenz96, trapezoid rule)."""

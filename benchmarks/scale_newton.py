@@ -40,24 +40,13 @@ import json, resource, sys, time
 import numpy as np
 from scipy.optimize import minimize
 import dalearn
-from dalearn.optimize import KRYLOV_COUNTS, SparseSolver
-from lorenz96_peers import lorenz_fg
+from dalearn.optimize import KRYLOV_COUNTS
+from lorenz96_peers import lorenz_fg, verify
 D, mode = int(sys.argv[1]), sys.argv[2]
 problem, truth = dalearn.lorenz96_twin(D=D, L=D // 2, N=200, dt=0.025, seed=0)
 kw = dict(betas=21, Rf0=0.01, alpha=2.0, seed=0, n_init=1)
 Rfs = 0.01 * 2.0 ** np.arange(21)
 z0 = problem.pack(dalearn.anneal(problem, **{**kw, "betas": 1, "method": "lbfgsb"}).init_paths[0])
-
-
-def verify(z, Rf):
-    ev = problem.evaluator(Rf)
-    hb = ev.sparse_hessian(z, True)
-    s = SparseSolver()
-    s.prepare(hb)
-    if not s.factor(0.0):
-        return False, float("nan")
-    dec = 0.5 * float(hb.g @ s.solve_factored(hb.g)) / hb.total
-    return bool(dec <= 1e-8), dec
 
 
 c = time.process_time()
@@ -76,7 +65,7 @@ else:
     actions, nit = r.action[:, 0].tolist(), int(r.nit.sum())
 cpu = time.process_time() - c
 krylov = dict(KRYLOV_COUNTS)
-ok, dec = verify(z, Rfs[-1])
+ok, dec = verify(problem, z, Rfs[-1])
 print(json.dumps({"D": D, "mode": mode, "cpu_s": cpu, "iterations": nit, "nfev": locals().get("nfev"), "actions": actions,
                   "final_action": actions[-1], "verified": ok, "decrement": dec, "krylov": krylov,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

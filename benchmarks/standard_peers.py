@@ -49,8 +49,7 @@ import numpy as np
 from scipy.optimize import minimize
 import dalearn
 from dalearn.annealing import rf_schedule
-from dalearn.optimize import SparseSolver
-from lorenz96_peers import casadi_action, lorenz_fg
+from lorenz96_peers import casadi_action, lorenz_fg, verify
 L, mode, tmp = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 twin, kw = json.loads(sys.argv[4]), json.loads(sys.argv[5])
 problem, truth = dalearn.lorenz96_twin(L=L, **twin)
@@ -58,17 +57,6 @@ Rfs = rf_schedule(kw["Rf0"], kw["alpha"], np.arange(kw["betas"]))
 starts = np.load(f"{tmp}/starts_{L}.npy")
 z0s = [problem.pack(X) for X in starts]
 TIGHT = {"ftol": 1e-12, "gtol": 1e-12, "maxiter": 10**7, "maxfun": 10**7}
-
-
-def verify(z, Rf):
-    """dalearn's test of a minimum: positive pivots, Newton decrement <= 1e-8 of A."""
-    hb = problem.evaluator(Rf).sparse_hessian(z, True)
-    s = SparseSolver()
-    s.prepare(hb)
-    if not s.factor(0.0):
-        return False, float("nan")
-    dec = 0.5 * float(hb.g @ s.solve_factored(hb.g)) / hb.total
-    return bool(dec <= 1e-8), dec
 
 
 def lbfgsb(options):
@@ -128,7 +116,7 @@ elif mode == "ipopt":
 else:
     actions, Z, extra = lbfgsb({} if mode == "lbfgsb_default" else TIGHT)
     cpu = time.process_time() - c
-checks = [verify(z, Rfs[-1]) for z in Z]
+checks = [verify(problem, z, Rfs[-1]) for z in Z]
 np.save(f"{tmp}/final_{L}_{mode}.npy", np.array(Z))
 print(json.dumps({"L": L, "mode": mode, "cpu_s": cpu, **extra, "actions": actions.tolist(),
                   "final_actions": actions[-1].tolist(),
