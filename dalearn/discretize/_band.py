@@ -46,10 +46,11 @@ def band_applies(model, rule: str, u=None, n_est: int = 0) -> bool:
 class BandLayout:
     """Where each product lands: ``order`` (D,) the states of a time block in band order,
     ``kd`` the bandwidth; entries ``er, ec`` (q,) of A and B, ``jpos`` the entry of each
-    pattern value (``jdup``: the pattern repeats some), ``dpos`` of each diagonal one; pairs ``up_e, up_f`` (upper triangle in
-    band order) and ``all_e, all_f``; ``hup`` the model Hessian's entries on or above the
-    diagonal; ``ST`` (D (kd + 1), K) sums the K products of a time block into its band
-    columns; ``col_table`` (D, k) the entries in each column, padded with q."""
+    pattern value (``jdup``: the pattern repeats some), ``dpos`` of each diagonal one;
+    pairs ``up_e, up_f`` (upper triangle in band order) and ``all_e, all_f``; ``hup`` the
+    model Hessian's entries on or above the diagonal; ``ST`` (D (kd + 1), K) sums the K
+    products of a time block into its band columns; ``col_table`` (D, k) the entries in
+    each column, padded with q."""
     order: np.ndarray
     kd: int
     er: np.ndarray

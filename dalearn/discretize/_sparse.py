@@ -26,8 +26,8 @@ import os
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["SPARSE_RULES", "SPARSE_MIN_D", "KRYLOV_MIN_D", "SPARSE_MIN_D_DIRECT_BAND", "sparse_applies", "krylov_applies",
-           "SparseAction", "residual_vjp"]
+__all__ = ["SPARSE_RULES", "SPARSE_MIN_D", "KRYLOV_MIN_D", "SPARSE_MIN_D_DIRECT_BAND",
+           "sparse_applies", "krylov_applies", "SparseAction", "residual_vjp"]
 
 #: rules whose stage points are grid points (A, B are ±I minus a multiple of J)
 SPARSE_RULES = {"euler": (1.0, 0.0), "trapezoid": (0.5, 0.5)}
