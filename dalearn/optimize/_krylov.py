@@ -14,10 +14,10 @@ of :class:`~dalearn.optimize.SparseSolver`:
   the step is a rough one anyway; an inexact Newton step).  A direction of non-positive
   curvature proves H + λS is not positive definite (False, as a failed Cholesky).
   H + λS itself is factored (:class:`SparseSolver`, exact definiteness test by the
-  pivots) and becomes the kept preconditioner when the CPU time
-  PCG has spent with the kept factor reaches what that factor cost (the rent-or-buy rule:
-  never more than twice the best choice in hindsight), or when PCG has not converged after
-  ``refactor_after`` iterations.
+  pivots) and becomes the kept preconditioner when the CPU time PCG has spent with the
+  kept factor reaches what that factor cost (the rent-or-buy rule: never more than twice
+  the best choice in hindsight), or when PCG has not converged after ``refactor_after``
+  iterations.
 - ``decrement_error``: after a solve of A x = b, what ½ bᵀx must be raised by to bound
   ½ bᵀA⁻¹b from above (see :meth:`KrylovSolver._error`; the bound's λ_min(P⁻¹A) is the
   smallest Ritz value, an estimate); the Newton loop adds it to the decrement before it

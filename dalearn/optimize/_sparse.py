@@ -2,10 +2,12 @@
 and the damped solves (H + λ S) δ = -g by a sparse direct factorisation.
 
 The factorisation is SuperLU's (``scipy.sparse.linalg.splu``) with a fill-reducing
-symmetric ordering (minimum degree on AᵀA + A, ``MMD_AT_PLUS_A``), symmetric mode and no
-off-diagonal pivoting (``diag_pivot_thresh = 0``): for a symmetric matrix the factor is
-then P (L D Lᵀ) Pᵀ with D the diagonal of U, so by Sylvester's law of inertia H + λ S is
-positive definite exactly when every pivot is positive; a failed or non-positive pivot is
+symmetric ordering (nested dissection of the time × space grid from ``GRID_ORDER_MIN_D``
+states, :func:`~dalearn.optimize._ordering.grid_order`; else minimum degree on AᵀA + A,
+``MMD_AT_PLUS_A``), symmetric mode and no off-diagonal pivoting (``diag_pivot_thresh =
+0``): for a symmetric matrix the factor is then P (L D Lᵀ) Pᵀ with D the diagonal of U, so
+by Sylvester's law of inertia H + λ S is positive definite exactly when every pivot is
+positive; a failed or non-positive pivot is
 the failed Cholesky of the banded path (``factor`` returns False).  The ordering is
 computed once per sparsity pattern and reused (the pattern of the action's Hessian does not
 change between iterations).
