@@ -215,8 +215,9 @@ class ActionEvaluator:
         mod, gx, ab, lay = band_hessian(self.model, self.rule, Xt, p, self.h, self.wf,
                                         self.w_meas, exact)
         self.n_calls += 1
-        wdm = self.w_meas * (Xt - self.Y0)
-        meas = float(np.sum(wdm * (Xt - self.Y0)))
+        dm = Xt - self.Y0
+        wdm = self.w_meas * dm
+        meas = float(np.sum(wdm * dm))
         g = (gx + 2.0 * wdm).ravel()
         return BandHessian(meas + mod, meas, mod, g, ab, lay.order, exact)
 
