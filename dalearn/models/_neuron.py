@@ -47,9 +47,9 @@ class NaKL(Model):
 
     ``hessian=True`` declares the second derivatives (``has_hessian``): 'newton' becomes
     the default method, finals are checked against the exact Hessian and Laplace bars use
-    it.  Off by default: where the group's bounds are active at the minimum (kinetic
-    parameters on their ±5 % bounds) the bounded Newton loop and the final check do not yet
-    hold the variables a Newton step would push through a bound (docs/decisions.md).
+    it.  Off by default: at the group's final R_f newton reaches verified minima, lower
+    than lm's, but needs several times lm's CPU to crawl the sloppy valley there
+    (benchmarks/nakl_newton.py, docs/decisions.md).
     """
 
     name = "nakl"

@@ -5,10 +5,11 @@ bad ones or when H + λ S has no Cholesky factor (an indefinite exact Hessian).
 
 - :class:`LMDamping` (``lm``): H the Gauss-Newton matrix; stops when the action and
   the predicted decrease both fall below ftol A.
-- :class:`NewtonDamping` (``newton``): H the exact Hessian.  λ drops to 0 once it is small,
-  so near a minimum the steps are Newton's and the undamped decrement verifies the minimum.
-  Where the model's predicted decrease is at rounding level the ratio test is noise, so λ = 0
-  is tried then rather than growing λ.
+- :class:`NewtonDamping` (``newton``): H the exact Hessian.  Outside its Gauss-Newton phase
+  λ is the smallest damping (0, or 1e-10 times a power of 10) that factors and keeps steps
+  acceptable, and a rejected step is first shortened by halving; the undamped decrement
+  verifies the minimum.  In a sloppy, curved valley (NaKL at the group's final R_f) large
+  damping stalls, while short steps along the nearly undamped direction follow it down.
 """
 from __future__ import annotations
 
@@ -20,6 +21,10 @@ __all__ = ["LMDamping", "NewtonDamping"]
 LAM0 = 1e-5
 #: beyond this damping no useful step exists
 LAM_MAX = 1e16
+#: the smallest damping newton's exact phase adds when H has no Cholesky factor
+LAM_SHIFT = 1e-10
+#: below this damping newton also computes the undamped decrement, to verify a minimum
+LAM_VERIFY = 1e-6
 
 
 class _Damping:
@@ -45,9 +50,6 @@ class _Damping:
     def _undamped(self) -> bool:
         return False
 
-    def _retry_undamped(self, it: Iterate, trial: Trial) -> bool:
-        return False
-
     def accepted(self, it: Iterate, trial: Trial, old: float, left_gn: bool) -> bool:
         self.lam *= max(1.0 / 3.0, 1.0 - (2.0 * trial.rho - 1.0) ** 3)
         self.nu = 2.0
@@ -56,8 +58,6 @@ class _Damping:
     def rejected(self, it: Iterate, trial: Trial) -> int | None:
         if trial.small and trial.finite and trial.pred <= it.ftol * it.hb.total:
             return 0
-        if self._retry_undamped(it, trial):
-            return None
         self.lam = max(self.lam * self.nu, LAM0)
         self.nu *= 2.0
         if self.lam > LAM_MAX:
@@ -77,39 +77,61 @@ class LMDamping(_Damping):
 
 
 class NewtonDamping(_Damping):
-    """Newton's method on the exact Hessian, globalised by damping and the ratio test; a
-    start where the Hessian is indefinite takes Gauss-Newton steps until they slow."""
+    """Newton's method on the exact Hessian, globalised by the smallest damping that gives
+    a Cholesky factor and a backtracking search along the step; a start where the Hessian
+    is indefinite takes Gauss-Newton steps (damped as in ``lm``) until they slow.
+
+    In the exact phase: λ starts at 0; a failed factor or a step rejected after
+    ``halvings`` halvings multiplies λ by 10 (from ``LAM_SHIFT``); an accepted step divides
+    it by 3, back to 0 below ``LAM_SHIFT``.  While λ > 0 and small, the undamped decrement
+    is computed too, so a minimum is verified however the step was damped."""
     exact = True
     lam0 = 0.0
-    #: λ = 0 retries after a rejected step whose predicted decrease is at rounding level
-    floor_retries = 2
+    #: a rejected step of the exact phase is halved up to this many times before λ grows
+    halvings = 30
 
     def start(self, it: Iterate) -> None:
         super().start(it)
-        self.first, self.floor_tries = True, 0
+        self.first = True
 
     def _solve(self, it: Iterate):
+        if it.gn_phase:
+            return it.solver.step(self.lam, it.mask)
         dz = it.solver.step(self.lam, it.mask)
         if dz is None and self.first:
+            self.first = False
             it.enter_gauss_newton()
             self.lam = LAM0
-            dz = it.solver.step(self.lam, it.mask)
+            return it.solver.step(self.lam, it.mask)
         self.first = False
+        while dz is None and self.lam <= LAM_MAX:
+            self.lam = max(self.lam * 10.0, LAM_SHIFT)
+            dz = it.solver.step(self.lam, it.mask)
         return dz
+
+    def propose(self, it: Iterate) -> Step | int | None:
+        if not it.gn_phase and 0.0 < self.lam <= LAM_VERIFY:
+            dz0 = it.solver.step(0.0, it.mask)
+            if dz0 is not None and it.verifies(Step(dz0, 0.0, undamped=True)) is not None:
+                return Step(dz0, 0.0, undamped=True, solves_damped=True)
+        return super().propose(it)
 
     def _undamped(self) -> bool:
         return self.lam == 0.0
 
     def accepted(self, it: Iterate, trial: Trial, old: float, left_gn: bool) -> bool:
-        super().accepted(it, trial, old, left_gn)
-        # a lightly damped step whose model was exact to rounding: take Newton's next
-        if not it.gn_phase and (self.lam < 1e-7 or (self.lam < 1e-4 and trial.pred <= 1e-6 * old)):
-            self.lam = 0.0
+        if it.gn_phase or left_gn:
+            super().accepted(it, trial, old, left_gn)
+            if left_gn:
+                self.lam = 0.0
+            return False
+        self.lam = self.lam / 3.0 if self.lam > LAM_SHIFT else 0.0
         return False
 
-    def _retry_undamped(self, it: Iterate, trial: Trial) -> bool:
-        if (not it.gn_phase and self.lam > 0.0 and it.converged_at_rounding(trial.pred)
-                and self.floor_tries < self.floor_retries):
-            self.lam, self.floor_tries = 0.0, self.floor_tries + 1
-            return True
-        return False
+    def rejected(self, it: Iterate, trial: Trial) -> int | None:
+        if it.gn_phase:
+            return super().rejected(it, trial)
+        if trial.small and trial.finite and trial.pred <= it.ftol * it.hb.total:
+            return 0
+        self.lam = max(self.lam * 10.0, LAM_SHIFT)
+        return -2 if self.lam > LAM_MAX else None

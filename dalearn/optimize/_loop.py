@@ -120,6 +120,18 @@ class Iterate:
         small = np.linalg.norm(dz) <= xtol * (np.linalg.norm(self.z) + xtol)
         return Trial(dz, pred, actual, rho, small, finite)
 
+    def backtrack(self, step: Step, trial: Trial, xtol: float, halvings: int) -> Trial:
+        """After ``trial`` of a step on the exact Hessian was rejected: the same direction
+        halved up to ``halvings`` times (each one evaluation of the action, no new factor)
+        until a fraction is accepted (ρ > 1e-4) or becomes small; the last trial."""
+        t = 1.0
+        for _ in range(halvings):
+            if trial.rho > 1e-4 or trial.small:
+                break
+            t *= 0.5
+            trial = self.trial(Step(t * step.dz, 0.0), xtol)
+        return trial
+
     def converged_at_rounding(self, pred: float) -> bool:
         """Whether the model's predicted decrease is below the tolerance (0 < pred <= ftol A)."""
         return 0 < pred <= self.ftol * self.hb.total
@@ -175,7 +187,10 @@ def second_order(ev, z0, rule: StepRule, maxiter: int, ftol: float, xtol: float,
         if verified is not None:
             status = 0
             break
-        stop = _judge(it, rule, it.trial(step, xtol))
+        trial = it.trial(step, xtol)
+        if not it.gn_phase and getattr(rule, "halvings", 0):
+            trial = it.backtrack(step, trial, xtol, rule.halvings)
+        stop = _judge(it, rule, trial)
         if stop is not None:
             status = stop
             break
