@@ -23,8 +23,6 @@ LAM0 = 1e-5
 LAM_MAX = 1e16
 #: the smallest damping newton's exact phase adds when H has no Cholesky factor
 LAM_SHIFT = 1e-10
-#: below this damping newton also computes the undamped decrement, to verify a minimum
-LAM_VERIFY = 1e-6
 
 
 class _Damping:
@@ -83,8 +81,8 @@ class NewtonDamping(_Damping):
 
     In the exact phase: λ starts at 0; a failed factor or a step rejected after
     ``halvings`` halvings multiplies λ by 10 (from ``LAM_SHIFT``); an accepted step divides
-    it by 3, back to 0 below ``LAM_SHIFT``.  While λ > 0 and small, the undamped decrement
-    is computed too, so a minimum is verified however the step was damped."""
+    it by 3, back to 0 below ``LAM_SHIFT``.  A damped step whose decrement is within the
+    tolerance is checked undamped too, so a minimum is verified however λ stands."""
     exact = True
     lam0 = 0.0
     #: a rejected step of the exact phase is halved up to this many times before λ grows
@@ -110,11 +108,15 @@ class NewtonDamping(_Damping):
         return dz
 
     def propose(self, it: Iterate) -> Step | int | None:
-        if not it.gn_phase and 0.0 < self.lam <= LAM_VERIFY:
+        step = super().propose(it)
+        # where H is positive definite, the damped decrement ½ gᵀ(H + λS)⁻¹g is at most the
+        # undamped one: only a damped step this small can hide a verifiable minimum
+        if (isinstance(step, Step) and self.lam > 0.0 and not it.gn_phase
+                and it.verifies(Step(step.dz, 0.0, undamped=True)) is not None):
             dz0 = it.solver.step(0.0, it.mask)
             if dz0 is not None and it.verifies(Step(dz0, 0.0, undamped=True)) is not None:
                 return Step(dz0, 0.0, undamped=True, solves_damped=True)
-        return super().propose(it)
+        return step
 
     def _undamped(self) -> bool:
         return self.lam == 0.0
