@@ -4,10 +4,12 @@ Each iteration: the rule proposes a step δ from the current blocks (one or more
 Cholesky factors); an undamped Newton step whose decrement ½ gᵀH⁻¹g is at most ftol A stops
 at a verified minimum without being taken; otherwise δ is clipped into the bounds, the
 action is evaluated at z + δ and the step accepted when the actual decrease is a fair share
-(ρ > 1e-4) of the quadratic model's prediction.  The rule then adapts its damping (λ) or
-radius (Δ) and may stop.  Far from a minimum, where the exact Hessian is indefinite, the
-rules may ask for Gauss-Newton blocks (positive semi-definite) until a step lowers the
-action by less than 10 % (the solver's ``gn_exit`` where it has one).
+(ρ > 1e-4) of the quadratic model's prediction; a rule with ``halvings`` > 0 first halves a
+rejected step on the exact Hessian along its direction, that many times at most.  The rule
+then adapts its damping (λ) or radius (Δ) and may stop.  Far from a minimum, where the
+exact Hessian is indefinite, the rules may ask for Gauss-Newton blocks (positive
+semi-definite) until a step lowers the action by less than 10 % (the solver's ``gn_exit``
+where it has one).
 
 A step rule (:class:`StepRule`) is a small stateful object made fresh for each solve:
 ``exact`` says which blocks it works on (the exact Hessian or Gauss-Newton),
