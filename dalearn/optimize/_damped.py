@@ -29,6 +29,7 @@ class _Damping:
     """The λ heuristics both damped rules share."""
     failure = "linear solve failed (damping grew without bound)"
     exact_at_end = False
+    halvings = 0
     exact: bool
     lam0: float
 
@@ -56,6 +57,10 @@ class _Damping:
     def rejected(self, it: Iterate, trial: Trial) -> int | None:
         if trial.small and trial.finite and trial.pred <= it.ftol * it.hb.total:
             return 0
+        return self._grow(it, trial)
+
+    def _grow(self, it: Iterate, trial: Trial) -> int | None:
+        """Raise λ after a rejected step; a status when no useful step is left."""
         self.lam = max(self.lam * self.nu, LAM0)
         self.nu *= 2.0
         if self.lam > LAM_MAX:
@@ -122,18 +127,13 @@ class NewtonDamping(_Damping):
         return self.lam == 0.0
 
     def accepted(self, it: Iterate, trial: Trial, old: float, left_gn: bool) -> bool:
-        if it.gn_phase or left_gn:
-            super().accepted(it, trial, old, left_gn)
-            if left_gn:
-                self.lam = 0.0
-            return False
-        self.lam = self.lam / 3.0 if self.lam > LAM_SHIFT else 0.0
+        if it.gn_phase:
+            return super().accepted(it, trial, old, left_gn)
+        self.lam = self.lam / 3.0 if self.lam > LAM_SHIFT and not left_gn else 0.0
         return False
 
-    def rejected(self, it: Iterate, trial: Trial) -> int | None:
+    def _grow(self, it: Iterate, trial: Trial) -> int | None:
         if it.gn_phase:
-            return super().rejected(it, trial)
-        if trial.small and trial.finite and trial.pred <= it.ftol * it.hb.total:
-            return 0
+            return super()._grow(it, trial)
         self.lam = max(self.lam * 10.0, LAM_SHIFT)
         return -2 if self.lam > LAM_MAX else None

@@ -147,6 +147,8 @@ class StepRule(Protocol):
     failure: str
     #: build the exact Hessian at the end when the loop stopped in the Gauss-Newton phase
     exact_at_end: bool
+    #: halve a rejected step on the exact Hessian up to this many times (0: never)
+    halvings: int
 
     def start(self, it: Iterate) -> None:
         """Called once, after the first blocks are prepared."""
@@ -190,7 +192,7 @@ def second_order(ev, z0, rule: StepRule, maxiter: int, ftol: float, xtol: float,
             status = 0
             break
         trial = it.trial(step, xtol)
-        if not it.gn_phase and getattr(rule, "halvings", 0):
+        if rule.halvings and not it.gn_phase:
             trial = it.backtrack(step, trial, xtol, rule.halvings)
         stop = _judge(it, rule, trial)
         if stop is not None:

@@ -138,6 +138,7 @@ class TrustRadius:
     exact = True
     exact_at_end = True
     failure = "linear solve failed (trust region shrank to nothing)"
+    halvings = 0
 
     def start(self, it: Iterate) -> None:
         self.delta, self.lam = None, 0.0
