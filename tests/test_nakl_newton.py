@@ -1,7 +1,6 @@
 """Newton on the NaKL neuron where its Hessian is sloppy: the group's recording, all 18
-parameters within the group's bounds, R_f up to the group's final 2^55 R_f0 (the smallest
-eigenvalue of the exact Hessian relative to its diagonal falls from 1e-9 to 1e-14 between
-beta = 40 and 55; docs/decisions.md, "nakl")."""
+parameters within the group's bounds, R_f up to the group's final 2^55 R_f0 (a sloppy,
+curved valley: docs/decisions.md, "nakl" and "Newton on NaKL, second attempt")."""
 import numpy as np
 import pytest
 
@@ -29,8 +28,7 @@ def _assert_verified_in_bounds(pb, r):
 def test_newton_verifies_every_beta_on_a_short_sloppy_window():
     """A 10 ms window, V observed, alpha = 2, beta = 0..40 in steps of 5, two starts: every
     (beta, start) solve ends at a verified minimum (exact Cholesky, decrement <= ftol A)
-    with the parameters inside their bounds.  (Newton whose damping jumped to 1e-5 after a
-    rejected step capped at 200 iterations at beta = 35 and 40.)"""
+    with the parameters inside their bounds."""
     pb, Rf0 = _window(500)
     r = da.anneal(pb, betas=np.arange(0, 41, 5), Rf0=Rf0, alpha=2.0, n_init=2, seed=0,
                   method="newton")
