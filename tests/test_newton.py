@@ -146,3 +146,65 @@ def test_network_default_optimiser_follows_the_measured_rule():
     # and on the well-determined recurrent student Newton ends every solve at a verified minimum
     r = da.anneal(well, betas=np.arange(0, 13, 4), Rf0=1.0, alpha=2.0, n_init=2, seed=1)
     assert r.verified.all()
+
+
+@pytest.fixture(scope="module")
+def against_its_gradient():
+    """A Lorenz96 point (a minimum at R_f = 1, seen at R_f = 50) where Newton's step moves
+    ν the same way as its gradient component: the step goes below ν while the gradient
+    says ν should rise.  With a lower bound at ν the variable is free (its gradient points
+    inward) but the step pushes it out."""
+    from dalearn.optimize._loop import Iterate
+    twin, _ = da.lorenz96_twin(D=8, L=4, N=25, seed=2)
+    problem = da.Problem(da.Lorenz96(8), twin.data, twin.dt, observed=twin.observed,
+                         sigma=0.4, params=[6.5], estimate=("nu",))
+    z0 = problem.pack(problem.initial_paths(1, np.random.default_rng(7), -2.0, 2.0)[0], [6.5])
+    warm = minimize(problem.evaluator(1.0), z0, method="newton").z
+    n = warm.size
+
+    def at(lo_nu):
+        lo = np.full(n, -np.inf)
+        lo[-1] = lo_nu
+        it = Iterate(problem.evaluator(50.0), warm, (lo, np.full(n, np.inf)), True, 1e-8)
+        it.solver.prepare(it.hb)
+        return it
+    return at, warm[-1]
+
+
+def test_a_step_pushing_a_free_variable_off_its_bound_is_made_on_that_face(against_its_gradient):
+    """The variable is held for that step and the rest solved for: the step is the
+    quadratic model's minimiser on the face, so its predicted decrease is at least that of
+    the clipped full step (which lies on the same face)."""
+    from dalearn.optimize._check import held
+    at, nu = against_its_gradient
+    it = at(nu)
+    it.mask = held(it.z, it.hb.g, it.bounds)
+    assert not it.mask[-1] and it.hb.g[-1] < 0           # free: its gradient points inward
+    dz = it.solver.step(0.0, it.mask)
+    assert dz[-1] < 0                                    # ...but the step pushes it out
+    face = it.onto_face(dz, lambda: it.solver.step(0.0, it.mask))
+    assert it.mask[-1] and face[-1] == 0.0
+    r = it.hb.matvec(face) + it.hb.g                     # H_FF δ_F = -g_F
+    assert np.abs(r[:-1]).max() <= 1e-8 * np.abs(it.hb.g[:-1]).max()
+
+    def pred(d):
+        return -float(it.hb.g @ d) - 0.5 * float(d @ it.hb.matvec(d))
+    clipped = np.where(np.arange(dz.size) == dz.size - 1, 0.0, dz)
+    assert pred(face) > pred(clipped) > 0
+    # a step that leaves every bounded variable inside is returned as it is
+    inside = at(nu - 10.0)
+    inside.mask = held(inside.z, inside.hb.g, inside.bounds)
+    dz_in = inside.solver.step(0.0, inside.mask)
+    assert inside.onto_face(dz_in, lambda: None) is dz_in
+
+
+def test_a_rejected_step_is_next_tried_up_to_the_first_bound(against_its_gradient):
+    """The fraction of the step that reaches the nearest bound: z + t δ on it, inside
+    the others."""
+    at, nu = against_its_gradient
+    it = at(nu - 0.1)
+    dz = it.solver.step(0.0, None)
+    t = it._to_bound(dz)
+    assert t == pytest.approx(0.1 / -dz[-1], rel=1e-12) and 0 < t < 1
+    assert it.z[-1] + t * dz[-1] == pytest.approx(nu - 0.1, abs=1e-12)
+    assert it._to_bound(0.5 * t * dz) == 1.0             # a step that stays inside

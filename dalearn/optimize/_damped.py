@@ -121,6 +121,16 @@ class NewtonDamping(_Damping):
             dz0 = it.solver.step(0.0, it.mask)
             if dz0 is not None and it.verifies(Step(dz0, 0.0, undamped=True)) is not None:
                 return Step(dz0, 0.0, undamped=True, solves_damped=True)
+        if (isinstance(step, Step) and not it.gn_phase and it.bounds is not None
+                and it.verifies(step) is None):
+            # a variable on a bound that the step pushes outward is held for this step (a
+            # Newton step on that face), so that clipping does not bend the step; the
+            # extra held variables rule out verifying with it
+            dz = it.onto_face(step.dz, lambda: self._solve(it))
+            if dz is None:
+                return -2
+            if dz is not step.dz:
+                return Step(dz, self.lam, solves_damped=True)
         return step
 
     def _undamped(self) -> bool:

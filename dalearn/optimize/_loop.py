@@ -127,12 +127,52 @@ class Iterate:
         halved up to ``halvings`` times (each one evaluation of the action, no new factor)
         until a fraction is accepted (ρ > 1e-4) or becomes small; the last trial."""
         t = 1.0
+        if trial.rho <= 1e-4 and not trial.small:
+            # a step bent by clipping: first the same direction, stopped at the first bound
+            t = self._to_bound(step.dz)
+            if t < 1.0:
+                trial = self.trial(Step(t * step.dz, 0.0), xtol)
         for _ in range(halvings):
             if trial.rho > 1e-4 or trial.small:
                 break
             t *= 0.5
             trial = self.trial(Step(t * step.dz, 0.0), xtol)
+        # a fraction made small by halving says nothing about convergence: only a full
+        # step that is small may stop the loop
+        if t < 1.0:
+            trial.small = False
         return trial
+
+    def _to_bound(self, dz: np.ndarray) -> float:
+        """The largest t <= 1 with z + t dz inside the bounds (the held variables aside)."""
+        if self.bounds is None:
+            return 1.0
+        lo, hi = self.bounds
+        room = np.where(dz > 0, hi - self.z, np.where(dz < 0, lo - self.z, np.inf))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = np.where(dz != 0, room / dz, np.inf)
+        if self.mask is not None:
+            t[self.mask] = np.inf
+        t_min = float(t.min(initial=np.inf))
+        return t_min if 0.0 < t_min < 1.0 else 1.0
+
+    def onto_face(self, dz: np.ndarray, solve) -> np.ndarray | None:
+        """``dz`` unless it pushes a free variable that sits on a bound outward, where
+        clipping would bend the step off its direction: then that variable is held too
+        (added to ``mask``) and the step made again by ``solve()``, until none is pushed
+        out.  None when a solve fails."""
+        if self.bounds is None:
+            return dz
+        lo, hi = self.bounds
+        while dz is not None:
+            out = ((self.z <= lo) & (dz < 0)) | ((self.z >= hi) & (dz > 0))
+            if self.mask is not None:
+                out &= ~self.mask
+            if not out.any():
+                break
+            self.mask = out if self.mask is None else self.mask | out
+            dz = solve()
+        return dz
 
     def converged_at_rounding(self, pred: float) -> bool:
         """Whether the model's predicted decrease is below the tolerance (0 < pred <= ftol A)."""
