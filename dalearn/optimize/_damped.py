@@ -7,8 +7,9 @@ bad ones or when H + λ S has no Cholesky factor (an indefinite exact Hessian).
   the predicted decrease both fall below ftol A.
 - :class:`NewtonDamping` (``newton``): H the exact Hessian.  Outside its Gauss-Newton phase
   λ is the smallest damping (0, or 1e-10 times a power of 10) that factors and keeps steps
-  acceptable, and a rejected step is first shortened by halving; the undamped decrement
-  verifies the minimum.  In a sloppy, curved valley (NaKL at the group's final R_f) large
+  acceptable, a rejected step is first shortened (to the first bound it crosses, then by
+  halving), a variable on a bound that the step pushes outward is held for that step; the
+  undamped decrement verifies the minimum.  In a sloppy, curved valley (NaKL at the group's final R_f) large
   damping stalls, while short steps along the nearly undamped direction follow it down.
 """
 from __future__ import annotations
@@ -87,7 +88,9 @@ class NewtonDamping(_Damping):
     In the exact phase: λ starts at 0; a failed factor or a step rejected after
     ``halvings`` halvings multiplies λ by 10 (from ``LAM_SHIFT``); an accepted step divides
     it by 3, back to 0 below ``LAM_SHIFT``.  A damped step whose decrement is within the
-    tolerance is checked undamped too, so a minimum is verified however λ stands."""
+    tolerance is checked undamped too, so a minimum is verified however λ stands.  A step
+    that pushes a free variable sitting on its bound outward is made on that face instead
+    (:meth:`Iterate.onto_face`), so that clipping does not bend it out of a narrow valley."""
     exact = True
     lam0 = 0.0
     #: a rejected step of the exact phase is halved up to this many times before λ grows

@@ -124,8 +124,10 @@ class Iterate:
 
     def backtrack(self, step: Step, trial: Trial, xtol: float, halvings: int) -> Trial:
         """After ``trial`` of a step on the exact Hessian was rejected: the same direction
-        halved up to ``halvings`` times (each one evaluation of the action, no new factor)
-        until a fraction is accepted (ρ > 1e-4) or becomes small; the last trial."""
+        stopped at the first bound it crosses, if any, then halved up to ``halvings`` times
+        (each one evaluation of the action, no new factor) until a fraction is accepted
+        (ρ > 1e-4) or becomes small; the last trial (never ``small``: only a full step
+        that is small may stop the loop)."""
         t = 1.0
         if trial.rho <= 1e-4 and not trial.small:
             # a step bent by clipping: first the same direction, stopped at the first bound
@@ -137,8 +139,6 @@ class Iterate:
                 break
             t *= 0.5
             trial = self.trial(Step(t * step.dz, 0.0), xtol)
-        # a fraction made small by halving says nothing about convergence: only a full
-        # step that is small may stop the loop
         if t < 1.0:
             trial.small = False
         return trial
