@@ -21,6 +21,7 @@ by a factorisation whatever the mode: the exact Hessian there (sparse) has posit
 and the Newton decrement ½ gᵀH⁻¹g / A is at most 1e-8 (dalearn's ftol).  Prints a table, fits CPU ∝ D^k, writes
 benchmarks/results/scale_newton.json (merging sizes already there).
 Run: python benchmarks/scale_newton.py [--sizes 20,50,100,200] [--modes default,lbfgsb]
+(``--sizes ""`` runs nothing and refits the runs already in the JSON.)
 (D = 500 and 1000 take minutes: run them alone on a quiet machine.)
 """
 import argparse
@@ -90,10 +91,11 @@ def run(D: int, mode: str) -> dict:
     return json.loads(p.stdout.strip().splitlines()[-1])
 
 
-def exponent(rows, mode):
-    """k of CPU ∝ D^k (least squares in log-log) over the sizes of ``mode`` from D = 50
-    (None with fewer than three)."""
-    pts = sorted((r["D"], r["cpu_s"]) for r in rows.values() if r["mode"] == mode and r["D"] >= 50)
+def exponent(rows, mode, from_D=50, per_iteration=False):
+    """k of CPU ∝ D^k (least squares in log-log) over the sizes of ``mode`` from ``from_D``
+    (None with fewer than three); of the CPU per iteration with ``per_iteration``."""
+    pts = sorted((r["D"], r["cpu_s"] / (r["iterations"] if per_iteration else 1))
+                 for r in rows.values() if r["mode"] == mode and r["D"] >= from_D)
     if len(pts) < 3:                # (rows of other runs may cover a size or two)
         return None
     d, t = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
@@ -107,7 +109,7 @@ def main():
     args = ap.parse_args()
     old = json.loads(OUT.read_text()) if OUT.exists() else {}
     rows = old.get("runs", {})
-    for D in (int(s) for s in args.sizes.split(",")):
+    for D in (int(s) for s in args.sizes.split(",") if s):
         for mode in args.modes.split(","):
             before = [round(x, 2) for x in os.getloadavg()]
             r = run(D, mode)
@@ -123,7 +125,12 @@ def main():
 def write(rows, report=False):
     """Write the runs so far with the fitted exponents and ratios (and print them)."""
     fits = {m: exponent(rows, m) for m in ENV}
-    out = {"runs": rows, "cpu_exponent_from_D50": fits, "cpus": os.cpu_count()}
+    # from D = 200 the default is on the sparse path throughout; per iteration separates the
+    # solver's cost from the number of iterations (which minimum the start reaches)
+    fits200 = {m: exponent(rows, m, 200) for m in ENV}
+    per_it = {m: exponent(rows, m, 200, per_iteration=True) for m in ("default", "lbfgsb")}
+    out = {"runs": rows, "cpu_exponent_from_D50": fits, "cpu_exponent_from_D200": fits200,
+           "cpu_per_iteration_exponent_from_D200": per_it, "cpus": os.cpu_count()}
     ratios = {}
     for key, r in rows.items():
         if r["mode"] == "default" and f"{r['D']}_lbfgsb" in rows:
@@ -135,8 +142,10 @@ def write(rows, report=False):
     OUT.write_text(json.dumps(out, indent=1))
     if not report:
         return
-    print("cost exponent k (CPU ∝ D^k, D >= 50):",
-          {m: None if k is None else round(k, 2) for m, k in fits.items()})
+    for label, k in (("D >= 50", fits), ("D >= 200", fits200),
+                     ("per iteration, D >= 200", per_it)):
+        print(f"cost exponent k (CPU ∝ D^k, {label}):",
+              {m: round(v, 2) for m, v in k.items() if v is not None})
     print(json.dumps(out["ratios"], indent=1))
     print(f"wrote {OUT}")
 
