@@ -197,39 +197,55 @@ def _voltage_hess(x, p, w0, lead):
     return Hxx, Hxp, Hpp
 
 
-def _outer(a, b):
-    return a[..., :, None] * b[..., None, :]
+#: y = (V, z, Vt, dV, t1, t2): the u = (q, z, t1, t2) each enters through
+_U_OF_Y = np.array([0, 1, 0, 0, 2, 3])
 
 
 def _gate_hess(V, z, Vt, dV, t1, t2):
     """Second derivatives (..., 6, 6) of one gate's G = (z∞(V) - z)/τ(V) in
-    y = (V, z, Vt, dV, t1, t2).  G is a function of u = (q, z, t1, t2), q = (V - Vt)/dV:
-    ∇²_y G = A ∇²_u G Aᵀ + ∂G/∂q ∇²_y q, with A = ∂u/∂y."""
+    y = (V, z, Vt, dV, t1, t2).  G = a/τ is a function of u = (q, z, t1, t2),
+    q = (V - Vt)/dV, a = z∞ - z, τ = t1 + t2 sech²q:
+    ∇²_y G = A ∇²_u G Aᵀ + ∂G/∂q ∇²_y q, with A = ∂u/∂y (one nonzero per row, so the first
+    term is ∇²_u G gathered at each row's u and scaled), and, with r = 1/τ,
+    ∂²G/∂u_k∂u_l = r ∂²a - r²(∂a ∂τ + ∂τ ∂a) + a (2r³ ∂τ ∂τ - r² ∂²τ)."""
     q = (V - Vt) / dV
     s = np.tanh(q)
     c = 1.0 - s * s                                       # sech²q
-    tau, a = t1 + t2 * c, 0.5 * (1.0 + s) - z             # G = a / τ
-    lead = np.shape(q)
-    da, Ha = np.zeros(lead + (4,)), np.zeros(lead + (4, 4))
-    da[..., 0], da[..., 1], Ha[..., 0, 0] = 0.5 * c, -1.0, -s * c
-    dt, Ht = np.zeros(lead + (4,)), np.zeros(lead + (4, 4))
-    dt[..., 0], dt[..., 2], dt[..., 3] = -2.0 * t2 * s * c, 1.0, c
-    Ht[..., 0, 0] = -2.0 * t2 * c * (c - 2.0 * s * s)
-    Ht[..., 0, 3] = Ht[..., 3, 0] = -2.0 * s * c
+    tau, a = t1 + t2 * c, 0.5 * (1.0 + s) - z
     r = 1.0 / tau
-    dr = -dt * (r * r)[..., None]
-    Hr = 2.0 * _outer(dt, dt) * (r ** 3)[..., None, None] - Ht * (r * r)[..., None, None]
-    Huu = (Ha * r[..., None, None] + _outer(da, dr) + _outer(dr, da)
-           + Hr * a[..., None, None])
-    Gq = da[..., 0] * r + a * dr[..., 0]
-    A = np.zeros(lead + (6, 4))
-    A[..., 0, 0], A[..., 2, 0], A[..., 3, 0] = 1.0 / dV, -1.0 / dV, -q / dV
-    A[..., 1, 1] = A[..., 4, 2] = A[..., 5, 3] = 1.0
-    Q = np.zeros(lead + (6, 6))                            # ∇²_y q
-    Q[..., 0, 3] = Q[..., 3, 0] = -1.0 / dV ** 2
-    Q[..., 2, 3] = Q[..., 3, 2] = 1.0 / dV ** 2
-    Q[..., 3, 3] = 2.0 * q / dV ** 2
-    return A @ Huu @ np.swapaxes(A, -1, -2) + Gq[..., None, None] * Q
+    r2 = r * r
+    lead = np.shape(q)
+    # first and second derivatives of a and τ in u (None: zero)
+    da = (0.5 * c, -1.0, None, None)
+    dt = (-2.0 * t2 * s * c, None, 1.0, c)
+    Ha = {(0, 0): -s * c}
+    Ht = {(0, 0): -2.0 * t2 * c * (c - 2.0 * s * s), (0, 3): -2.0 * s * c}
+    Huu = np.zeros(lead + (4, 4))
+    for k in range(4):
+        for l in range(k, 4):
+            v = np.zeros(lead)
+            if (k, l) in Ha:
+                v = v + r * Ha[k, l]
+            if da[k] is not None and dt[l] is not None:
+                v = v - r2 * da[k] * dt[l]
+            if dt[k] is not None and da[l] is not None:
+                v = v - r2 * dt[k] * da[l]
+            if dt[k] is not None and dt[l] is not None:
+                v = v + 2.0 * a * r2 * r * dt[k] * dt[l]
+            if (k, l) in Ht:
+                v = v - a * r2 * Ht[k, l]
+            Huu[..., k, l] = Huu[..., l, k] = v
+    Gq = 0.5 * c * r - a * r2 * dt[0]                      # ∂G/∂q
+    coef = np.ones(lead + (6,))                            # the nonzeros of A
+    coef[..., 0], coef[..., 2], coef[..., 3] = 1.0 / dV, -1.0 / dV, -q / dV
+    H = Huu[..., _U_OF_Y[:, None], _U_OF_Y[None, :]] * (coef[..., :, None] * coef[..., None, :])
+    g = Gq / dV ** 2                                       # Gq ∇²_y q: (V, dV), (Vt, dV), (dV, dV)
+    H[..., 0, 3] -= g
+    H[..., 3, 0] -= g
+    H[..., 2, 3] += g
+    H[..., 3, 2] += g
+    H[..., 3, 3] += 2.0 * q * g
+    return H
 
 
 def chaotic_current(t_end: float, *, amplitude: float = 1.0, offset: float = 0.0,
