@@ -191,6 +191,12 @@ def test_a_step_pushing_a_free_variable_off_its_bound_is_made_on_that_face(again
         return -float(it.hb.g @ d) - 0.5 * float(d @ it.hb.matvec(d))
     clipped = np.where(np.arange(dz.size) == dz.size - 1, 0.0, dz)
     assert pred(face) > pred(clipped) > 0
+    # an ulp above the bound (where a step cut at the bound may stop) counts as on it
+    near = at(np.nextafter(nu, -np.inf))
+    near.mask = held(near.z, near.hb.g, near.bounds)
+    near_face = near.onto_face(near.solver.step(0.0, near.mask),
+                               lambda: near.solver.step(0.0, near.mask))
+    assert near.mask[-1] and near_face[-1] == 0.0
     # a step that leaves every bounded variable inside is returned as it is
     inside = at(nu - 10.0)
     inside.mask = held(inside.z, inside.hb.g, inside.bounds)

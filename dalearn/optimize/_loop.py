@@ -160,12 +160,16 @@ class Iterate:
         """``dz`` unless it pushes a free variable that sits on a bound outward, where
         clipping would bend the step off its direction: then that variable is held too
         (added to ``mask``) and the step made again by ``solve()``, until none is pushed
-        out.  None when a solve fails."""
+        out.  None when a solve fails.  "On a bound": within rounding of it (a step cut
+        at a bound may stop an ulp short of it)."""
         if self.bounds is None:
             return dz
         lo, hi = self.bounds
+        with np.errstate(invalid="ignore"):                # infinite bounds
+            at_lo = self.z <= lo + 1e-12 * (1.0 + np.abs(lo))
+            at_hi = self.z >= hi - 1e-12 * (1.0 + np.abs(hi))
         while dz is not None:
-            out = ((self.z <= lo) & (dz < 0)) | ((self.z >= hi) & (dz > 0))
+            out = (at_lo & (dz < 0)) | (at_hi & (dz > 0))
             if self.mask is not None:
                 out &= ~self.mask
             if not out.any():
