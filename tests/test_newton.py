@@ -214,3 +214,53 @@ def test_a_rejected_step_is_next_tried_up_to_the_first_bound(against_its_gradien
     assert t == pytest.approx(0.1 / -dz[-1], rel=1e-12) and 0 < t < 1
     assert it.z[-1] + t * dz[-1] == pytest.approx(nu - 0.1, abs=1e-12)
     assert it._to_bound(0.5 * t * dz) == 1.0             # a step that stays inside
+
+
+class _Valley:
+    """The narrow valley f = 1 + ½K(u - v)² + ½(u + v)² (minimum (0, 0)) with v >= lo: an
+    evaluator with its exact (sparse) Hessian, for the loop alone."""
+    has_hessian = sparse = True
+
+    def __init__(self, lo, K=1e4):
+        self.H = np.array([[K + 1, 1 - K], [1 - K, K + 1]])
+        self.bounds = (np.array([-np.inf, lo]), np.array([np.inf, np.inf]))
+
+    def terms(self, z):
+        from types import SimpleNamespace
+        v = 1.0 + 0.5 * float(z @ self.H @ z)
+        return SimpleNamespace(total=v, meas=v, model=0.0)
+
+    def value(self, z):
+        return self.terms(z).total
+
+    def value_grad(self, z):
+        return self.value(z), self.H @ z
+
+    def sparse_hessian(self, z, exact):
+        import scipy.sparse as sp
+        from dalearn.optimize._sparse import SparseHessian
+        v = self.value(z)
+        return SparseHessian(v, v, 0.0, self.H @ z, sp.csr_matrix(self.H), exact=exact)
+
+    def hessian(self, z):
+        return self.sparse_hessian(z, True)
+
+    def gauss_newton(self, z):
+        return self.sparse_hessian(z, False)
+
+    def meas_gradient(self, z):
+        return self.H @ z
+
+
+@pytest.mark.parametrize("lo", [0.1, 0.25, 0.3, 0.55, 0.7])
+def test_newton_reaches_a_minimum_on_a_bound_across_a_narrow_valley(lo):
+    """From (1, 1) Newton's step aims at (0, 0) below the bound; clipped, it would climb the
+    valley's wall.  Cut at the bound instead, the next point is on it exactly (not an ulp
+    short, where it could never be held), and the constrained minimum (u = (K-1)/(K+1) lo,
+    v = lo) is verified with its tangent."""
+    ev = _Valley(lo)
+    r = minimize(ev, np.array([1.0, 1.0]), method="newton")
+    assert r.status == 0 and r.pos_def and r.decrement <= 1e-8
+    assert r.z[1] == lo
+    assert r.z[0] == pytest.approx((1e4 - 1) / (1e4 + 1) * lo, rel=1e-9)
+    assert r.tangent is not None

@@ -51,12 +51,14 @@ class Trial:
     rho: float
     small: bool
     finite: bool
+    #: the trial point z + dz (on a bound exactly where it came within rounding of one)
+    z: np.ndarray
 
 
 class Iterate:
     """The loop's state: point ``z``, blocks ``hb`` there, the ``solver`` holding them, the
-    ``mask`` of held variables, evaluation count ``nfev`` and whether the Gauss-Newton phase
-    is on (``gn_phase``)."""
+    ``mask`` of held variables (``face``: enlarged by :meth:`onto_face` this iteration),
+    evaluation count ``nfev`` and whether the Gauss-Newton phase is on (``gn_phase``)."""
 
     def __init__(self, ev, z0, bounds, exact: bool, ftol: float):
         self.ev, self.exact, self.ftol = ev, exact, ftol
@@ -65,9 +67,13 @@ class Iterate:
         if bounds is not None:
             self.bounds = tuple(np.asarray(v, dtype=float) for v in bounds)
             self.z = np.clip(self.z, *self.bounds)
+            lo, hi = self.bounds
+            with np.errstate(invalid="ignore"):            # infinite bounds
+                # within rounding of a bound: a step cut at one may stop an ulp short
+                self.near = (lo + 1e-12 * (1.0 + np.abs(lo)), hi - 1e-12 * (1.0 + np.abs(hi)))
         self.hb = self._build(self.z)
         self.solver = solver_for(self.hb)
-        self.nfev, self.mask, self.gn_phase = 1, None, False
+        self.nfev, self.mask, self.gn_phase, self.face = 1, None, False, False
 
     def _build(self, z, exact=None):
         return second_blocks(self.ev, z, self.exact if exact is None else exact)
@@ -100,12 +106,19 @@ class Iterate:
         return (dec, True) if dec <= self.ftol * max(self.hb.total, 1e-300) else None
 
     def trial(self, step: Step, xtol: float) -> Trial:
-        """Clip ``step`` into the bounds, evaluate the action there and judge it."""
+        """Clip ``step`` into the bounds (a variable within rounding of a bound put on it),
+        evaluate the action there and judge it."""
         dz = step.dz
         if self.bounds is not None:
             dz = np.clip(self.z + dz, *self.bounds) - self.z
             if self.mask is not None:
                 dz[self.mask] = 0.0
+        z = self.z + dz
+        if self.bounds is not None:
+            on_lo, on_hi = z <= self.near[0], z >= self.near[1]
+            if on_lo.any() or on_hi.any():
+                z = np.where(on_lo, self.bounds[0], np.where(on_hi, self.bounds[1], z))
+                dz = z - self.z
         # the quadratic model's decrease for the step actually taken; an unclipped damped
         # solve has δᵀHδ = -gᵀδ - λ δᵀSδ, so it needs no Hessian product
         gdz = float(self.hb.g @ dz)
@@ -114,13 +127,13 @@ class Iterate:
             pred = -0.5 * gdz + (0.5 * lam * self.solver.damping_norm(dz) if lam else 0.0)
         else:
             pred = -gdz - 0.5 * float(dz @ self.hb.matvec(dz))
-        total = self.ev.terms(self.z + dz).total
+        total = self.ev.terms(z).total
         self.nfev += 1
         actual = self.hb.total - total
         finite = bool(np.isfinite(total))
         rho = actual / pred if pred > 0 and finite else -1.0
         small = np.linalg.norm(dz) <= xtol * (np.linalg.norm(self.z) + xtol)
-        return Trial(dz, pred, actual, rho, small, finite)
+        return Trial(dz, pred, actual, rho, small, finite, z)
 
     def backtrack(self, step: Step, trial: Trial, xtol: float, halvings: int) -> Trial:
         """After ``trial`` of a step on the exact Hessian was rejected: the same direction
@@ -131,9 +144,12 @@ class Iterate:
         t = 1.0
         if trial.rho <= 1e-4 and not trial.small:
             # a step bent by clipping: first the same direction, stopped at the first bound
-            t = self._to_bound(step.dz)
-            if t < 1.0:
-                trial = self.trial(Step(t * step.dz, 0.0), xtol)
+            # (when that is rejected too, the halvings start from the whole step)
+            t_bound = self._to_bound(step.dz)
+            if t_bound < 1.0:
+                cut = self.trial(Step(t_bound * step.dz, 0.0), xtol)
+                if cut.rho > 1e-4:
+                    trial, t = cut, t_bound
         for _ in range(halvings):
             if trial.rho > 1e-4 or trial.small:
                 break
@@ -144,17 +160,18 @@ class Iterate:
         return trial
 
     def _to_bound(self, dz: np.ndarray) -> float:
-        """The largest t <= 1 with z + t dz inside the bounds (the held variables aside)."""
+        """The largest t <= 1 with z + t dz inside the bounds (the held variables, and any
+        already on a bound that dz pushes outward, aside)."""
         if self.bounds is None:
             return 1.0
         lo, hi = self.bounds
         room = np.where(dz > 0, hi - self.z, np.where(dz < 0, lo - self.z, np.inf))
         with np.errstate(divide="ignore", invalid="ignore"):
             t = np.where(dz != 0, room / dz, np.inf)
+        t[t <= 0.0] = np.inf
         if self.mask is not None:
             t[self.mask] = np.inf
-        t_min = float(t.min(initial=np.inf))
-        return t_min if 0.0 < t_min < 1.0 else 1.0
+        return min(float(t.min(initial=np.inf)), 1.0)
 
     def onto_face(self, dz: np.ndarray, solve) -> np.ndarray | None:
         """``dz`` unless it pushes a free variable that sits on a bound outward, where
@@ -164,10 +181,7 @@ class Iterate:
         at a bound may stop an ulp short of it)."""
         if self.bounds is None:
             return dz
-        lo, hi = self.bounds
-        with np.errstate(invalid="ignore"):                # infinite bounds
-            at_lo = self.z <= lo + 1e-12 * (1.0 + np.abs(lo))
-            at_hi = self.z >= hi - 1e-12 * (1.0 + np.abs(hi))
+        at_lo, at_hi = self.z <= self.near[0], self.z >= self.near[1]
         while dz is not None:
             out = (at_lo & (dz < 0)) | (at_hi & (dz > 0))
             if self.mask is not None:
@@ -175,6 +189,7 @@ class Iterate:
             if not out.any():
                 break
             self.mask = out if self.mask is None else self.mask | out
+            self.face = True
             dz = solve()
         return dz
 
@@ -223,6 +238,7 @@ def second_order(ev, z0, rule: StepRule, maxiter: int, ftol: float, xtol: float,
     status, nit, verified = 1, 0, None
     for nit in range(1, maxiter + 1):
         it.mask = held(it.z, it.hb.g, it.bounds) if it.bounds is not None else None
+        it.face = False
         if hasattr(it.solver, "enough"):           # an iterative solve may stop there
             it.solver.enough = ftol * max(it.hb.total, 1e-300)
         step = rule.propose(it)
@@ -246,6 +262,9 @@ def second_order(ev, z0, rule: StepRule, maxiter: int, ftol: float, xtol: float,
         it.rebuild()
     message = rule.failure if status == -2 else STATUS[status]
     hb = it.hb
+    if verified is None and it.face:
+        # the face step's extra held variables are no test of the final point
+        it.mask = held(it.z, hb.g, it.bounds)
     t = None if verified is None else tangent(ev, it.z, hb, it.solver, it.mask)
     res = OptResult(it.z, hb.total, hb.meas, hb.model, status, message, nit, it.nfev)
     return checked(ev, res, ftol, hb, verified, it.mask, t, check=check or rule.exact)
@@ -255,7 +274,7 @@ def _judge(it: Iterate, rule: StepRule, trial: Trial) -> int | None:
     """Accept or reject ``trial``; a status when the loop stops, else None."""
     if trial.rho > 1e-4:
         old = it.hb.total
-        it.z = it.z + trial.dz
+        it.z = trial.z
         left_gn = it.gn_phase and trial.actual < getattr(it.solver, "gn_exit", 0.1) * old
         if left_gn:
             it.gn_phase = False
