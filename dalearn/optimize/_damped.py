@@ -9,8 +9,9 @@ bad ones or when H + λ S has no Cholesky factor (an indefinite exact Hessian).
   λ is the smallest damping (0, or 1e-10 times a power of 10) that factors and keeps steps
   acceptable, a rejected step is first shortened (to the first bound it crosses, then by
   halving), a variable on a bound that the step pushes outward is held for that step; the
-  undamped decrement verifies the minimum.  In a sloppy, curved valley (NaKL at the group's final R_f) large
-  damping stalls, while short steps along the nearly undamped direction follow it down.
+  undamped decrement verifies the minimum.  In a sloppy, curved valley (NaKL at the
+  group's final R_f) large damping stalls, while short steps along the nearly undamped
+  direction follow it down.
 """
 from __future__ import annotations
 

@@ -181,9 +181,8 @@ class Iterate:
         at a bound may stop an ulp short of it)."""
         if self.bounds is None:
             return dz
-        at_lo, at_hi = self.z <= self.near[0], self.z >= self.near[1]
         while dz is not None:
-            out = (at_lo & (dz < 0)) | (at_hi & (dz > 0))
+            out = held(self.z, -dz, self.near)         # a descent step pushing outward
             if self.mask is not None:
                 out &= ~self.mask
             if not out.any():
